@@ -1,0 +1,416 @@
+"""Pure NumPy/SciPy reference implementations: the test oracle for ``entrostat``.
+
+Every function here is written for clarity, not speed, and is used only by the
+test-suite to check the fast Rust path.  Nothing in the public API imports it.
+
+All results are in nats (natural logarithm).  Conventions:
+
+* ``counts`` are 1-D non-negative integer counts; zero entries are allowed and
+  count as bins (they matter for ``K`` in the "shrink" and "nsb" estimators).
+* Labels ``x`` are 1-D integer arrays, or 2-D ``(n, d)`` arrays whose rows are
+  joint symbols.  Only observed symbols form bins, so ``K`` is the number of
+  distinct observed symbols.
+* A total count of zero gives entropy ``0.0`` for every estimator.
+"""
+
+import numpy as np
+from scipy import integrate
+from scipy.special import digamma, gammaln, polygamma
+
+ESTIMATORS = (
+    "plugin",
+    "miller_madow",
+    "grassberger",
+    "chao_shen",
+    "jackknife",
+    "shrink",
+    "nsb",
+)
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _as_counts(counts, n_bins=None):
+    """Validate counts and pad them with zeros to ``n_bins`` bins."""
+    c = np.asarray(counts)
+    if c.ndim != 1 or c.size == 0:
+        raise ValueError("counts must be a non-empty 1-D array")
+    if np.any(c < 0):
+        raise ValueError("counts must be non-negative")
+    if np.any(c != np.round(c)):
+        raise ValueError("counts must be integers")
+    c = c.astype(np.float64)
+    if n_bins is not None:
+        if n_bins < c.size:
+            raise ValueError("n_bins is smaller than len(counts)")
+        c = np.concatenate([c, np.zeros(int(n_bins) - c.size)])
+    return c
+
+
+def _plugin_of_probs(p):
+    """-sum p log p over the nonzero entries of ``p``."""
+    p = p[p > 0]
+    return float(-np.sum(p * np.log(p)))
+
+
+def _plugin(c):
+    n = c.sum()
+    return 0.0 if n == 0 else _plugin_of_probs(c / n)
+
+
+def _nonempty(x, name="x"):
+    x = np.asarray(x)
+    if x.size == 0 or x.shape[0] == 0:
+        raise ValueError(f"{name} must not be empty")
+    if x.ndim not in (1, 2):
+        raise ValueError(f"{name} must be 1-D or 2-D")
+    return x
+
+
+# ---------------------------------------------------------------------------
+# counts and entropy estimators
+# ---------------------------------------------------------------------------
+
+
+def counts_of(x):
+    """Counts of each distinct symbol.
+
+    Parameters
+    ----------
+    x : array_like
+        1-D integer labels, or 2-D ``(n, d)`` array whose rows are symbols.
+
+    Returns
+    -------
+    numpy.ndarray
+        1-D int64 array of the (nonzero) counts of each distinct symbol.
+    """
+    x = _nonempty(x)
+    axis = 0 if x.ndim == 2 else None
+    _, counts = np.unique(x, axis=axis, return_counts=True)
+    return counts.astype(np.int64)
+
+
+def _grassberger_G(n):
+    """Grassberger (2003) G(n) = psi(n) + (-1)^n / 2 (psi((n+1)/2) - psi(n/2))."""
+    sign = np.where(n % 2 == 0, 1.0, -1.0)
+    return digamma(n) + 0.5 * sign * (digamma((n + 1) / 2) - digamma(n / 2))
+
+
+def entropy_from_counts(counts, estimator="plugin", n_bins=None):
+    """Entropy (nats) of a count vector.
+
+    Parameters
+    ----------
+    counts : array_like
+        1-D non-negative counts; zeros are allowed and count as bins.
+    estimator : str
+        One of ``ESTIMATORS``.  For ``"nsb"`` only the posterior mean is
+        returned (see :func:`nsb`).
+    n_bins : int, optional
+        Total number of bins K (>= len(counts)); missing bins are empty.
+        Defaults to ``len(counts)``.  Used only by "shrink" and "nsb".
+
+    Returns
+    -------
+    float
+    """
+    c = _as_counts(counts, n_bins)
+    N = c.sum()
+    K = c.size
+    if N == 0:
+        return 0.0
+    nz = c[c > 0]
+    m = nz.size
+
+    if estimator == "plugin":
+        return _plugin(c)
+
+    if estimator == "miller_madow":
+        return _plugin(c) + (m - 1) / (2 * N)
+
+    if estimator == "grassberger":
+        return float(np.log(N) - np.sum(nz * _grassberger_G(nz)) / N)
+
+    if estimator == "chao_shen":
+        f1 = np.sum(nz == 1)
+        if f1 == N:
+            f1 = N - 1
+        C = 1 - f1 / N
+        pa = C * nz / N
+        return float(-np.sum(pa * np.log(pa) / (1 - (1 - pa) ** N)))
+
+    if estimator == "jackknife":
+        if N == 1:
+            return 0.0
+        # leaving out one observation from bin i gives the same entropy for
+        # all n_i observations in that bin
+        leave_one_out = 0.0
+        for i in np.flatnonzero(c):
+            d = c.copy()
+            d[i] -= 1
+            leave_one_out += c[i] * _plugin(d)
+        return float(N * _plugin(c) - (N - 1) / N * leave_one_out)
+
+    if estimator == "shrink":
+        t = 1.0 / K
+        p_ml = c / N
+        denom = (N - 1) * np.sum((t - p_ml) ** 2)
+        if N == 1 or denom == 0:
+            lam = 1.0
+        else:
+            lam = float(np.clip((1 - np.sum(p_ml**2)) / denom, 0.0, 1.0))
+        return _plugin_of_probs(lam * t + (1 - lam) * p_ml)
+
+    if estimator == "nsb":
+        return nsb(c)[0]
+
+    raise ValueError(f"unknown estimator {estimator!r}; expected one of {ESTIMATORS}")
+
+
+# ---------------------------------------------------------------------------
+# NSB
+# ---------------------------------------------------------------------------
+
+
+def _nsb_log_weight(log_b, c, K, N):
+    """Log of (dxi/dbeta * likelihood(beta) * beta), up to a constant.
+
+    The factor beta is the Jacobian of integrating over log(beta).
+    """
+    b = np.exp(log_b)
+    dxi = K * polygamma(1, K * b + 1) - polygamma(1, b + 1)
+    log_dxi = np.log(dxi) if dxi > 0 else -np.inf
+    loglik = (
+        gammaln(K * b)
+        - gammaln(N + K * b)
+        + np.sum(gammaln(c + b) - gammaln(b))
+    )
+    return float(log_dxi + loglik + log_b)
+
+
+def _nsb_moments_given_beta(b, c):
+    """Posterior E[H | beta] and E[H^2 | beta] (Wolpert & Wolf 1995)."""
+    a = c + b  # all K bins, zeros included
+    A = a.sum()
+    mean = digamma(A + 1) - np.sum(a / A * digamma(a + 1))
+
+    # sum over i != k of a_i a_k [(d_i d_k) - psi1(A+2)], with
+    # d_i = psi(a_i + 1) - psi(A + 2), written as (full sum) - (diagonal)
+    d = digamma(a + 1) - digamma(A + 2)
+    t1 = polygamma(1, A + 2)
+    ad = a * d
+    off_diag = (ad.sum() ** 2 - np.sum(ad**2)) - t1 * (A**2 - np.sum(a**2))
+    diag = np.sum(
+        a * (a + 1)
+        * ((digamma(a + 2) - digamma(A + 2)) ** 2 + polygamma(1, a + 2) - t1)
+    )
+    second = (off_diag + diag) / (A * (A + 1))
+    return float(mean), float(second)
+
+
+def nsb(counts, n_bins=None):
+    """Nemenman-Shafee-Bialek entropy estimate (nats).
+
+    Parameters
+    ----------
+    counts : array_like
+        1-D non-negative counts; zeros are allowed and count as bins.
+    n_bins : int, optional
+        Total number of bins K (>= len(counts)); defaults to ``len(counts)``.
+
+    Returns
+    -------
+    (float, float)
+        Posterior mean and posterior standard deviation of the entropy.
+
+    Notes
+    -----
+    The prior is a Dirichlet(beta) on K bins mixed over beta with weight
+    d xi / d beta, xi(beta) = psi(K beta + 1) - psi(beta + 1) (the prior
+    expected entropy).  The integral over beta is done over log(beta) with
+    ``scipy.integrate.quad``.
+    """
+    c = _as_counts(counts, n_bins)
+    K = c.size
+    N = c.sum()
+    if K == 1 or N == 0:
+        return 0.0, 0.0
+
+    # locate the posterior mass of log(beta) on a coarse grid
+    grid = np.linspace(-25.0, 20.0, 2001)
+    logw = np.array([_nsb_log_weight(g, c, K, N) for g in grid])
+    top = np.nanmax(logw)
+    keep = grid[logw > top - 50]
+    lo, hi = keep.min(), keep.max()
+    step = grid[1] - grid[0]
+    lo, hi = max(lo - step, grid[0]), min(hi + step, grid[-1])
+    mode = grid[np.nanargmax(logw)]
+
+    def integrand(log_b, power):
+        w = np.exp(_nsb_log_weight(log_b, c, K, N) - top)
+        if power == 0:
+            return w
+        m1, m2 = _nsb_moments_given_beta(np.exp(log_b), c)
+        return w * (m1 if power == 1 else m2)
+
+    def integral(power):
+        pts = [mode] if lo < mode < hi else None
+        val, _ = integrate.quad(
+            integrand, lo, hi, args=(power,), points=pts, limit=500,
+            epsabs=0.0, epsrel=1e-10,
+        )
+        return val
+
+    z = integral(0)
+    mean = integral(1) / z
+    second = integral(2) / z
+    return float(mean), float(np.sqrt(max(second - mean**2, 0.0)))
+
+
+# ---------------------------------------------------------------------------
+# generalised entropies
+# ---------------------------------------------------------------------------
+
+
+def renyi_entropy_from_counts(counts, alpha):
+    """Renyi entropy (nats) of the plug-in distribution.
+
+    ``alpha = 0``: log of the number of nonzero bins; ``alpha = 1``: Shannon;
+    ``alpha = inf``: -log max p; otherwise ``log(sum p^alpha) / (1 - alpha)``.
+    """
+    c = _as_counts(counts)
+    if c.sum() == 0:
+        return 0.0
+    p = c[c > 0] / c.sum()
+    if alpha == 0:
+        return float(np.log(p.size))
+    if alpha == 1:
+        return _plugin_of_probs(p)
+    if np.isinf(alpha):
+        return float(-np.log(p.max()))
+    return float(np.log(np.sum(p**alpha)) / (1 - alpha))
+
+
+def tsallis_entropy_from_counts(counts, q):
+    """Tsallis entropy (nats) of the plug-in distribution.
+
+    ``q = 1``: Shannon; otherwise ``(1 - sum p^q) / (q - 1)`` over nonzero p.
+    """
+    c = _as_counts(counts)
+    if c.sum() == 0:
+        return 0.0
+    p = c[c > 0] / c.sum()
+    if q == 1:
+        return _plugin_of_probs(p)
+    return float((1 - np.sum(p**q)) / (q - 1))
+
+
+# ---------------------------------------------------------------------------
+# entropies of label arrays
+# ---------------------------------------------------------------------------
+
+
+def entropy(x, estimator="plugin"):
+    """Entropy of labels (1-D, or 2-D rows as joint symbols), in nats."""
+    return entropy_from_counts(counts_of(x), estimator)
+
+
+def joint_entropy(*xs, estimator="plugin"):
+    """Joint entropy of equal-length 1-D label arrays, in nats."""
+    if len(xs) == 0:
+        raise ValueError("need at least one array")
+    xs = [_nonempty(x) for x in xs]
+    if len({len(x) for x in xs}) != 1:
+        raise ValueError("arrays must have equal length")
+    return entropy(np.column_stack(xs), estimator)
+
+
+def conditional_entropy(x, given, estimator="plugin"):
+    """H(x | given) = H(x, given) - H(given), in nats."""
+    return joint_entropy(x, given, estimator=estimator) - entropy(given, estimator)
+
+
+def mutual_info(x, y, estimator="plugin"):
+    """I(x; y) = H(x) + H(y) - H(x, y), in nats."""
+    return (
+        entropy(x, estimator)
+        + entropy(y, estimator)
+        - joint_entropy(x, y, estimator=estimator)
+    )
+
+
+def conditional_mutual_info(x, y, given, estimator="plugin"):
+    """I(x; y | z) = H(x, z) + H(y, z) - H(x, y, z) - H(z), in nats."""
+    z = given
+    return (
+        joint_entropy(x, z, estimator=estimator)
+        + joint_entropy(y, z, estimator=estimator)
+        - joint_entropy(x, y, z, estimator=estimator)
+        - entropy(z, estimator)
+    )
+
+
+def normalized_mutual_info(x, y, method="arithmetic", estimator="plugin"):
+    """Normalised mutual information.
+
+    ``MI / normaliser`` with the normaliser the ``"arithmetic"`` mean,
+    ``"geometric"`` mean, ``"min"`` or ``"max"`` of H(x) and H(y).  As in
+    scikit-learn: 1.0 if both x and y are constant, 0.0 if MI == 0.
+    """
+    x, y = _nonempty(x), _nonempty(y, "y")
+    if len(x) != len(y):
+        raise ValueError("x and y must have equal length")
+    if len(counts_of(x)) == 1 and len(counts_of(y)) == 1:
+        return 1.0
+    mi = mutual_info(x, y, estimator)
+    if mi == 0:
+        return 0.0
+    hx, hy = entropy(x, estimator), entropy(y, estimator)
+    if method == "arithmetic":
+        norm = (hx + hy) / 2
+    elif method == "geometric":
+        norm = np.sqrt(hx * hy)
+    elif method == "min":
+        norm = min(hx, hy)
+    elif method == "max":
+        norm = max(hx, hy)
+    else:
+        raise ValueError(f"unknown method {method!r}")
+    return float(mi / norm)
+
+
+# ---------------------------------------------------------------------------
+# block entropies of a sequence
+# ---------------------------------------------------------------------------
+
+
+def ngrams(seq, order):
+    """Sliding windows of length ``order``: shape ``(n - order + 1, order)``."""
+    seq = _nonempty(seq, "seq")
+    if seq.ndim != 1:
+        raise ValueError("seq must be 1-D")
+    if not 1 <= order <= len(seq):
+        raise ValueError("order must be in [1, len(seq)]")
+    return np.lib.stride_tricks.sliding_window_view(seq, order)
+
+
+def block_entropy(seq, order, estimator="plugin"):
+    """Entropy of the empirical distribution of the order-grams, in nats."""
+    return entropy(ngrams(seq, order), estimator)
+
+
+def conditional_block_entropy(seq, order, estimator="plugin"):
+    """H(next symbol | previous order-1 symbols), in nats.
+
+    ``H(ngrams) - H(prefixes)``, the prefixes being the first ``order - 1``
+    columns of the same windows (both terms count n - order + 1 windows).
+    For ``order == 1`` this is ``entropy(seq)``.
+    """
+    w = ngrams(seq, order)
+    if order == 1:
+        return entropy(seq, estimator)
+    return entropy(w, estimator) - entropy(w[:, :-1], estimator)

@@ -1,0 +1,451 @@
+//! Entropy estimators on a vector of counts. All results are in nats.
+//! Formulas and references: docs/estimators.md.
+
+use crate::error::{Error, Result};
+use crate::special::{digamma, ln_gamma, trigamma};
+use std::str::FromStr;
+
+/// The Shannon-entropy estimators the library offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Estimator {
+    Plugin,
+    MillerMadow,
+    Grassberger,
+    ChaoShen,
+    Jackknife,
+    Shrink,
+    Nsb,
+}
+
+impl Estimator {
+    pub const NAMES: [&'static str; 7] = [
+        "plugin",
+        "miller_madow",
+        "grassberger",
+        "chao_shen",
+        "jackknife",
+        "shrink",
+        "nsb",
+    ];
+}
+
+impl FromStr for Estimator {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s {
+            "plugin" => Estimator::Plugin,
+            "miller_madow" => Estimator::MillerMadow,
+            "grassberger" => Estimator::Grassberger,
+            "chao_shen" => Estimator::ChaoShen,
+            "jackknife" => Estimator::Jackknife,
+            "shrink" => Estimator::Shrink,
+            "nsb" => Estimator::Nsb,
+            other => {
+                return Err(Error::value(
+                    "estimator",
+                    format!(
+                        "expected one of {}, got {other:?}",
+                        Estimator::NAMES.join(", ")
+                    ),
+                ))
+            }
+        })
+    }
+}
+
+/// An entropy estimate in nats; `stderr` where the estimator provides one (NSB).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub value: f64,
+    pub stderr: Option<f64>,
+}
+
+impl Estimate {
+    fn point(value: f64) -> Self {
+        Estimate {
+            value,
+            stderr: None,
+        }
+    }
+}
+
+/// Check that counts are finite and non-negative (and whole numbers when `integral`);
+/// returns their total.
+pub fn validate_counts(counts: &[f64], integral: bool) -> Result<f64> {
+    let mut total = 0.0;
+    for &c in counts {
+        if !c.is_finite() || c < 0.0 {
+            return Err(Error::value(
+                "counts",
+                format!("expected finite non-negative counts, got {c}"),
+            ));
+        }
+        if integral && c.fract() != 0.0 {
+            return Err(Error::value(
+                "counts",
+                format!("this estimator needs whole-number counts, got {c}"),
+            ));
+        }
+        total += c;
+    }
+    if total <= 0.0 {
+        return Err(Error::value("counts", "the counts sum to zero"));
+    }
+    Ok(total)
+}
+
+/// sum c log c over nonzero counts.
+fn sum_c_log_c(counts: &[f64]) -> f64 {
+    counts
+        .iter()
+        .filter(|&&c| c > 0.0)
+        .map(|&c| c * c.ln())
+        .sum()
+}
+
+/// Plug-in (maximum-likelihood) entropy: log N - (1/N) sum n log n.
+pub fn plugin(counts: &[f64], total: f64) -> f64 {
+    (total.ln() - sum_c_log_c(counts) / total).max(0.0)
+}
+
+/// Miller-Madow: plug-in + (m - 1) / (2N), m = number of nonzero bins.
+pub fn miller_madow(counts: &[f64], total: f64) -> f64 {
+    let m = counts.iter().filter(|&&c| c > 0.0).count() as f64;
+    plugin(counts, total) + (m - 1.0) / (2.0 * total)
+}
+
+/// Grassberger (2003): log N - (1/N) sum n G(n), G(n) = psi(n) + (-1)^n/2 (psi((n+1)/2) - psi(n/2)).
+pub fn grassberger(counts: &[f64], total: f64) -> f64 {
+    let g = |n: f64| {
+        let sign = if n % 2.0 == 0.0 { 1.0 } else { -1.0 };
+        digamma(n) + 0.5 * sign * (digamma((n + 1.0) / 2.0) - digamma(n / 2.0))
+    };
+    let s: f64 = counts.iter().filter(|&&c| c > 0.0).map(|&c| c * g(c)).sum();
+    total.ln() - s / total
+}
+
+/// Chao-Shen (2003): coverage-adjusted Horvitz-Thompson estimator.
+pub fn chao_shen(counts: &[f64], total: f64) -> f64 {
+    let mut f1 = counts.iter().filter(|&&c| c == 1.0).count() as f64;
+    if f1 == total {
+        f1 = total - 1.0;
+    }
+    let coverage = 1.0 - f1 / total;
+    counts
+        .iter()
+        .filter(|&&c| c > 0.0)
+        .map(|&c| {
+            let pa = coverage * c / total;
+            let inclusion = 1.0 - (1.0 - pa).powf(total);
+            -pa * pa.ln() / inclusion
+        })
+        .sum()
+}
+
+/// Delete-one jackknife of the plug-in estimate, grouped by bin: the N leave-one-out
+/// estimates take one value per nonzero bin.
+pub fn jackknife(counts: &[f64], total: f64) -> f64 {
+    if total <= 1.0 {
+        return 0.0;
+    }
+    let s = sum_c_log_c(counts);
+    let m = total - 1.0;
+    let xlogx = |c: f64| if c > 0.0 { c * c.ln() } else { 0.0 };
+    let loo_sum: f64 = counts
+        .iter()
+        .filter(|&&c| c > 0.0)
+        .map(|&c| {
+            let s_minus = s - xlogx(c) + xlogx(c - 1.0);
+            c * (m.ln() - s_minus / m)
+        })
+        .sum();
+    total * plugin(counts, total) - (total - 1.0) / total * loo_sum
+}
+
+/// James-Stein shrinkage towards the uniform distribution over `n_bins` bins
+/// (Hausser and Strimmer, 2009).
+pub fn shrink(counts: &[f64], total: f64, n_bins: f64) -> f64 {
+    let target = 1.0 / n_bins;
+    let observed = counts.len() as f64;
+    // Bins beyond the given counts (n_bins > len) are empty: p_ml = 0 there.
+    let unseen = (n_bins - observed).max(0.0);
+    let sum_p2: f64 = counts.iter().map(|&c| (c / total).powi(2)).sum();
+    let sum_dev2: f64 = counts
+        .iter()
+        .map(|&c| (target - c / total).powi(2))
+        .sum::<f64>()
+        + unseen * target * target;
+    let lambda = if total <= 1.0 || sum_dev2 == 0.0 {
+        1.0
+    } else {
+        ((1.0 - sum_p2) / ((total - 1.0) * sum_dev2)).clamp(0.0, 1.0)
+    };
+    let h = |p: f64| if p > 0.0 { -p * p.ln() } else { 0.0 };
+    let seen: f64 = counts
+        .iter()
+        .map(|&c| h(lambda * target + (1.0 - lambda) * c / total))
+        .sum();
+    seen + unseen * h(lambda * target)
+}
+
+/// The counts' fingerprint: (count value, number of bins with that count), zeros included.
+fn fingerprint(counts: &[f64], n_bins: f64) -> Vec<(f64, f64)> {
+    let mut sorted: Vec<f64> = counts.iter().copied().filter(|&c| c > 0.0).collect();
+    sorted.sort_unstable_by(|a, b| a.total_cmp(b));
+    let mut fp: Vec<(f64, f64)> = Vec::new();
+    for c in sorted {
+        match fp.last_mut() {
+            Some((v, m)) if *v == c => *m += 1.0,
+            _ => fp.push((c, 1.0)),
+        }
+    }
+    let zeros = n_bins - fp.iter().map(|(_, m)| m).sum::<f64>();
+    if zeros > 0.0 {
+        fp.push((0.0, zeros));
+    }
+    fp
+}
+
+/// Posterior quantities of NSB at one concentration beta.
+struct NsbPoint {
+    log_weight: f64,
+    mean: f64,
+    second: f64,
+}
+
+fn nsb_point(fp: &[(f64, f64)], total: f64, k: f64, beta: f64) -> NsbPoint {
+    let a_tot = total + k * beta;
+    // Prior over beta is d xi / d beta (xi = prior mean entropy); integrate in log beta.
+    let dxi = k * trigamma(k * beta + 1.0) - trigamma(beta + 1.0);
+    let mut log_lik = ln_gamma(k * beta) - ln_gamma(a_tot);
+    let psi_a2 = digamma(a_tot + 2.0);
+    let tri_a2 = trigamma(a_tot + 2.0);
+    let mut mean = digamma(a_tot + 1.0);
+    // For the second moment: sum_i a_i u_i, sum_i a_i^2 u_i^2, sum a_i^2, and the diagonal.
+    let (mut s_au, mut s_a2u2, mut s_a2, mut diag) = (0.0, 0.0, 0.0, 0.0);
+    let lg_beta = ln_gamma(beta);
+    for &(c, mult) in fp {
+        let a = c + beta;
+        if c > 0.0 {
+            log_lik += mult * (ln_gamma(a) - lg_beta);
+        }
+        let psi_a1 = digamma(a + 1.0);
+        mean -= mult * a / a_tot * psi_a1;
+        let u = psi_a1 - psi_a2;
+        s_au += mult * a * u;
+        s_a2u2 += mult * a * a * u * u;
+        s_a2 += mult * a * a;
+        let v = digamma(a + 2.0) - psi_a2;
+        diag += mult * a * (a + 1.0) * (v * v + trigamma(a + 2.0) - tri_a2);
+    }
+    let norm = a_tot * (a_tot + 1.0);
+    let off_diag = (s_au * s_au - s_a2u2) - tri_a2 * (a_tot * a_tot - s_a2);
+    NsbPoint {
+        log_weight: log_lik + dxi.max(f64::MIN_POSITIVE).ln() + beta.ln(),
+        mean,
+        second: (off_diag + diag) / norm,
+    }
+}
+
+/// Nemenman-Shafee-Bialek (2002): posterior mean and standard deviation of the entropy
+/// under a mixture of Dirichlet priors flat in the prior expected entropy.
+pub fn nsb(counts: &[f64], total: f64, n_bins: f64) -> Estimate {
+    if n_bins <= 1.0 {
+        return Estimate {
+            value: 0.0,
+            stderr: Some(0.0),
+        };
+    }
+    let fp = fingerprint(counts, n_bins);
+    let eval = |t: f64| nsb_point(&fp, total, n_bins, t.exp());
+    // Locate the posterior mass in t = log beta on a coarse grid, then integrate finely.
+    let (t_lo, t_hi) = (-30.0_f64, 25.0_f64);
+    let coarse = 221;
+    let step = (t_hi - t_lo) / (coarse - 1) as f64;
+    let lw: Vec<f64> = (0..coarse)
+        .map(|i| eval(t_lo + i as f64 * step).log_weight)
+        .collect();
+    let max_lw = lw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let keep = |w: f64| w > max_lw - 50.0;
+    let first = lw.iter().position(|&w| keep(w)).unwrap_or(0);
+    let last = lw.iter().rposition(|&w| keep(w)).unwrap_or(coarse - 1);
+    let a = t_lo + first.saturating_sub(1) as f64 * step;
+    let b = t_lo + (last + 1).min(coarse - 1) as f64 * step;
+    // Simpson's rule on a fine grid over [a, b].
+    let fine = 801;
+    let h = (b - a) / (fine - 1) as f64;
+    let pts: Vec<NsbPoint> = (0..fine).map(|i| eval(a + i as f64 * h)).collect();
+    let peak = pts
+        .iter()
+        .map(|p| p.log_weight)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (mut z, mut m1, mut m2) = (0.0, 0.0, 0.0);
+    for (i, p) in pts.iter().enumerate() {
+        let simpson = if i == 0 || i == fine - 1 {
+            1.0
+        } else if i % 2 == 1 {
+            4.0
+        } else {
+            2.0
+        };
+        let w = simpson * (p.log_weight - peak).exp();
+        z += w;
+        m1 += w * p.mean;
+        m2 += w * p.second;
+    }
+    let mean = m1 / z;
+    let var = (m2 / z - mean * mean).max(0.0);
+    Estimate {
+        value: mean,
+        stderr: Some(var.sqrt()),
+    }
+}
+
+/// Estimate the entropy (nats) of `counts` (zeros allowed). `n_bins` is the alphabet size
+/// for shrink and NSB; by default the length of `counts`.
+pub fn entropy_from_counts(
+    counts: &[f64],
+    estimator: Estimator,
+    n_bins: Option<f64>,
+) -> Result<Estimate> {
+    let integral = estimator != Estimator::Plugin;
+    let total = validate_counts(counts, integral)?;
+    let k = n_bins.unwrap_or(counts.len() as f64);
+    if let Some(nb) = n_bins {
+        let support = counts.iter().filter(|&&c| c > 0.0).count() as f64;
+        if !(nb >= support) {
+            return Err(Error::value(
+                "n_bins",
+                format!("must be at least the number of observed symbols ({support}), got {nb}"),
+            ));
+        }
+    }
+    Ok(match estimator {
+        Estimator::Plugin => Estimate::point(plugin(counts, total)),
+        Estimator::MillerMadow => Estimate::point(miller_madow(counts, total)),
+        Estimator::Grassberger => Estimate::point(grassberger(counts, total)),
+        Estimator::ChaoShen => Estimate::point(chao_shen(counts, total)),
+        Estimator::Jackknife => Estimate::point(jackknife(counts, total)),
+        Estimator::Shrink => Estimate::point(shrink(counts, total, k)),
+        Estimator::Nsb => nsb(counts, total, k),
+    })
+}
+
+/// Renyi entropy of order alpha >= 0 (nats) of the plug-in distribution.
+pub fn renyi_from_counts(counts: &[f64], alpha: f64) -> Result<f64> {
+    check_order("alpha", alpha)?;
+    let total = validate_counts(counts, false)?;
+    let nz = counts.iter().filter(|&&c| c > 0.0);
+    Ok(if alpha == 0.0 {
+        (nz.count() as f64).ln()
+    } else if alpha == 1.0 {
+        plugin(counts, total)
+    } else if alpha.is_infinite() {
+        let max = nz.copied().fold(0.0, f64::max);
+        -(max / total).ln()
+    } else {
+        let s: f64 = nz.map(|&c| (c / total).powf(alpha)).sum();
+        (s.ln() / (1.0 - alpha)).max(0.0)
+    })
+}
+
+/// Tsallis entropy of index q >= 0 of the plug-in distribution (q = 1: Shannon, nats).
+pub fn tsallis_from_counts(counts: &[f64], q: f64) -> Result<f64> {
+    check_order("q", q)?;
+    let total = validate_counts(counts, false)?;
+    let nz = counts.iter().filter(|&&c| c > 0.0);
+    Ok(if q == 1.0 {
+        plugin(counts, total)
+    } else if q.is_infinite() {
+        0.0
+    } else {
+        let s: f64 = nz.map(|&c| (c / total).powf(q)).sum();
+        (1.0 - s) / (q - 1.0)
+    })
+}
+
+fn check_order(arg: &'static str, v: f64) -> Result<()> {
+    if v.is_nan() || v < 0.0 {
+        return Err(Error::value(
+            arg,
+            format!("expected a number >= 0 (inf allowed), got {v}"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(counts: &[f64], e: Estimator) -> f64 {
+        entropy_from_counts(counts, e, None).unwrap().value
+    }
+
+    #[test]
+    fn plugin_uniform_is_log_k() {
+        assert!((h(&[5.0, 5.0, 5.0, 5.0], Estimator::Plugin) - 4f64.ln()).abs() < 1e-15);
+        assert_eq!(h(&[7.0, 0.0, 0.0], Estimator::Plugin), 0.0);
+    }
+
+    #[test]
+    fn corrections_add_to_plugin() {
+        let c = [3.0, 1.0, 1.0, 5.0];
+        let p = h(&c, Estimator::Plugin);
+        assert!((h(&c, Estimator::MillerMadow) - p - 3.0 / 20.0).abs() < 1e-14);
+        for e in [
+            Estimator::Grassberger,
+            Estimator::ChaoShen,
+            Estimator::Jackknife,
+            Estimator::Nsb,
+        ] {
+            assert!(
+                h(&c, e) > p,
+                "{e:?} should correct the plug-in bias upwards"
+            );
+        }
+    }
+
+    #[test]
+    fn jackknife_matches_direct_leave_one_out() {
+        let c = [3.0, 1.0, 2.0];
+        let n = 6.0;
+        let mut loo = 0.0;
+        for i in 0..3 {
+            let mut d = c.to_vec();
+            d[i] -= 1.0;
+            loo += c[i] * plugin(&d, n - 1.0);
+        }
+        let want = n * plugin(&c, n) - (n - 1.0) / n * loo;
+        assert!((jackknife(&c, n) - want).abs() < 1e-13);
+    }
+
+    #[test]
+    fn nsb_approaches_plugin_for_large_samples() {
+        let c = [40000.0, 30000.0, 20000.0, 10000.0];
+        let e = entropy_from_counts(&c, Estimator::Nsb, None).unwrap();
+        assert!((e.value - h(&c, Estimator::Plugin)).abs() < 1e-3);
+        assert!(e.stderr.unwrap() < 1e-2);
+    }
+
+    #[test]
+    fn errors_name_the_argument() {
+        let err = entropy_from_counts(&[1.0, -1.0], Estimator::Plugin, None).unwrap_err();
+        assert!(err.to_string().starts_with("counts:"));
+        let err = entropy_from_counts(&[0.0, 0.0], Estimator::Plugin, None).unwrap_err();
+        assert!(err.to_string().contains("sum to zero"));
+        assert!("foo".parse::<Estimator>().is_err());
+        assert!(renyi_from_counts(&[1.0], -0.5).is_err());
+    }
+
+    #[test]
+    fn renyi_special_orders() {
+        let c = [1.0, 2.0, 3.0, 0.0];
+        let p = [1.0 / 6.0, 2.0 / 6.0, 3.0 / 6.0];
+        assert!((renyi_from_counts(&c, 0.0).unwrap() - 3f64.ln()).abs() < 1e-15);
+        assert!((renyi_from_counts(&c, f64::INFINITY).unwrap() + (0.5f64).ln()).abs() < 1e-15);
+        let two = -(p.iter().map(|x| x * x).sum::<f64>()).ln();
+        assert!((renyi_from_counts(&c, 2.0).unwrap() - two).abs() < 1e-14);
+        assert!((tsallis_from_counts(&c, 0.0).unwrap() - 2.0).abs() < 1e-14);
+    }
+}

@@ -1,0 +1,189 @@
+//! Histograms of `u64` keys: dense (an offset and a vector) while the key range is small,
+//! hashed once it is not. Mergeable, so chunks and threads count independently.
+
+use crate::error::{Error, Result};
+use hashbrown::HashMap;
+
+/// Largest key range held densely, whatever the input size (2^22 bins = 32 MiB of u64).
+const DENSE_MAX_RANGE: u64 = 1 << 22;
+/// Key ranges up to this size are always dense, however few labels there are.
+const DENSE_MIN_RANGE: u64 = 1 << 16;
+
+/// Counts of keys.
+#[derive(Debug, Clone)]
+pub enum Histogram {
+    /// `counts[i]` is the count of key `offset + i`.
+    Dense {
+        offset: u64,
+        counts: Vec<u64>,
+    },
+    Hashed(HashMap<u64, u64>),
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram::Dense {
+            offset: 0,
+            counts: Vec::new(),
+        }
+    }
+}
+
+/// Whether a key range `[lo, hi]` should be counted densely, given roughly how many
+/// labels will be counted (`expected_n`): dense tables cost O(range) memory per thread.
+pub fn dense_fits(lo: u64, hi: u64, expected_n: usize) -> bool {
+    let range = hi - lo;
+    range < DENSE_MIN_RANGE || (range < DENSE_MAX_RANGE && range / 2 <= expected_n as u64)
+}
+
+fn try_zeroed(len: usize) -> Result<Vec<u64>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)
+        .map_err(|_| Error::Memory(format!("a histogram of {len} bins")))?;
+    v.resize(len, 0);
+    Ok(v)
+}
+
+impl Histogram {
+    /// Number of counted labels.
+    pub fn total(&self) -> u64 {
+        match self {
+            Histogram::Dense { counts, .. } => counts.iter().sum(),
+            Histogram::Hashed(m) => m.values().sum(),
+        }
+    }
+
+    /// Number of distinct keys seen.
+    pub fn support(&self) -> usize {
+        match self {
+            Histogram::Dense { counts, .. } => counts.iter().filter(|&&c| c > 0).count(),
+            Histogram::Hashed(m) => m.len(),
+        }
+    }
+
+    /// Nonzero counts, in no particular order.
+    pub fn nonzero_counts(&self) -> Vec<u64> {
+        match self {
+            Histogram::Dense { counts, .. } => counts.iter().copied().filter(|&c| c > 0).collect(),
+            Histogram::Hashed(m) => m.values().copied().collect(),
+        }
+    }
+
+    /// (key, count) pairs with nonzero count, sorted by key.
+    pub fn sorted_items(&self) -> Vec<(u64, u64)> {
+        let mut items: Vec<(u64, u64)> = match self {
+            Histogram::Dense { offset, counts } => counts
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| c > 0)
+                .map(|(i, &c)| (offset + i as u64, c))
+                .collect(),
+            Histogram::Hashed(m) => m.iter().map(|(&k, &c)| (k, c)).collect(),
+        };
+        items.sort_unstable();
+        items
+    }
+
+    /// Make room for keys in `[lo, hi]`, switching to hashing when the range grows too wide.
+    pub fn reserve_range(&mut self, lo: u64, hi: u64, expected_n: usize) -> Result<()> {
+        if let Histogram::Dense { offset, counts } = self {
+            let (new_lo, new_hi) = if counts.is_empty() {
+                (lo, hi)
+            } else {
+                (lo.min(*offset), hi.max(*offset + counts.len() as u64 - 1))
+            };
+            if !dense_fits(new_lo, new_hi, expected_n) {
+                self.to_hashed();
+                return Ok(());
+            }
+            let new_len = (new_hi - new_lo + 1) as usize;
+            if counts.is_empty() {
+                *offset = new_lo;
+                *counts = try_zeroed(new_len)?;
+            } else if new_lo != *offset || new_len != counts.len() {
+                let mut grown = try_zeroed(new_len)?;
+                let shift = (*offset - new_lo) as usize;
+                grown[shift..shift + counts.len()].copy_from_slice(counts);
+                *offset = new_lo;
+                *counts = grown;
+            }
+        }
+        Ok(())
+    }
+
+    fn to_hashed(&mut self) {
+        if let Histogram::Dense { offset, counts } = self {
+            let mut m = HashMap::with_capacity(counts.iter().filter(|&&c| c > 0).count());
+            for (i, &c) in counts.iter().enumerate() {
+                if c > 0 {
+                    m.insert(*offset + i as u64, c);
+                }
+            }
+            *self = Histogram::Hashed(m);
+        }
+    }
+
+    /// Add `c` to the count of `key` (any key; grows or converts as needed).
+    pub fn add(&mut self, key: u64, c: u64) -> Result<()> {
+        if let Histogram::Dense { .. } = self {
+            self.reserve_range(key, key, 0)?;
+        }
+        match self {
+            Histogram::Dense { offset, counts } => counts[(key - *offset) as usize] += c,
+            Histogram::Hashed(m) => *m.entry(key).or_insert(0) += c,
+        }
+        Ok(())
+    }
+
+    /// Add every count of `other` into `self`.
+    pub fn merge(mut self, other: Histogram) -> Result<Histogram> {
+        // Merge the smaller table into the larger one.
+        if self.table_len() < other.table_len() {
+            return other.merge(self);
+        }
+        match other {
+            Histogram::Dense { offset, counts } => {
+                if counts.is_empty() {
+                    return Ok(self);
+                }
+                let hi = offset + counts.len() as u64 - 1;
+                self.reserve_range(offset, hi, counts.len())?;
+                match &mut self {
+                    Histogram::Dense {
+                        offset: o,
+                        counts: mine,
+                    } => {
+                        let shift = (offset - *o) as usize;
+                        for (a, b) in mine[shift..shift + counts.len()].iter_mut().zip(&counts) {
+                            *a += b;
+                        }
+                    }
+                    Histogram::Hashed(m) => {
+                        for (i, &c) in counts.iter().enumerate() {
+                            if c > 0 {
+                                *m.entry(offset + i as u64).or_insert(0) += c;
+                            }
+                        }
+                    }
+                }
+            }
+            Histogram::Hashed(theirs) => {
+                self.to_hashed();
+                if let Histogram::Hashed(m) = &mut self {
+                    m.reserve(theirs.len());
+                    for (k, c) in theirs {
+                        *m.entry(k).or_insert(0) += c;
+                    }
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    fn table_len(&self) -> usize {
+        match self {
+            Histogram::Dense { counts, .. } => counts.len(),
+            Histogram::Hashed(m) => m.len(),
+        }
+    }
+}

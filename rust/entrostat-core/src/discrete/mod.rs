@@ -1,0 +1,9 @@
+//! Discrete data: counting labels (dense or hashed), joint symbols, n-grams, and the
+//! entropy estimators that turn counts into numbers.
+
+pub mod accumulator;
+pub mod counting;
+pub mod estimators;
+pub mod histogram;
+pub mod joint;
+pub mod ngrams;

@@ -1,0 +1,13 @@
+//! entrostat-core: information-theoretic statistics on slices and ndarray views.
+//! No Python here: inputs are views, outputs are `Result`s.
+
+pub mod cancel;
+pub mod discrete;
+pub mod error;
+pub mod labels;
+pub mod pool;
+pub mod special;
+
+pub use cancel::Cancel;
+pub use error::{Error, Result};
+pub use labels::Labels;
