@@ -1,6 +1,34 @@
+//! `entrostat._core`: the Python binding of entrostat-core. Parsing, GIL release and
+//! error mapping only; every computation lives in the core.
+
+mod arrays;
+mod discrete;
+mod errors;
+mod run;
+
 use pyo3::prelude::*;
+
+/// Number of threads of the shared pool (set by ENTROSTAT_NUM_THREADS before first use).
+#[pyfunction]
+fn num_threads() -> usize {
+    entrostat_core::pool::num_threads()
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("x", 1)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(discrete::entropy, m)?)?;
+    m.add_function(wrap_pyfunction!(discrete::joint_entropies, m)?)?;
+    m.add_function(wrap_pyfunction!(discrete::renyi_entropy, m)?)?;
+    m.add_function(wrap_pyfunction!(discrete::tsallis_entropy, m)?)?;
+    m.add_function(wrap_pyfunction!(discrete::entropy_from_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        discrete::generalized_entropy_from_counts,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(discrete::ngram_entropy_pair, m)?)?;
+    m.add_class::<discrete::PyCounts>()?;
+    m.add_class::<discrete::PyNgramCounts>()?;
     Ok(())
 }

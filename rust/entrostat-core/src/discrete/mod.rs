@@ -3,6 +3,7 @@
 
 pub mod accumulator;
 pub mod counting;
+pub mod entropy;
 pub mod estimators;
 pub mod histogram;
 pub mod joint;

@@ -1,0 +1,496 @@
+"""Entropies of discrete data: labels, joint symbols, token streams and histograms.
+
+Every function counts in the Rust core (dense tables for small label ranges, hash tables
+otherwise, in parallel, with the GIL released) and returns NumPy floats in nats unless
+``base`` is given. Estimators and their references are listed in ``docs/estimators.md``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _core
+from . import _validate as check
+from ._results import Estimate, normal_interval
+
+__all__ = [
+    "entropy",
+    "entropy_from_counts",
+    "renyi_entropy",
+    "tsallis_entropy",
+    "joint_entropy",
+    "conditional_entropy",
+    "mutual_info",
+    "conditional_mutual_info",
+    "normalized_mutual_info",
+    "block_entropy",
+    "conditional_block_entropy",
+    "Counts",
+    "NgramCounts",
+]
+
+_NMI_METHODS = ("arithmetic", "geometric", "min", "max")
+
+
+def _result(pair, unit: float, n: int, estimator: str):
+    """NSB gives an Estimate with its posterior standard deviation; others a float64."""
+    value, stderr = pair
+    if estimator == "nsb":
+        v, s = value / unit, stderr / unit
+        return Estimate(value=v, stderr=s, ci=normal_interval(v, s), n=n)
+    return np.float64(value / unit)
+
+
+def entropy(x, *, estimator: str = "plugin", base: float | None = None, n_bins: int | None = None):
+    r"""Shannon entropy of integer labels.
+
+    .. math:: H(X) = -\sum_x p(x) \log p(x)
+
+    estimated from the counts of the distinct values of ``x``.
+
+    Parameters
+    ----------
+    x : array_like of int, shape (n,) or (n, d)
+        Labels of any integer dtype (negative values allowed). A 2-D array is read as
+        ``n`` joint symbols of ``d`` columns.
+    estimator : {"plugin", "miller_madow", "grassberger", "chao_shen", "jackknife", \
+"shrink", "nsb"}
+        Plug-in (maximum likelihood) or a bias-corrected estimator; see
+        ``docs/estimators.md``.
+    base : float, optional
+        Logarithm base; natural log (nats) by default, 2 for bits.
+    n_bins : int, optional
+        Alphabet size used by ``shrink`` and ``nsb``; defaults to the number of distinct
+        observed symbols.
+
+    Returns
+    -------
+    numpy.float64, or Estimate for ``estimator="nsb"`` (with its posterior standard
+    deviation as ``stderr``).
+
+    Examples
+    --------
+    >>> import numpy as np, entrostat as es
+    >>> float(es.entropy(np.array([0, 1, 0, 1]), base=2))
+    1.0
+    """
+    est = check.estimator(estimator)
+    unit = check.log_base(base)
+    arr = check.labels(x)
+    return _result(_core.entropy(arr, est, check.n_bins(n_bins)), unit, arr.shape[0], est)
+
+
+def entropy_from_counts(
+    counts,
+    *,
+    estimator: str = "plugin",
+    axis: int = -1,
+    base: float | None = None,
+    n_bins: int | None = None,
+):
+    r"""Entropy of histograms, batched over every axis but ``axis``.
+
+    Parameters
+    ----------
+    counts : array_like, shape (..., K, ...)
+        Non-negative finite counts (zeros allowed). The plug-in estimator also takes
+        unnormalised weights; every other estimator needs whole-number counts.
+    estimator : str
+        As in :func:`entropy`.
+    axis : int
+        Axis holding the bins.
+    base : float, optional
+        Logarithm base (default e).
+    n_bins : int, optional
+        Alphabet size for ``shrink`` / ``nsb``; default: the length of ``axis``.
+
+    Returns
+    -------
+    numpy.float64 for 1-D input, else an array of the batch shape; for NSB an Estimate
+    (1-D input) or a tuple ``(values, stderrs)`` of arrays.
+
+    Notes
+    -----
+    Integer counts are converted to float64 (one copy of the count array); a float64
+    array whose bins are not the last contiguous axis is copied once.
+    """
+    est = check.estimator(estimator)
+    unit = check.log_base(base)
+    arr = check.counts(counts)
+    try:
+        moved = np.moveaxis(arr, axis, -1)
+    except np.exceptions.AxisError as err:
+        raise ValueError(f"axis: {err}") from None
+    batch = moved.shape[:-1]
+    rows = np.ascontiguousarray(moved, dtype=np.float64).reshape(-1, moved.shape[-1])
+    values, stderr = _core.entropy_from_counts(rows, est, check.n_bins(n_bins))
+    values = values / unit
+    if est == "nsb":
+        stderr = stderr / unit
+        if not batch:
+            n = int(rows.sum())
+            return Estimate(float(values[0]), float(stderr[0]),
+                            normal_interval(float(values[0]), float(stderr[0])), n)
+        return values.reshape(batch), stderr.reshape(batch)
+    return values[0] if not batch else values.reshape(batch)
+
+
+def renyi_entropy(x, alpha: float, *, base: float | None = None):
+    r"""Rényi entropy of order ``alpha`` of the empirical distribution of labels.
+
+    .. math:: H_\alpha(X) = \frac{1}{1-\alpha} \log \sum_x p(x)^\alpha
+
+    ``alpha = 0`` is the log of the support size (Hartley), ``alpha = 1`` Shannon and
+    ``alpha = inf`` the min-entropy :math:`-\log \max_x p(x)`, each computed exactly.
+    ``x`` is as in :func:`entropy`. Reference: Rényi (1961).
+    """
+    a = check.order_param(alpha, "alpha")
+    unit = check.log_base(base)
+    return np.float64(_core.renyi_entropy(check.labels(x), a) / unit)
+
+
+def tsallis_entropy(x, q: float):
+    r"""Tsallis entropy of index ``q`` of the empirical distribution of labels.
+
+    .. math:: S_q(X) = \frac{1 - \sum_x p(x)^q}{q - 1}
+
+    ``q = 1`` gives the Shannon entropy in nats. The Tsallis entropy has no logarithm, so
+    it takes no ``base``. Reference: Tsallis (1988).
+    """
+    qq = check.order_param(q, "q")
+    return np.float64(_core.tsallis_entropy(check.labels(x), qq))
+
+
+def _terms(xs, names, subsets, estimator):
+    est = check.estimator(estimator)
+    arrays = [check.labels(x, nm) for x, nm in zip(xs, names)]
+    check.same_length(arrays, names)
+    pairs = _core.joint_entropies(arrays, subsets, est)
+    return [v for v, _ in pairs], arrays[0].shape[0]
+
+
+def joint_entropy(*xs, estimator: str = "plugin", base: float | None = None):
+    r"""Joint entropy :math:`H(X_1, \dots, X_m)` of equal-length label arrays.
+
+    Each argument is 1-D, or 2-D (n, d) meaning d columns. Rows across all arguments
+    form the joint symbols.
+    """
+    if not xs:
+        raise ValueError("xs: expected at least one array")
+    names = [f"xs[{i}]" for i in range(len(xs))]
+    (h,), _ = _terms(xs, names, [list(range(len(xs)))], estimator)
+    return np.float64(h / check.log_base(base))
+
+
+def conditional_entropy(x, given, *, estimator: str = "plugin", base: float | None = None):
+    r"""Conditional entropy :math:`H(X \mid Y) = H(X, Y) - H(Y)`."""
+    (hxy, hy), _ = _terms([x, given], ["x", "given"], [[0, 1], [1]], estimator)
+    return np.float64((hxy - hy) / check.log_base(base))
+
+
+def mutual_info(x, y, *, estimator: str = "plugin", base: float | None = None):
+    r"""Mutual information :math:`I(X; Y) = H(X) + H(Y) - H(X, Y)`.
+
+    With the plug-in estimator this equals ``sklearn.metrics.mutual_info_score``.
+    Bias-corrected estimators are applied to every term, so the result can be slightly
+    negative for independent variables.
+    """
+    (hx, hy, hxy), _ = _terms([x, y], ["x", "y"], [[0], [1], [0, 1]], estimator)
+    return np.float64((hx + hy - hxy) / check.log_base(base))
+
+
+def conditional_mutual_info(x, y, given, *, estimator: str = "plugin", base: float | None = None):
+    r"""Conditional mutual information
+
+    .. math:: I(X; Y \mid Z) = H(X, Z) + H(Y, Z) - H(X, Y, Z) - H(Z).
+    """
+    subsets = [[0, 2], [1, 2], [0, 1, 2], [2]]
+    (hxz, hyz, hxyz, hz), _ = _terms([x, y, given], ["x", "y", "given"], subsets, estimator)
+    return np.float64((hxz + hyz - hxyz - hz) / check.log_base(base))
+
+
+def normalized_mutual_info(x, y, *, method: str = "arithmetic", estimator: str = "plugin"):
+    r"""Normalised mutual information :math:`I(X;Y) / \mathrm{mean}(H(X), H(Y))`.
+
+    ``method`` picks the mean as in ``sklearn.metrics.normalized_mutual_info_score``
+    (``average_method``): "arithmetic", "geometric", "min" or "max" (Vinh, Epps and
+    Bailey, 2010). As in scikit-learn, two constant labelings give 1.0 and zero mutual
+    information gives 0.0. The result has no unit, so there is no ``base``.
+    """
+    if method not in _NMI_METHODS:
+        raise ValueError(f"method: expected one of {', '.join(_NMI_METHODS)}, got {method!r}")
+    (hx, hy, hxy), _ = _terms([x, y], ["x", "y"], [[0], [1], [0, 1]], estimator)
+    if estimator == "plugin":
+        constant = hx == 0.0 and hy == 0.0
+    else:
+        constant = _core.renyi_entropy(check.labels(x), 0.0) == 0.0 and \
+            _core.renyi_entropy(check.labels(y, "y"), 0.0) == 0.0
+    if constant:
+        return np.float64(1.0)
+    mi = hx + hy - hxy
+    if mi == 0.0:
+        return np.float64(0.0)
+    norm = {
+        "arithmetic": (hx + hy) / 2.0,
+        "geometric": math.sqrt(max(hx, 0.0) * max(hy, 0.0)),
+        "min": min(hx, hy),
+        "max": max(hx, hy),
+    }[method]
+    return np.float64(mi / max(norm, np.finfo(np.float64).eps))
+
+
+def _ngram_pair(seq, order, estimator):
+    est = check.estimator(estimator)
+    k = check.positive_int(order, "order", high=8)
+    arr = check.labels(seq, "seq", max_ndim=1)
+    if arr.shape[0] < k:
+        raise ValueError(f"seq: a sequence of {arr.shape[0]} symbols has no n-gram of order {k}")
+    return _core.ngram_entropy_pair(arr, k, est), arr.shape[0] - k + 1, est
+
+
+def block_entropy(seq, order: int, *, estimator: str = "plugin", base: float | None = None):
+    r"""Entropy of the overlapping n-grams (blocks) of length ``order`` of one sequence.
+
+    .. math:: H_k = -\sum_{w \in V^k} p(w) \log p(w)
+
+    over the :math:`n - k + 1` windows of ``seq``. Orders 1..8, vocabularies up to
+    :math:`2^{64}`: n-grams are packed or hashed, never a dense :math:`V^k` table.
+    """
+    ((h, se), _), n, est = _ngram_pair(seq, order, estimator)
+    return _result((h, se), check.log_base(base), n, est)
+
+
+def conditional_block_entropy(seq, order: int, *, estimator: str = "plugin",
+                              base: float | None = None):
+    r"""Entropy of a symbol given the ``order - 1`` symbols before it.
+
+    .. math:: h_k = H(x_t \mid x_{t-k+1}, \dots, x_{t-1}) = H_k - H'_{k-1}
+
+    where :math:`H'_{k-1}` is the entropy of the (k-1)-prefixes of the same n - k + 1
+    windows, so that with the plug-in estimator :math:`0 \le h_k \le H_1`-style bounds hold
+    exactly. ``order = 1`` is the entropy of the symbols.
+    """
+    ((h, _), (hp, _)), _, _ = _ngram_pair(seq, order, estimator)
+    return np.float64((h - hp) / check.log_base(base))
+
+
+def _estimate_counts(vec: np.ndarray, estimator: str, base, n_bins, n: int):
+    est = check.estimator(estimator)
+    unit = check.log_base(base)
+    if vec.size == 0:
+        raise ValueError("counts: nothing has been counted yet")
+    values, stderr = _core.entropy_from_counts(vec.reshape(1, -1), est, check.n_bins(n_bins))
+    se = None if stderr is None else float(stderr[0])
+    return _result((float(values[0]), se), unit, n, est)
+
+
+class Counts:
+    """A streaming, mergeable, picklable histogram of integer labels.
+
+    Counting chunk by chunk (``update``) or merging histograms built elsewhere (``merge``,
+    ``+``) gives exactly the counts of the concatenated data. Storage is a dense table
+    while the label range is small and a hash table otherwise, chosen automatically.
+
+    Parameters
+    ----------
+    x : array_like of int, optional
+        A first chunk of labels.
+
+    Examples
+    --------
+    >>> import numpy as np, entrostat as es
+    >>> c = es.Counts(np.array([1, 2, 2])) + es.Counts(np.array([3]))
+    >>> c.n, c.support
+    (4, 3)
+    """
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, x=None):
+        self._inner = _core.Counts()
+        if x is not None:
+            self.update(x)
+
+    def update(self, x) -> Counts:
+        """Count a chunk of 1-D labels in place; returns ``self``."""
+        arr = np.asarray(x)
+        if arr.ndim == 1 and arr.size == 0 and arr.dtype.kind in "iu":
+            return self
+        self._inner.update(check.labels(arr, max_ndim=1))
+        return self
+
+    def merge(self, other: Counts) -> Counts:
+        """A new histogram holding the counts of both."""
+        if not isinstance(other, Counts):
+            raise TypeError(f"other: expected Counts, got {type(other).__name__}")
+        out = Counts()
+        out._inner = self._inner.copy()
+        out._inner.merge(other._inner)
+        return out
+
+    def __add__(self, other):
+        if not isinstance(other, Counts):
+            return NotImplemented
+        return self.merge(other)
+
+    @property
+    def n(self) -> int:
+        """Number of labels counted."""
+        return self._inner.n
+
+    @property
+    def support(self) -> int:
+        """Number of distinct labels seen."""
+        return self._inner.support
+
+    def counts(self):
+        """``(values, counts)``: the distinct labels (sorted) and how often each occurred."""
+        return self._inner.items()
+
+    def entropy(self, *, estimator: str = "plugin", base: float | None = None,
+                n_bins: int | None = None):
+        """Shannon entropy of the counted labels (as :func:`entropy`)."""
+        return _estimate_counts(self._inner.count_vector(), estimator, base, n_bins, self.n)
+
+    def renyi_entropy(self, alpha: float, *, base: float | None = None):
+        """Rényi entropy of order ``alpha`` (as :func:`renyi_entropy`)."""
+        a = check.order_param(alpha, "alpha")
+        unit = check.log_base(base)
+        vec = self._inner.count_vector().reshape(1, -1)
+        return np.float64(_core.generalized_entropy_from_counts(vec, "renyi", a)[0] / unit)
+
+    def tsallis_entropy(self, q: float):
+        """Tsallis entropy of index ``q`` (as :func:`tsallis_entropy`)."""
+        qq = check.order_param(q, "q")
+        vec = self._inner.count_vector().reshape(1, -1)
+        return np.float64(_core.generalized_entropy_from_counts(vec, "tsallis", qq)[0])
+
+    def __eq__(self, other):
+        if not isinstance(other, Counts):
+            return NotImplemented
+        (va, ca), (vb, cb) = self.counts(), other.counts()
+        return np.array_equal(va, vb) and np.array_equal(ca, cb)
+
+    __hash__ = None  # mutable
+
+    def __getstate__(self):
+        values, counts = self.counts()
+        return {"values": values, "counts": counts, "domain": self._inner.domain}
+
+    def __setstate__(self, state):
+        self._inner = _core.Counts.from_items(state["values"], state["counts"], state["domain"])
+
+    def __repr__(self) -> str:
+        return f"Counts(n={self.n}, support={self.support})"
+
+
+class NgramCounts:
+    """Streaming, mergeable, picklable counts of the n-grams of order ``order``.
+
+    ``update`` appends a chunk of the stream: n-grams that cross chunk boundaries are
+    counted, so chunked counting equals counting the whole stream. ``a + b`` counts the
+    stream of ``a`` followed by the stream of ``b`` (the seam's n-grams included).
+
+    Parameters
+    ----------
+    order : int
+        N-gram length, 1..8.
+    seq : array_like of int, optional
+        A first chunk of the stream.
+    """
+
+    __slots__ = ("_inner",)
+
+    def __init__(self, order: int, seq=None):
+        self._inner = _core.NgramCounts(check.positive_int(order, "order", high=8))
+        if seq is not None:
+            self.update(seq)
+
+    def update(self, seq) -> NgramCounts:
+        """Append a chunk of 1-D labels to the stream; returns ``self``."""
+        arr = np.asarray(seq)
+        if arr.ndim == 1 and arr.size == 0 and arr.dtype.kind in "iu":
+            return self
+        self._inner.update(check.labels(arr, "seq", max_ndim=1))
+        return self
+
+    def merge(self, other: NgramCounts) -> NgramCounts:
+        """Counts of this stream followed by ``other``'s stream (a new object)."""
+        if not isinstance(other, NgramCounts):
+            raise TypeError(f"other: expected NgramCounts, got {type(other).__name__}")
+        if other.order != self.order:
+            raise ValueError(f"other: expected order {self.order}, got order {other.order}")
+        out = NgramCounts(self.order)
+        out._inner = self._inner.copy()
+        out._inner.merge(other._inner)
+        return out
+
+    def __add__(self, other):
+        if not isinstance(other, NgramCounts):
+            return NotImplemented
+        return self.merge(other)
+
+    @property
+    def order(self) -> int:
+        return self._inner.order
+
+    @property
+    def n(self) -> int:
+        """Number of n-gram windows counted."""
+        return self._inner.n
+
+    @property
+    def length(self) -> int:
+        """Number of symbols seen."""
+        return self._inner.length
+
+    @property
+    def support(self) -> int:
+        """Number of distinct n-grams seen."""
+        return self._inner.support
+
+    def counts(self):
+        """``(ngrams, counts)``: an (support, order) array of n-grams (sorted) and counts.
+
+        Symbols are given as uint64 two's-complement patterns (negative labels appear as
+        large values; ``.view(np.int64)`` recovers them).
+        """
+        return self._inner.items()
+
+    def entropy(self, *, estimator: str = "plugin", base: float | None = None):
+        """Block entropy of the counted n-grams (as :func:`block_entropy`)."""
+        grams, _ = self._inner.count_vectors()
+        return _estimate_counts(grams, estimator, base, None, self.n)
+
+    def conditional_entropy(self, *, estimator: str = "plugin", base: float | None = None):
+        """Entropy of the last symbol given the others (as :func:`conditional_block_entropy`)."""
+        grams, prefixes = self._inner.count_vectors()
+        h = _estimate_counts(grams, estimator, None, None, self.n)
+        hp = _estimate_counts(prefixes, estimator, None, None, self.n)
+        return np.float64((float(h) - float(hp)) / check.log_base(base))
+
+    def __eq__(self, other):
+        if not isinstance(other, NgramCounts):
+            return NotImplemented
+        (ga, ca), (gb, cb) = self.counts(), other.counts()
+        return (self.order == other.order and self.length == other.length
+                and np.array_equal(ga, gb) and np.array_equal(ca, cb))
+
+    __hash__ = None  # mutable
+
+    def __getstate__(self):
+        grams, counts = self.counts()
+        return {"order": self.order, "ngrams": grams, "counts": counts,
+                "head": self._inner.head.tolist(), "tail": self._inner.tail.tolist(),
+                "length": self.length}
+
+    def __setstate__(self, state):
+        self._inner = _core.NgramCounts.from_parts(
+            state["order"], state["ngrams"], state["counts"], state["head"], state["tail"],
+            state["length"],
+        )
+
+    def __repr__(self) -> str:
+        return f"NgramCounts(order={self.order}, n={self.n}, support={self.support})"

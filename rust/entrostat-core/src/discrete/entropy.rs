@@ -1,0 +1,76 @@
+//! Entropies of labels: count (directly for one column, through joint codes for several),
+//! then estimate from the counts.
+
+use super::counting::{count_keys, count_labels};
+use super::estimators::{entropy_from_counts, renyi_from_counts, tsallis_from_counts};
+use super::estimators::{Estimate, Estimator};
+use super::histogram::Histogram;
+use super::joint::joint_codes;
+use super::ngrams::count_ngrams;
+use crate::cancel::Cancel;
+use crate::error::{Error, Result};
+use crate::labels::Labels;
+
+/// Histogram of the symbols formed by the rows of `cols` (one or more equal-length columns).
+pub fn count_columns(cols: &[Labels<'_>], cancel: &Cancel) -> Result<Histogram> {
+    match cols {
+        [] => Err(Error::value("x", "expected at least one column")),
+        [one] => count_labels(one, cancel),
+        many => count_keys(&joint_codes(many, cancel)?, cancel),
+    }
+}
+
+/// Nonzero counts of a histogram, as the estimators take them.
+pub fn count_vector(hist: &Histogram) -> Vec<f64> {
+    hist.nonzero_counts()
+        .into_iter()
+        .map(|c| c as f64)
+        .collect()
+}
+
+/// Shannon entropy (nats) of the symbols formed by the rows of `cols`. `n_bins` is the
+/// alphabet size for shrink / NSB; by default the number of distinct observed symbols.
+pub fn entropy_of_columns(
+    cols: &[Labels<'_>],
+    estimator: Estimator,
+    n_bins: Option<f64>,
+    cancel: &Cancel,
+) -> Result<Estimate> {
+    let counts = count_vector(&count_columns(cols, cancel)?);
+    entropy_from_counts(&counts, estimator, n_bins)
+}
+
+/// Renyi entropy of order alpha (nats) of the rows of `cols`.
+pub fn renyi_of_columns(cols: &[Labels<'_>], alpha: f64, cancel: &Cancel) -> Result<f64> {
+    renyi_from_counts(&count_vector(&count_columns(cols, cancel)?), alpha)
+}
+
+/// Tsallis entropy of index q of the rows of `cols`.
+pub fn tsallis_of_columns(cols: &[Labels<'_>], q: f64, cancel: &Cancel) -> Result<f64> {
+    tsallis_from_counts(&count_vector(&count_columns(cols, cancel)?), q)
+}
+
+/// Entropy of the order-grams of `seq` and of their (order-1)-prefixes over the same
+/// windows; their difference is the conditional entropy of a symbol given its context.
+pub fn ngram_entropies(
+    seq: &Labels<'_>,
+    order: usize,
+    estimator: Estimator,
+    cancel: &Cancel,
+) -> Result<(Estimate, Estimate)> {
+    let counts = count_ngrams(seq, order, cancel)?;
+    if counts.n_windows() == 0 {
+        return Err(Error::value(
+            "seq",
+            format!(
+                "a sequence of {} symbols has no n-gram of order {order}",
+                counts.len()
+            ),
+        ));
+    }
+    let (ngrams, prefixes) = counts.count_vectors();
+    Ok((
+        entropy_from_counts(&ngrams, estimator, None)?,
+        entropy_from_counts(&prefixes, estimator, None)?,
+    ))
+}

@@ -1,0 +1,384 @@
+//! Bindings of the discrete family: argument parsing and GIL release only.
+
+use crate::arrays::{labels_1d, AnyLabels};
+use crate::errors::to_py;
+use crate::run::detach;
+use entrostat_core::discrete::accumulator::Counts;
+use entrostat_core::discrete::entropy::{
+    entropy_of_columns, ngram_entropies, renyi_of_columns, tsallis_of_columns,
+};
+use entrostat_core::discrete::estimators::{self as est, Estimate, Estimator};
+use entrostat_core::discrete::ngrams::NgramCounts;
+use entrostat_core::labels::{Domain, Labels};
+use entrostat_core::Cancel;
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use rayon::prelude::*;
+
+type Pair = (f64, Option<f64>);
+
+fn pair(e: Estimate) -> Pair {
+    (e.value, e.stderr)
+}
+
+fn parse_estimator(name: &str) -> PyResult<Estimator> {
+    name.parse().map_err(to_py)
+}
+
+/// Entropy (nats) of 1-D labels or of the rows of a 2-D label array.
+#[pyfunction]
+#[pyo3(signature = (x, estimator="plugin", n_bins=None))]
+pub fn entropy(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    estimator: &str,
+    n_bins: Option<f64>,
+) -> PyResult<Pair> {
+    let est = parse_estimator(estimator)?;
+    let x = AnyLabels::extract(x, "x")?;
+    let cols = x.columns();
+    detach(py, x.len(), |c| entropy_of_columns(&cols, est, n_bins, c)).map(pair)
+}
+
+/// Entropies (nats) of the joint symbols of several column subsets of `xs`.
+/// `subsets[i]` lists indices into `xs`; each `xs[j]` is 1-D, or 2-D meaning its columns.
+#[pyfunction]
+#[pyo3(signature = (xs, subsets, estimator="plugin"))]
+pub fn joint_entropies(
+    py: Python<'_>,
+    xs: Vec<Bound<'_, PyAny>>,
+    subsets: Vec<Vec<usize>>,
+    estimator: &str,
+) -> PyResult<Vec<Pair>> {
+    let est = parse_estimator(estimator)?;
+    let arrays = xs
+        .iter()
+        .map(|a| AnyLabels::extract(a, "xs"))
+        .collect::<PyResult<Vec<_>>>()?;
+    let columns: Vec<Vec<Labels<'_>>> = arrays.iter().map(|a| a.columns()).collect();
+    let n = arrays.first().map_or(0, |a| a.len());
+    let mut picked: Vec<Vec<Labels<'_>>> = Vec::with_capacity(subsets.len());
+    for s in &subsets {
+        let mut cols = Vec::new();
+        for &j in s {
+            let c = columns
+                .get(j)
+                .ok_or_else(|| PyValueError::new_err(format!("subsets: index {j} out of range")))?;
+            cols.extend(c.iter().cloned());
+        }
+        picked.push(cols);
+    }
+    detach(py, n * subsets.len(), |c| {
+        picked
+            .iter()
+            .map(|cols| entropy_of_columns(cols, est, None, c).map(pair))
+            .collect()
+    })
+}
+
+/// Renyi entropy of order alpha (nats).
+#[pyfunction]
+pub fn renyi_entropy(py: Python<'_>, x: &Bound<'_, PyAny>, alpha: f64) -> PyResult<f64> {
+    let x = AnyLabels::extract(x, "x")?;
+    let cols = x.columns();
+    detach(py, x.len(), |c| renyi_of_columns(&cols, alpha, c))
+}
+
+/// Tsallis entropy of index q.
+#[pyfunction]
+pub fn tsallis_entropy(py: Python<'_>, x: &Bound<'_, PyAny>, q: f64) -> PyResult<f64> {
+    let x = AnyLabels::extract(x, "x")?;
+    let cols = x.columns();
+    detach(py, x.len(), |c| tsallis_of_columns(&cols, q, c))
+}
+
+/// Entropies (nats) of each row of a 2-D float64 count array: (values, stderrs or None).
+#[pyfunction]
+#[pyo3(signature = (counts, estimator="plugin", n_bins=None))]
+pub fn entropy_from_counts<'py>(
+    py: Python<'py>,
+    counts: PyReadonlyArray2<'py, f64>,
+    estimator: &str,
+    n_bins: Option<f64>,
+) -> PyResult<(Bound<'py, PyArray1<f64>>, Option<Bound<'py, PyArray1<f64>>>)> {
+    let est = parse_estimator(estimator)?;
+    let view = counts.as_array();
+    let rows: Vec<Estimate> = detach(py, view.len(), |_c: &Cancel| {
+        entrostat_core::pool::install(|| {
+            (0..view.nrows())
+                .into_par_iter()
+                .map(|i| {
+                    let row = view.row(i);
+                    match row.as_slice() {
+                        Some(s) => est::entropy_from_counts(s, est, n_bins),
+                        None => est::entropy_from_counts(&row.to_vec(), est, n_bins),
+                    }
+                })
+                .collect()
+        })
+    })?;
+    let values = PyArray1::from_vec(py, rows.iter().map(|e| e.value).collect());
+    let stderr = (est == Estimator::Nsb).then(|| {
+        PyArray1::from_vec(
+            py,
+            rows.iter().map(|e| e.stderr.unwrap_or(f64::NAN)).collect(),
+        )
+    });
+    Ok((values, stderr))
+}
+
+/// Renyi (kind="renyi") or Tsallis (kind="tsallis") entropy of each row of 2-D counts.
+#[pyfunction]
+pub fn generalized_entropy_from_counts<'py>(
+    py: Python<'py>,
+    counts: PyReadonlyArray2<'py, f64>,
+    kind: &str,
+    order: f64,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let f = match kind {
+        "renyi" => est::renyi_from_counts,
+        "tsallis" => est::tsallis_from_counts,
+        other => return Err(PyValueError::new_err(format!("kind: unknown {other:?}"))),
+    };
+    let view = counts.as_array();
+    let out: Vec<f64> = detach(py, view.len(), |_c: &Cancel| {
+        entrostat_core::pool::install(|| {
+            (0..view.nrows())
+                .into_par_iter()
+                .map(|i| f(&view.row(i).to_vec(), order))
+                .collect()
+        })
+    })?;
+    Ok(PyArray1::from_vec(py, out))
+}
+
+/// Entropy of the order-grams of `seq` and of their prefixes over the same windows (nats).
+#[pyfunction]
+#[pyo3(signature = (seq, order, estimator="plugin"))]
+pub fn ngram_entropy_pair(
+    py: Python<'_>,
+    seq: &Bound<'_, PyAny>,
+    order: usize,
+    estimator: &str,
+) -> PyResult<(Pair, Pair)> {
+    let est = parse_estimator(estimator)?;
+    let seq = labels_1d(seq, "seq")?;
+    let view = seq.view();
+    detach(py, view.len(), |c| ngram_entropies(&view, order, est, c))
+        .map(|(a, b)| (pair(a), pair(b)))
+}
+
+/// Streaming, mergeable label histogram (wrapped by `entrostat.discrete.Counts`).
+#[pyclass(name = "Counts", module = "entrostat._core")]
+#[derive(Clone, Default)]
+pub struct PyCounts {
+    inner: Counts,
+}
+
+#[pymethods]
+impl PyCounts {
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    fn update(&mut self, py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
+        let x = labels_1d(x, "x")?;
+        let view = x.view();
+        let inner = &mut self.inner;
+        detach(py, view.len(), |c| inner.update(&view, c))
+    }
+
+    fn merge(&mut self, other: &PyCounts) -> PyResult<()> {
+        self.inner.merge(&other.inner).map_err(to_py)
+    }
+
+    /// Total number of labels counted.
+    #[getter]
+    fn n(&self) -> u64 {
+        self.inner.total()
+    }
+
+    /// Number of distinct labels seen.
+    #[getter]
+    fn support(&self) -> usize {
+        self.inner.histogram().support()
+    }
+
+    /// "signed", "unsigned" or None (nothing counted yet).
+    #[getter]
+    fn domain(&self) -> Option<&'static str> {
+        self.inner.domain().map(|d| match d {
+            Domain::Signed => "signed",
+            Domain::Unsigned => "unsigned",
+        })
+    }
+
+    /// Nonzero counts as float64 (unordered), for the estimators.
+    fn count_vector<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        let v = entrostat_core::discrete::entropy::count_vector(self.inner.histogram());
+        PyArray1::from_vec(py, v)
+    }
+
+    /// (values, counts) sorted by value; values are int64 (signed domain) or uint64.
+    fn items<'py>(&self, py: Python<'py>) -> (Bound<'py, PyAny>, Bound<'py, PyArray1<u64>>) {
+        let items = self.inner.histogram().sorted_items();
+        let counts = PyArray1::from_vec(py, items.iter().map(|&(_, c)| c).collect());
+        let values = match self.inner.domain() {
+            Some(Domain::Signed) => PyArray1::from_vec(
+                py,
+                items
+                    .iter()
+                    .map(|&(k, _)| Domain::Signed.value(k) as i64)
+                    .collect(),
+            )
+            .into_any(),
+            _ => PyArray1::from_vec(py, items.iter().map(|&(k, _)| k).collect()).into_any(),
+        };
+        (values, counts)
+    }
+
+    /// Rebuild from `items()` output and the domain.
+    #[staticmethod]
+    fn from_items(
+        values: &Bound<'_, PyAny>,
+        counts: PyReadonlyArray1<'_, u64>,
+        domain: Option<&str>,
+    ) -> PyResult<Self> {
+        let counts = counts.as_array();
+        let (dom, keys): (Option<Domain>, Vec<u64>) = match domain {
+            None => (None, Vec::new()),
+            Some("signed") => {
+                let v: PyReadonlyArray1<'_, i64> = values.extract()?;
+                let keys = v
+                    .as_array()
+                    .iter()
+                    .map(|&x| (x as u64) ^ (1 << 63))
+                    .collect();
+                (Some(Domain::Signed), keys)
+            }
+            Some("unsigned") => {
+                let v: PyReadonlyArray1<'_, u64> = values.extract()?;
+                (Some(Domain::Unsigned), v.as_array().to_vec())
+            }
+            Some(other) => return Err(PyValueError::new_err(format!("domain: unknown {other:?}"))),
+        };
+        if keys.len() != counts.len() {
+            return Err(PyValueError::new_err(
+                "values and counts must have the same length",
+            ));
+        }
+        let items: Vec<(u64, u64)> = keys.into_iter().zip(counts.iter().copied()).collect();
+        Ok(PyCounts {
+            inner: Counts::from_items(dom, &items).map_err(to_py)?,
+        })
+    }
+
+    fn copy(&self) -> Self {
+        self.clone()
+    }
+}
+
+/// Streaming, mergeable n-gram counts (wrapped by `entrostat.discrete.NgramCounts`).
+#[pyclass(name = "NgramCounts", module = "entrostat._core")]
+#[derive(Clone)]
+pub struct PyNgramCounts {
+    inner: NgramCounts,
+}
+
+#[pymethods]
+impl PyNgramCounts {
+    #[new]
+    fn new(order: usize) -> PyResult<Self> {
+        Ok(PyNgramCounts {
+            inner: NgramCounts::new(order).map_err(to_py)?,
+        })
+    }
+
+    fn update(&mut self, py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<()> {
+        let x = labels_1d(x, "x")?;
+        let view = x.view();
+        let inner = &mut self.inner;
+        detach(py, view.len(), |c| inner.update(&view, c))
+    }
+
+    fn merge(&mut self, py: Python<'_>, other: &PyNgramCounts) -> PyResult<()> {
+        let mine = std::mem::replace(
+            &mut self.inner,
+            NgramCounts::new(other.inner.order()).map_err(to_py)?,
+        );
+        let theirs = other.inner.clone();
+        self.inner = detach(py, 0, |c| mine.merge(theirs, c))?;
+        Ok(())
+    }
+
+    #[getter]
+    fn order(&self) -> usize {
+        self.inner.order()
+    }
+    /// Symbols seen.
+    #[getter]
+    fn length(&self) -> u64 {
+        self.inner.len()
+    }
+    /// N-gram windows counted.
+    #[getter]
+    fn n(&self) -> u64 {
+        self.inner.n_windows()
+    }
+    #[getter]
+    fn support(&self) -> usize {
+        self.inner.support()
+    }
+    #[getter]
+    fn head<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
+        PyArray1::from_slice(py, self.inner.head())
+    }
+    #[getter]
+    fn tail<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
+        PyArray1::from_slice(py, self.inner.tail())
+    }
+
+    /// Counts of the distinct n-grams and of their prefixes (float64, unordered).
+    fn count_vectors<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>) {
+        let (a, b) = py.detach(|| self.inner.count_vectors());
+        (PyArray1::from_vec(py, a), PyArray1::from_vec(py, b))
+    }
+
+    /// (ngrams as a (support, order) uint64 array of symbol codes, counts), sorted.
+    fn items<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyArray2<u64>>, Bound<'py, PyArray1<u64>>)> {
+        let k = self.inner.order();
+        let (flat, counts) = py.detach(|| self.inner.items());
+        let rows = counts.len();
+        let grams = PyArray1::from_vec(py, flat).reshape([rows, k])?;
+        Ok((grams, PyArray1::from_vec(py, counts)))
+    }
+
+    #[staticmethod]
+    fn from_parts(
+        order: usize,
+        ngrams: PyReadonlyArray2<'_, u64>,
+        counts: PyReadonlyArray1<'_, u64>,
+        head: Vec<u64>,
+        tail: Vec<u64>,
+        length: u64,
+    ) -> PyResult<Self> {
+        let flat: Vec<u64> = ngrams.as_array().iter().copied().collect();
+        let counts = counts.as_array().to_vec();
+        Ok(PyNgramCounts {
+            inner: NgramCounts::from_parts(order, &flat, &counts, head, tail, length)
+                .map_err(to_py)?,
+        })
+    }
+
+    fn copy(&self) -> Self {
+        self.clone()
+    }
+}
