@@ -1,11 +1,17 @@
-//! Counting labels: parallel over chunks, each thread keeping its own histogram
-//! (dense while the key range is small, hashed otherwise), merged at the end.
-//! Extra memory is O(alphabet x threads); the input is never copied (strided views are
-//! staged through a chunk-sized buffer).
+//! Counting labels.
+//!
+//! Dense path (small key ranges): parallel over chunks, each thread keeping its own
+//! table; extra memory O(alphabet x threads), the input is never copied (strided views
+//! are staged through a chunk-sized buffer).
+//!
+//! Hashed path (wide key ranges): blocks of keys are first scattered by hash into
+//! per-thread shard buffers, then each shard's table is filled by one thread. Every
+//! table receives its keys in one burst and stays in cache, which is what makes hashing
+//! competitive with sorting; extra memory is the tables plus one block of keys.
 
-use super::histogram::Histogram;
+use super::histogram::{dense_fits, empty_shards, shard_of, Histogram, Shards, SHARDS};
 use crate::cancel::Cancel;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::labels::{Label, Labels};
 use crate::{pool, with_labels};
 use ndarray::{s, ArrayView1};
@@ -13,38 +19,12 @@ use rayon::prelude::*;
 
 /// Labels per chunk: small enough to stay in L2 between the min/max and counting passes.
 pub const CHUNK: usize = 1 << 16;
+/// Labels per block of the hashed path (32 MiB of keys in flight).
+const BLOCK: usize = 1 << 22;
 
 /// Count the labels of a view of any integer dtype.
 pub fn count_labels(x: &Labels<'_>, cancel: &Cancel) -> Result<Histogram> {
     with_labels!(x, v => count_view(v.view(), cancel))
-}
-
-/// Count the labels of a typed view.
-pub fn count_view<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<Histogram> {
-    let n = x.len();
-    let n_chunks = n.div_ceil(CHUNK);
-    pool::install(|| {
-        (0..n_chunks)
-            .into_par_iter()
-            .try_fold(
-                || (Histogram::default(), Vec::<T>::new()),
-                |(mut hist, mut buf), c| {
-                    cancel.check()?;
-                    let chunk = x.slice(s![c * CHUNK..((c + 1) * CHUNK).min(n)]);
-                    match chunk.as_slice() {
-                        Some(sl) => count_slice(&mut hist, sl, n)?,
-                        None => {
-                            buf.clear();
-                            buf.extend(chunk.iter().copied());
-                            count_slice(&mut hist, &buf, n)?;
-                        }
-                    }
-                    Ok((hist, buf))
-                },
-            )
-            .map(|r| r.map(|(h, _)| h))
-            .try_reduce(Histogram::default, |a, b| a.merge(b))
-    })
 }
 
 /// Count keys given directly (already-encoded symbols).
@@ -52,40 +32,88 @@ pub fn count_keys(keys: &[u64], cancel: &Cancel) -> Result<Histogram> {
     count_view(ArrayView1::from(keys), cancel)
 }
 
+/// Count the labels of a typed view: dense while the key range allows, else hashed.
+pub fn count_view<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<Histogram> {
+    match count_dense(x.view(), cancel) {
+        Ok(h) => Ok(h),
+        Err(Abort::TooWide) => count_hashed(x, cancel),
+        Err(Abort::Failed(e)) => Err(e),
+    }
+}
+
+/// Why the dense path stopped.
+enum Abort {
+    /// The key range is too wide for dense tables: switch to hashing.
+    TooWide,
+    Failed(Error),
+}
+
+impl From<Error> for Abort {
+    fn from(e: Error) -> Self {
+        Abort::Failed(e)
+    }
+}
+
+fn count_dense<T: Label>(
+    x: ArrayView1<'_, T>,
+    cancel: &Cancel,
+) -> std::result::Result<Histogram, Abort> {
+    let n = x.len();
+    pool::install(|| {
+        (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .try_fold(
+                || (Histogram::default(), Vec::<T>::new()),
+                |(mut hist, mut buf), c| {
+                    cancel.check()?;
+                    let chunk = x.slice(s![c * CHUNK..((c + 1) * CHUNK).min(n)]);
+                    let sl = match chunk.as_slice() {
+                        Some(sl) => sl,
+                        None => {
+                            buf.clear();
+                            buf.extend(chunk.iter().copied());
+                            &buf[..]
+                        }
+                    };
+                    count_slice_dense(&mut hist, sl, n)?;
+                    Ok((hist, buf))
+                },
+            )
+            .map(|r| r.map(|(h, _)| h))
+            .try_reduce(Histogram::default, |a, b| Ok(a.merge(b)?))
+    })
+}
+
 /// Min and max key of a non-empty slice, in one vectorisable pass.
 #[inline]
 fn key_range<T: Label>(sl: &[T]) -> (u64, u64) {
-    let mut lo = sl[0].key();
-    let mut hi = lo;
-    for &v in sl {
+    sl.iter().fold((u64::MAX, 0), |(lo, hi), &v| {
         let k = v.key();
-        lo = lo.min(k);
-        hi = hi.max(k);
-    }
-    (lo, hi)
+        (lo.min(k), hi.max(k))
+    })
 }
 
-fn count_slice<T: Label>(hist: &mut Histogram, sl: &[T], expected_n: usize) -> Result<()> {
+fn count_slice_dense<T: Label>(
+    hist: &mut Histogram,
+    sl: &[T],
+    expected_n: usize,
+) -> std::result::Result<(), Abort> {
     if sl.is_empty() {
         return Ok(());
     }
     let (lo, hi) = key_range(sl);
-    // Grows the dense table, or turns it into a hash map once the range is too wide.
     hist.reserve_range(lo, hi, expected_n)?;
     match hist {
-        Histogram::Dense { offset, counts } => dense_add(counts, *offset, sl),
-        Histogram::Hashed(m) => {
-            m.reserve(sl.len().min(CHUNK));
-            for &v in sl {
-                *m.entry(v.key()).or_insert(0) += 1;
-            }
+        Histogram::Dense { offset, counts } => {
+            dense_add(counts, *offset, sl);
+            Ok(())
         }
+        Histogram::Hashed(_) => Err(Abort::TooWide),
     }
-    Ok(())
 }
 
-/// The hot loop: four interleaved sub-counters hide the store-to-load latency when the
-/// same label repeats (a single dominant symbol would otherwise serialise the loop).
+/// The hot loop. For small tables four interleaved sub-counters hide the store-to-load
+/// latency when the same label repeats (a dominant symbol would serialise the loop).
 #[inline]
 fn dense_add<T: Label>(counts: &mut [u64], offset: u64, sl: &[T]) {
     let idx = |v: T| (v.key() - offset) as usize;
@@ -104,5 +132,95 @@ fn dense_add<T: Label>(counts: &mut [u64], offset: u64, sl: &[T]) {
         for &v in sl {
             counts[idx(v)] += 1;
         }
+    }
+}
+
+/// Hash-count a view: per block, scatter keys by shard (parallel over pieces of the
+/// block), then fill each shard's table (parallel over shards).
+fn count_hashed<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<Histogram> {
+    let n = x.len();
+    let mut tables: Shards = empty_shards();
+    pool::install(|| -> Result<()> {
+        let pieces = pool::num_threads().max(1);
+        for start in (0..n).step_by(BLOCK) {
+            cancel.check()?;
+            let block = x.slice(s![start..(start + BLOCK).min(n)]);
+            let len = block.len();
+            let per = len.div_ceil(pieces);
+            let buffers: Vec<Vec<Vec<u64>>> = (0..pieces)
+                .into_par_iter()
+                .map(|p| {
+                    let mut bufs: Vec<Vec<u64>> = (0..SHARDS)
+                        .map(|_| Vec::with_capacity(per / SHARDS * 5 / 4 + 8))
+                        .collect();
+                    let piece = block.slice(s![(p * per).min(len)..((p + 1) * per).min(len)]);
+                    let mut scatter = |v: &T| {
+                        let k = v.key();
+                        bufs[shard_of(k)].push(k);
+                    };
+                    match piece.as_slice() {
+                        Some(sl) => sl.iter().for_each(&mut scatter),
+                        None => piece.iter().for_each(&mut scatter),
+                    }
+                    bufs
+                })
+                .collect();
+            tables.par_iter_mut().enumerate().for_each(|(s, table)| {
+                let incoming: usize = buffers.iter().map(|b| b[s].len()).sum();
+                table.reserve(incoming.min(BLOCK / SHARDS));
+                for b in &buffers {
+                    for &k in &b[s] {
+                        *table.entry(k).or_insert(0) += 1;
+                    }
+                }
+            });
+        }
+        Ok(())
+    })?;
+    Ok(Histogram::Hashed(tables))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cancel::NEVER;
+
+    fn sorted(h: &Histogram) -> Vec<(u64, u64)> {
+        h.sorted_items()
+    }
+
+    #[test]
+    fn dense_and_hashed_agree() {
+        let small: Vec<i32> = (0..300_000i64)
+            .map(|i| (i * 7919 % 1000) as i32 - 500)
+            .collect();
+        let h = count_view(ArrayView1::from(&small), &NEVER).unwrap();
+        assert!(matches!(h, Histogram::Dense { .. }));
+        let hashed = count_hashed(ArrayView1::from(&small), &NEVER).unwrap();
+        assert_eq!(sorted(&h), sorted(&hashed));
+        assert_eq!(h.total(), 300_000);
+    }
+
+    #[test]
+    fn wide_range_goes_hashed_and_counts_exactly() {
+        let wide: Vec<u64> = (0..100_000u64)
+            .map(|i| (i % 977).wrapping_mul(0x1234_5678_9ABC_DEF1))
+            .collect();
+        let h = count_view(ArrayView1::from(&wide), &NEVER).unwrap();
+        assert!(matches!(h, Histogram::Hashed(_)));
+        assert_eq!(h.support(), 977);
+        assert_eq!(h.total(), 100_000);
+        let strided = ArrayView1::from(&wide).slice_move(s![..;3]);
+        let hs = count_view(strided, &NEVER).unwrap();
+        assert_eq!(hs.total(), 100_000u64.div_ceil(3));
+    }
+
+    #[test]
+    fn extremes_of_the_dtype() {
+        let x = [i64::MIN, i64::MAX, 0, i64::MIN];
+        let h = count_view(ArrayView1::from(&x), &NEVER).unwrap();
+        let mut c = h.nonzero_counts();
+        c.sort();
+        assert_eq!(c, vec![1, 1, 2]);
     }
 }

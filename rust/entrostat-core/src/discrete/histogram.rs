@@ -1,5 +1,7 @@
 //! Histograms of `u64` keys: dense (an offset and a vector) while the key range is small,
-//! hashed once it is not. Mergeable, so chunks and threads count independently.
+//! hashed once it is not. Hash tables are split into a fixed number of shards by key hash,
+//! so that threads fill disjoint shards, each small enough to stay in cache, and two
+//! histograms merge shard by shard. Mergeable, so chunks and threads count independently.
 
 use crate::error::{Error, Result};
 use hashbrown::HashMap;
@@ -9,6 +11,22 @@ const DENSE_MAX_RANGE: u64 = 1 << 22;
 /// Key ranges up to this size are always dense, however few labels there are.
 const DENSE_MIN_RANGE: u64 = 1 << 16;
 
+/// Number of hash shards (fixed, so histograms built anywhere merge shard by shard).
+pub const SHARDS: usize = 256;
+
+/// The shard of a key: the top bits of a multiplicative hash.
+#[inline(always)]
+pub fn shard_of(key: u64) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize
+}
+
+/// A hash table of counts split into [`SHARDS`] shards by [`shard_of`].
+pub type Shards = Vec<HashMap<u64, u64>>;
+
+pub fn empty_shards() -> Shards {
+    (0..SHARDS).map(|_| HashMap::new()).collect()
+}
+
 /// Counts of keys.
 #[derive(Debug, Clone)]
 pub enum Histogram {
@@ -17,7 +35,7 @@ pub enum Histogram {
         offset: u64,
         counts: Vec<u64>,
     },
-    Hashed(HashMap<u64, u64>),
+    Hashed(Shards),
 }
 
 impl Default for Histogram {
@@ -49,7 +67,7 @@ impl Histogram {
     pub fn total(&self) -> u64 {
         match self {
             Histogram::Dense { counts, .. } => counts.iter().sum(),
-            Histogram::Hashed(m) => m.values().sum(),
+            Histogram::Hashed(s) => s.iter().flat_map(|m| m.values()).sum(),
         }
     }
 
@@ -57,7 +75,7 @@ impl Histogram {
     pub fn support(&self) -> usize {
         match self {
             Histogram::Dense { counts, .. } => counts.iter().filter(|&&c| c > 0).count(),
-            Histogram::Hashed(m) => m.len(),
+            Histogram::Hashed(s) => s.iter().map(|m| m.len()).sum(),
         }
     }
 
@@ -65,7 +83,7 @@ impl Histogram {
     pub fn nonzero_counts(&self) -> Vec<u64> {
         match self {
             Histogram::Dense { counts, .. } => counts.iter().copied().filter(|&c| c > 0).collect(),
-            Histogram::Hashed(m) => m.values().copied().collect(),
+            Histogram::Hashed(s) => s.iter().flat_map(|m| m.values().copied()).collect(),
         }
     }
 
@@ -78,7 +96,10 @@ impl Histogram {
                 .filter(|(_, &c)| c > 0)
                 .map(|(i, &c)| (offset + i as u64, c))
                 .collect(),
-            Histogram::Hashed(m) => m.iter().map(|(&k, &c)| (k, c)).collect(),
+            Histogram::Hashed(s) => s
+                .iter()
+                .flat_map(|m| m.iter().map(|(&k, &c)| (k, c)))
+                .collect(),
         };
         items.sort_unstable();
         items
@@ -113,13 +134,14 @@ impl Histogram {
 
     fn to_hashed(&mut self) {
         if let Histogram::Dense { offset, counts } = self {
-            let mut m = HashMap::with_capacity(counts.iter().filter(|&&c| c > 0).count());
+            let mut shards = empty_shards();
             for (i, &c) in counts.iter().enumerate() {
                 if c > 0 {
-                    m.insert(*offset + i as u64, c);
+                    let key = *offset + i as u64;
+                    shards[shard_of(key)].insert(key, c);
                 }
             }
-            *self = Histogram::Hashed(m);
+            *self = Histogram::Hashed(shards);
         }
     }
 
@@ -130,7 +152,7 @@ impl Histogram {
         }
         match self {
             Histogram::Dense { offset, counts } => counts[(key - *offset) as usize] += c,
-            Histogram::Hashed(m) => *m.entry(key).or_insert(0) += c,
+            Histogram::Hashed(s) => *s[shard_of(key)].entry(key).or_insert(0) += c,
         }
         Ok(())
     }
@@ -158,10 +180,11 @@ impl Histogram {
                             *a += b;
                         }
                     }
-                    Histogram::Hashed(m) => {
+                    Histogram::Hashed(s) => {
                         for (i, &c) in counts.iter().enumerate() {
                             if c > 0 {
-                                *m.entry(offset + i as u64).or_insert(0) += c;
+                                let key = offset + i as u64;
+                                *s[shard_of(key)].entry(key).or_insert(0) += c;
                             }
                         }
                     }
@@ -169,10 +192,12 @@ impl Histogram {
             }
             Histogram::Hashed(theirs) => {
                 self.to_hashed();
-                if let Histogram::Hashed(m) = &mut self {
-                    m.reserve(theirs.len());
-                    for (k, c) in theirs {
-                        *m.entry(k).or_insert(0) += c;
+                if let Histogram::Hashed(mine) = &mut self {
+                    for (m, t) in mine.iter_mut().zip(theirs) {
+                        m.reserve(t.len());
+                        for (k, c) in t {
+                            *m.entry(k).or_insert(0) += c;
+                        }
                     }
                 }
             }
@@ -183,7 +208,7 @@ impl Histogram {
     fn table_len(&self) -> usize {
         match self {
             Histogram::Dense { counts, .. } => counts.len(),
-            Histogram::Hashed(m) => m.len(),
+            Histogram::Hashed(s) => s.iter().map(|m| m.len()).sum(),
         }
     }
 }
