@@ -32,7 +32,7 @@ def labels(x, name: str = "x", *, max_ndim: int = 2) -> np.ndarray:
 
 def same_length(arrays, names) -> None:
     n = arrays[0].shape[0]
-    for a, nm in zip(arrays[1:], names[1:]):
+    for a, nm in zip(arrays[1:], names[1:], strict=True):
         if a.shape[0] != n:
             raise ValueError(
                 f"{nm}: expected {n} observations (the length of {names[0]}), got {a.shape[0]}"

@@ -165,7 +165,7 @@ def tsallis_entropy(x, q: float):
 
 def _terms(xs, names, subsets, estimator):
     est = check.estimator(estimator)
-    arrays = [check.labels(x, nm) for x, nm in zip(xs, names)]
+    arrays = [check.labels(x, nm) for x, nm in zip(xs, names, strict=True)]
     check.same_length(arrays, names)
     pairs = _core.joint_entropies(arrays, subsets, est)
     return [v for v, _ in pairs], arrays[0].shape[0]

@@ -53,13 +53,11 @@ fn describe(obj: &Bound<'_, PyAny>) -> String {
             a.dtype(),
             a.ndim()
         ),
-        Err(_) => format!(
-            "{}",
-            obj.get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_default()
-        ),
+        Err(_) => obj
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
     }
 }
 

@@ -17,6 +17,8 @@ use pyo3::prelude::*;
 use rayon::prelude::*;
 
 type Pair = (f64, Option<f64>);
+type F64Array<'py> = Bound<'py, PyArray1<f64>>;
+type U64Array<'py> = Bound<'py, PyArray1<u64>>;
 
 fn pair(e: Estimate) -> Pair {
     (e.value, e.stderr)
@@ -101,7 +103,7 @@ pub fn entropy_from_counts<'py>(
     counts: PyReadonlyArray2<'py, f64>,
     estimator: &str,
     n_bins: Option<f64>,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, Option<Bound<'py, PyArray1<f64>>>)> {
+) -> PyResult<(F64Array<'py>, Option<F64Array<'py>>)> {
     let est = parse_estimator(estimator)?;
     let view = counts.as_array();
     let rows: Vec<Estimate> = detach(py, view.len(), |_c: &Cancel| {
@@ -350,10 +352,7 @@ impl PyNgramCounts {
     }
 
     /// (ngrams as a (support, order) uint64 array of symbol codes, counts), sorted.
-    fn items<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<(Bound<'py, PyArray2<u64>>, Bound<'py, PyArray1<u64>>)> {
+    fn items<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyArray2<u64>>, U64Array<'py>)> {
         let k = self.inner.order();
         let (flat, counts) = py.detach(|| self.inner.items());
         let rows = counts.len();

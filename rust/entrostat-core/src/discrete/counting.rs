@@ -9,7 +9,7 @@
 //! table receives its keys in one burst and stays in cache, which is what makes hashing
 //! competitive with sorting; extra memory is the tables plus one block of keys.
 
-use super::histogram::{dense_fits, empty_shards, shard_of, Histogram, Shards, SHARDS};
+use super::histogram::{empty_shards, shard_of, Histogram, Shards, SHARDS};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::labels::{Label, Labels};

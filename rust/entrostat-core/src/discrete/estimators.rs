@@ -313,7 +313,7 @@ pub fn entropy_from_counts(
     let k = n_bins.unwrap_or(counts.len() as f64);
     if let Some(nb) = n_bins {
         let support = counts.iter().filter(|&&c| c > 0.0).count() as f64;
-        if !(nb >= support) {
+        if nb.is_nan() || nb < support {
             return Err(Error::value(
                 "n_bins",
                 format!("must be at least the number of observed symbols ({support}), got {nb}"),

@@ -114,7 +114,7 @@ impl Histogram {
                 (lo.min(*offset), hi.max(*offset + counts.len() as u64 - 1))
             };
             if !dense_fits(new_lo, new_hi, expected_n) {
-                self.to_hashed();
+                self.make_hashed();
                 return Ok(());
             }
             let new_len = (new_hi - new_lo + 1) as usize;
@@ -132,7 +132,7 @@ impl Histogram {
         Ok(())
     }
 
-    fn to_hashed(&mut self) {
+    fn make_hashed(&mut self) {
         if let Histogram::Dense { offset, counts } = self {
             let mut shards = empty_shards();
             for (i, &c) in counts.iter().enumerate() {
@@ -191,7 +191,7 @@ impl Histogram {
                 }
             }
             Histogram::Hashed(theirs) => {
-                self.to_hashed();
+                self.make_hashed();
                 if let Histogram::Hashed(mine) = &mut self {
                     for (m, t) in mine.iter_mut().zip(theirs) {
                         m.reserve(t.len());
