@@ -135,41 +135,71 @@ fn dense_add<T: Label>(counts: &mut [u64], offset: u64, sl: &[T]) {
     }
 }
 
-/// Hash-count a view: per block, scatter keys by shard (parallel over pieces of the
+/// One thread's piece of a block, its keys grouped by shard (a counting sort on the
+/// shard id): shard `s` holds `keys[offsets[s]..offsets[s + 1]]`. Reused across blocks.
+struct Scattered {
+    keys: Vec<u64>,
+    offsets: Vec<usize>,
+}
+
+impl Scattered {
+    fn new() -> Self {
+        Scattered {
+            keys: Vec::new(),
+            offsets: vec![0; SHARDS + 1],
+        }
+    }
+
+    fn shard(&self, s: usize) -> &[u64] {
+        &self.keys[self.offsets[s]..self.offsets[s + 1]]
+    }
+
+    /// Group `piece` by shard: one pass counts shard sizes, a second places the keys.
+    fn fill<T: Label>(&mut self, piece: ArrayView1<'_, T>) {
+        let mut sizes = [0usize; SHARDS];
+        piece.iter().for_each(|v| sizes[shard_of(v.key())] += 1);
+        let mut at = [0usize; SHARDS];
+        let mut total = 0;
+        for s in 0..SHARDS {
+            self.offsets[s] = total;
+            at[s] = total;
+            total += sizes[s];
+        }
+        self.offsets[SHARDS] = total;
+        self.keys.resize(total, 0);
+        let keys = &mut self.keys;
+        let mut place = |v: &T| {
+            let k = v.key();
+            let s = shard_of(k);
+            keys[at[s]] = k;
+            at[s] += 1;
+        };
+        match piece.as_slice() {
+            Some(sl) => sl.iter().for_each(&mut place),
+            None => piece.iter().for_each(&mut place),
+        }
+    }
+}
+
+/// Hash-count a view: per block, group keys by shard (parallel over pieces of the
 /// block), then fill each shard's table (parallel over shards).
 fn count_hashed<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<Histogram> {
     let n = x.len();
     let mut tables: Shards = empty_shards();
+    let pieces = pool::num_threads().max(1);
+    let mut scattered: Vec<Scattered> = (0..pieces).map(|_| Scattered::new()).collect();
     pool::install(|| -> Result<()> {
-        let pieces = pool::num_threads().max(1);
         for start in (0..n).step_by(BLOCK) {
             cancel.check()?;
             let block = x.slice(s![start..(start + BLOCK).min(n)]);
             let len = block.len();
             let per = len.div_ceil(pieces);
-            let buffers: Vec<Vec<Vec<u64>>> = (0..pieces)
-                .into_par_iter()
-                .map(|p| {
-                    let mut bufs: Vec<Vec<u64>> = (0..SHARDS)
-                        .map(|_| Vec::with_capacity(per / SHARDS * 5 / 4 + 8))
-                        .collect();
-                    let piece = block.slice(s![(p * per).min(len)..((p + 1) * per).min(len)]);
-                    let mut scatter = |v: &T| {
-                        let k = v.key();
-                        bufs[shard_of(k)].push(k);
-                    };
-                    match piece.as_slice() {
-                        Some(sl) => sl.iter().for_each(&mut scatter),
-                        None => piece.iter().for_each(&mut scatter),
-                    }
-                    bufs
-                })
-                .collect();
+            scattered.par_iter_mut().enumerate().for_each(|(p, sc)| {
+                sc.fill(block.slice(s![(p * per).min(len)..((p + 1) * per).min(len)]));
+            });
             tables.par_iter_mut().enumerate().for_each(|(s, table)| {
-                let incoming: usize = buffers.iter().map(|b| b[s].len()).sum();
-                table.reserve(incoming.min(BLOCK / SHARDS));
-                for b in &buffers {
-                    for &k in &b[s] {
+                for sc in &scattered {
+                    for &k in sc.shard(s) {
                         *table.entry(k).or_insert(0) += 1;
                     }
                 }
