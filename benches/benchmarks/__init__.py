@@ -1,0 +1,2 @@
+"""asv benchmarks for entrostat: one module per family, each function beside its best-known
+NumPy / SciPy / scikit-learn alternative, measured in the same class."""
