@@ -199,9 +199,7 @@ fn count_hashed<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<Histo
             });
             tables.par_iter_mut().enumerate().for_each(|(s, table)| {
                 for sc in &scattered {
-                    for &k in sc.shard(s) {
-                        *table.entry(k).or_insert(0) += 1;
-                    }
+                    table.add_each(sc.shard(s));
                 }
             });
         }

@@ -3,8 +3,8 @@
 //! so that threads fill disjoint shards, each small enough to stay in cache, and two
 //! histograms merge shard by shard. Mergeable, so chunks and threads count independently.
 
+use super::table::CountTable;
 use crate::error::{Error, Result};
-use hashbrown::HashMap;
 
 /// Largest key range held densely, whatever the input size (2^22 bins = 32 MiB of u64).
 const DENSE_MAX_RANGE: u64 = 1 << 22;
@@ -21,10 +21,10 @@ pub fn shard_of(key: u64) -> usize {
 }
 
 /// A hash table of counts split into [`SHARDS`] shards by [`shard_of`].
-pub type Shards = Vec<HashMap<u64, u64>>;
+pub type Shards = Vec<CountTable<u64>>;
 
 pub fn empty_shards() -> Shards {
-    (0..SHARDS).map(|_| HashMap::new()).collect()
+    (0..SHARDS).map(|_| CountTable::new()).collect()
 }
 
 /// Counts of keys.
@@ -83,7 +83,7 @@ impl Histogram {
     pub fn nonzero_counts(&self) -> Vec<u64> {
         match self {
             Histogram::Dense { counts, .. } => counts.iter().copied().filter(|&c| c > 0).collect(),
-            Histogram::Hashed(s) => s.iter().flat_map(|m| m.values().copied()).collect(),
+            Histogram::Hashed(s) => s.iter().flat_map(|m| m.values()).collect(),
         }
     }
 
@@ -96,10 +96,7 @@ impl Histogram {
                 .filter(|(_, &c)| c > 0)
                 .map(|(i, &c)| (offset + i as u64, c))
                 .collect(),
-            Histogram::Hashed(s) => s
-                .iter()
-                .flat_map(|m| m.iter().map(|(&k, &c)| (k, c)))
-                .collect(),
+            Histogram::Hashed(s) => s.iter().flat_map(|m| m.iter()).collect(),
         };
         items.sort_unstable();
         items
@@ -138,7 +135,7 @@ impl Histogram {
             for (i, &c) in counts.iter().enumerate() {
                 if c > 0 {
                     let key = *offset + i as u64;
-                    shards[shard_of(key)].insert(key, c);
+                    shards[shard_of(key)].add(key, c);
                 }
             }
             *self = Histogram::Hashed(shards);
@@ -152,7 +149,7 @@ impl Histogram {
         }
         match self {
             Histogram::Dense { offset, counts } => counts[(key - *offset) as usize] += c,
-            Histogram::Hashed(s) => *s[shard_of(key)].entry(key).or_insert(0) += c,
+            Histogram::Hashed(s) => s[shard_of(key)].add(key, c),
         }
         Ok(())
     }
@@ -184,7 +181,7 @@ impl Histogram {
                         for (i, &c) in counts.iter().enumerate() {
                             if c > 0 {
                                 let key = offset + i as u64;
-                                *s[shard_of(key)].entry(key).or_insert(0) += c;
+                                s[shard_of(key)].add(key, c);
                             }
                         }
                     }
@@ -193,11 +190,8 @@ impl Histogram {
             Histogram::Hashed(theirs) => {
                 self.make_hashed();
                 if let Histogram::Hashed(mine) = &mut self {
-                    for (m, t) in mine.iter_mut().zip(theirs) {
-                        m.reserve(t.len());
-                        for (k, c) in t {
-                            *m.entry(k).or_insert(0) += c;
-                        }
+                    for (m, t) in mine.iter_mut().zip(&theirs) {
+                        m.absorb(t);
                     }
                 }
             }

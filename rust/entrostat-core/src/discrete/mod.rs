@@ -8,3 +8,5 @@ pub mod estimators;
 pub mod histogram;
 pub mod joint;
 pub mod ngrams;
+pub mod table;
+pub mod zeroed;

@@ -9,6 +9,7 @@
 //! Memory is proportional to the number of distinct n-grams, never to V^k.
 
 use super::counting::CHUNK;
+use super::table::CountTable;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::labels::{bits64, Label, Labels};
@@ -24,7 +25,7 @@ const SHARDS: usize = 16;
 
 #[derive(Debug, Clone)]
 enum Table {
-    Narrow(Vec<HashMap<u128, u64>>),
+    Narrow(Vec<CountTable<[u64; 2]>>),
     Wide(Vec<HashMap<Box<[u64]>, u64>>),
 }
 
@@ -84,7 +85,7 @@ impl NgramCounts {
         Ok(NgramCounts {
             order,
             width: (128 / order as u32).min(64),
-            table: Table::Narrow(vec![HashMap::new(); SHARDS]),
+            table: Table::Narrow(vec![CountTable::new(); SHARDS]),
             len: 0,
             head: Vec::new(),
             tail: Vec::new(),
@@ -129,7 +130,8 @@ impl NgramCounts {
             let mask = if w == 64 { u64::MAX } else { (1u64 << w) - 1 };
             let mut wide: Vec<HashMap<Box<[u64]>, u64>> = vec![HashMap::new(); SHARDS];
             for m in shards {
-                for (&key, &c) in m {
+                for (key, c) in m.iter() {
+                    let key = join(key);
                     let syms: Box<[u64]> = (0..k)
                         .map(|j| ((key >> (w as usize * (k - 1 - j))) as u64) & mask)
                         .collect();
@@ -160,7 +162,7 @@ impl NgramCounts {
                 } else {
                     (1u128 << (w * k)) - 1
                 };
-                let mut owned: Vec<Vec<&mut HashMap<u128, u64>>> =
+                let mut owned: Vec<Vec<&mut CountTable<[u64; 2]>>> =
                     (0..groups).map(|_| Vec::new()).collect();
                 for (i, m) in shards.iter_mut().enumerate() {
                     owned[i % groups].push(m);
@@ -170,6 +172,10 @@ impl NgramCounts {
                         .into_par_iter()
                         .enumerate()
                         .try_for_each(|(g, mut mine)| {
+                            // Keys are staged per shard and added in batches, so that each
+                            // batch's slots are prefetched together.
+                            let mut staged: Vec<Vec<[u64; 2]>> =
+                                (0..mine.len()).map(|_| Vec::with_capacity(STAGE)).collect();
                             let mut key: u128 = 0;
                             for (c, piece) in syms.chunks(CHUNK).enumerate() {
                                 cancel.check()?;
@@ -180,9 +186,18 @@ impl NgramCounts {
                                     }
                                     let shard = shard_of_narrow(shard_key(key, w, k));
                                     if shard % groups == g {
-                                        *mine[shard / groups].entry(key).or_insert(0) += 1;
+                                        let local = shard / groups;
+                                        let buf = &mut staged[local];
+                                        buf.push(split(key));
+                                        if buf.len() == STAGE {
+                                            mine[local].add_each(buf);
+                                            buf.clear();
+                                        }
                                     }
                                 }
+                            }
+                            for (table, buf) in mine.iter_mut().zip(&staged) {
+                                table.add_each(buf);
                             }
                             Ok(())
                         })
@@ -253,7 +268,11 @@ impl NgramCounts {
             other.make_wide();
         }
         match (&mut self.table, other.table) {
-            (Table::Narrow(a), Table::Narrow(b)) => merge_shards(a, b),
+            (Table::Narrow(a), Table::Narrow(b)) => {
+                for (mine, theirs) in a.iter_mut().zip(&b) {
+                    mine.absorb(theirs);
+                }
+            }
             (Table::Wide(a), Table::Wide(b)) => merge_shards(a, b),
             _ => unreachable!("both tables were made the same kind above"),
         }
@@ -286,13 +305,17 @@ impl NgramCounts {
             Table::Narrow(shards) => shards
                 .par_iter()
                 .map(|m| {
-                    let mut prefixes: HashMap<u128, u64> = HashMap::new();
-                    for (&key, &c) in m {
-                        *prefixes.entry(key >> w).or_insert(0) += c;
-                    }
+                    let mut prefixes: CountTable<[u64; 2]> = CountTable::new();
+                    // At most one prefix per n-gram: size once rather than grow.
+                    prefixes.reserve(m.len());
+                    let pairs: Vec<([u64; 2], u64)> = m
+                        .iter()
+                        .map(|(key, c)| (split(join(key) >> w), c))
+                        .collect();
+                    prefixes.add_pairs(&pairs);
                     (
-                        m.values().map(|&c| c as f64).collect(),
-                        prefixes.values().map(|&c| c as f64).collect(),
+                        m.values().map(|c| c as f64).collect(),
+                        prefixes.values().map(|c| c as f64).collect(),
                     )
                 })
                 .collect(),
@@ -332,7 +355,8 @@ impl NgramCounts {
             Table::Narrow(shards) => shards
                 .iter()
                 .flat_map(|m| m.iter())
-                .map(|(&key, &c)| {
+                .map(|(key, c)| {
+                    let key = join(key);
                     let syms = (0..k)
                         .map(|j| ((key >> (w * (k - 1 - j))) as u64) & mask)
                         .collect();
@@ -377,7 +401,7 @@ impl NgramCounts {
             match &mut me.table {
                 Table::Narrow(shards) => {
                     let key = row.iter().fold(0u128, |acc, &s| (acc << w) | s as u128);
-                    shards[shard_of_narrow(shard_key(key, w, k))].insert(key, c);
+                    shards[shard_of_narrow(shard_key(key, w, k))].add(split(key), c);
                 }
                 Table::Wide(shards) => {
                     shards[shard_of_wide(&row[..k - 1])].insert(row.into(), c);
@@ -389,6 +413,19 @@ impl NgramCounts {
         me.len = len;
         Ok(me)
     }
+}
+
+/// Keys staged per shard before a batched add.
+const STAGE: usize = 64;
+
+#[inline(always)]
+fn split(k: u128) -> [u64; 2] {
+    [k as u64, (k >> 64) as u64]
+}
+
+#[inline(always)]
+fn join(k: [u64; 2]) -> u128 {
+    k[0] as u128 | ((k[1] as u128) << 64)
 }
 
 fn merge_shards<K: std::hash::Hash + Eq>(a: &mut [HashMap<K, u64>], b: Vec<HashMap<K, u64>>) {

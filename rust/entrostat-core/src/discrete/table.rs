@@ -1,0 +1,249 @@
+//! `CountTable`: an open-addressing (linear probing) hash table from keys to counts,
+//! built for counting: one add is a probe and an increment, and batches of adds first
+//! prefetch every slot they will touch, so that tables far larger than the caches are
+//! filled at memory-parallel speed rather than one cache miss at a time.
+//!
+//! A count of zero marks an empty slot, so zero counts are never stored.
+
+use super::zeroed::{Zeroable, ZeroedBuf};
+
+/// Keys the table can hold: plain integers with a well-mixed hash.
+pub trait TableKey: Zeroable + Eq + Default + Send + Sync + Ord + std::fmt::Debug {
+    fn hash(self) -> u64;
+}
+
+#[inline(always)]
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let m = (a as u128) * (b as u128);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+impl TableKey for u64 {
+    #[inline(always)]
+    fn hash(self) -> u64 {
+        fold_mul(self ^ 0x2D35_8DCC_AA6C_78A5, 0x8BB8_4B93_962E_ACC9)
+    }
+}
+
+/// A 128-bit key as two words: slots stay 24 bytes (a `u128` would align them to 32).
+impl TableKey for [u64; 2] {
+    #[inline(always)]
+    fn hash(self) -> u64 {
+        fold_mul(
+            self[0] ^ 0x2D35_8DCC_AA6C_78A5,
+            self[1] ^ 0x8BB8_4B93_962E_ACC9,
+        )
+    }
+}
+
+/// Adds are staged in batches of this many before they touch the table.
+const BATCH: usize = 16;
+
+#[derive(Debug, Clone, Default)]
+pub struct CountTable<K: TableKey> {
+    slots: ZeroedBuf<(K, u64)>,
+    len: usize,
+}
+
+impl<K: TableKey> CountTable<K> {
+    pub fn new() -> Self {
+        CountTable {
+            slots: ZeroedBuf::new(0),
+            len: 0,
+        }
+    }
+
+    /// Number of distinct keys.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    #[inline(always)]
+    fn slot_of(&self, key: K) -> usize {
+        (key.hash() as usize) & (self.slots.len() - 1)
+    }
+
+    /// Make room for `extra` more distinct keys at a load factor of at most 1/2.
+    pub fn reserve(&mut self, extra: usize) {
+        let need = (self.len + extra) * 2;
+        if need > self.slots.len() {
+            self.resize(need.next_power_of_two().max(16));
+        }
+    }
+
+    fn resize(&mut self, cap: usize) {
+        let old = std::mem::replace(&mut self.slots, ZeroedBuf::new(cap));
+        // Re-place the old entries in prefetched batches: the new table is larger than
+        // the caches exactly when growing it is expensive.
+        let live: Vec<(K, u64)> = old.iter().copied().filter(|&(_, c)| c > 0).collect();
+        drop(old);
+        for batch in live.chunks(BATCH) {
+            let mut at = [0usize; BATCH];
+            for (a, &(k, _)) in at.iter_mut().zip(batch) {
+                *a = self.slot_of(k);
+                prefetch(&self.slots[*a]);
+            }
+            for (&i, &(k, c)) in at.iter().zip(batch) {
+                let mut i = i;
+                while self.slots[i].1 != 0 {
+                    i = (i + 1) & (cap - 1);
+                }
+                self.slots[i] = (k, c);
+            }
+        }
+    }
+
+    /// Add `c` to the count of `key`; the table must have room (see `reserve`).
+    #[inline(always)]
+    fn add_at(&mut self, mut i: usize, key: K, c: u64) {
+        let mask = self.slots.len() - 1;
+        loop {
+            let slot = &mut self.slots[i];
+            if slot.1 == 0 {
+                *slot = (key, c);
+                self.len += 1;
+                return;
+            }
+            if slot.0 == key {
+                slot.1 += c;
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Add `c` (> 0) to the count of `key`.
+    #[inline]
+    pub fn add(&mut self, key: K, c: u64) {
+        if c == 0 {
+            return;
+        }
+        self.reserve(1);
+        let i = self.slot_of(key);
+        self.add_at(i, key, c);
+    }
+
+    /// Count each key once, prefetching the slots of a batch before probing them.
+    pub fn add_each(&mut self, keys: &[K]) {
+        for batch in keys.chunks(BATCH) {
+            self.reserve(batch.len());
+            let mut at = [0usize; BATCH];
+            for (a, &k) in at.iter_mut().zip(batch) {
+                *a = self.slot_of(k);
+                prefetch(&self.slots[*a]);
+            }
+            for (&i, &k) in at.iter().zip(batch) {
+                self.add_at(i, k, 1);
+            }
+        }
+    }
+
+    /// Add each `(key, count)` pair, prefetching as `add_each` does.
+    pub fn add_pairs(&mut self, pairs: &[(K, u64)]) {
+        for batch in pairs.chunks(BATCH) {
+            self.reserve(batch.len());
+            let mut at = [0usize; BATCH];
+            for (a, &(k, _)) in at.iter_mut().zip(batch) {
+                *a = self.slot_of(k);
+                prefetch(&self.slots[*a]);
+            }
+            for (&i, &(k, c)) in at.iter().zip(batch) {
+                if c > 0 {
+                    self.add_at(i, k, c);
+                }
+            }
+        }
+    }
+
+    /// Count of `key` (0 when absent).
+    pub fn get(&self, key: K) -> u64 {
+        if self.slots.is_empty() {
+            return 0;
+        }
+        let mut i = self.slot_of(key);
+        loop {
+            let (k, c) = self.slots[i];
+            if c == 0 {
+                return 0;
+            }
+            if k == key {
+                return c;
+            }
+            i = (i + 1) & (self.slots.len() - 1);
+        }
+    }
+
+    /// (key, count) pairs, in table order.
+    pub fn iter(&self) -> impl Iterator<Item = (K, u64)> + '_ {
+        self.slots.iter().copied().filter(|&(_, c)| c > 0)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = u64> + '_ {
+        self.slots.iter().map(|&(_, c)| c).filter(|&c| c > 0)
+    }
+
+    /// Add every count of `other`.
+    pub fn absorb(&mut self, other: &CountTable<K>) {
+        self.reserve(other.len);
+        for (k, c) in other.iter() {
+            let i = self.slot_of(k);
+            self.add_at(i, k, c);
+        }
+    }
+}
+
+#[inline(always)]
+fn prefetch<T>(p: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint; it never faults, whatever the address.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(p as *const T as *const i8);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_match_a_btreemap() {
+        let keys: Vec<u64> = (0..50_000u64)
+            .map(|i| (i * i) % 7919 * 0x1_0000_0001)
+            .collect();
+        let mut t = CountTable::new();
+        t.add_each(&keys[..20_000]);
+        for &k in &keys[20_000..] {
+            t.add(k, 1);
+        }
+        let mut want = std::collections::BTreeMap::new();
+        for &k in &keys {
+            *want.entry(k).or_insert(0u64) += 1;
+        }
+        assert_eq!(t.len(), want.len());
+        for (&k, &c) in &want {
+            assert_eq!(t.get(k), c);
+        }
+        assert_eq!(t.get(12345), 0);
+        let mut u: CountTable<u64> = CountTable::new();
+        u.absorb(&t);
+        u.absorb(&t);
+        assert_eq!(u.values().sum::<u64>(), 100_000);
+    }
+
+    #[test]
+    fn wide_keys() {
+        let mut t: CountTable<[u64; 2]> = CountTable::new();
+        let max = [u64::MAX; 2];
+        t.add_each(&[max, [0, 0], max, [1 << 36, 0]]);
+        assert_eq!(t.get(max), 2);
+        assert_eq!(t.get([0, 0]), 1);
+        assert_eq!(t.len(), 3);
+    }
+}
