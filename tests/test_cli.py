@@ -9,9 +9,10 @@ import math
 import subprocess
 import sys
 
-import entrostat as es
 import numpy as np
 import pytest
+
+import entrostat as es
 from entrostat import cli
 
 N = 3000

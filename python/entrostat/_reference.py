@@ -15,7 +15,7 @@ All results are in nats (natural logarithm).  Conventions:
 
 import numpy as np
 from scipy import integrate
-from scipy.special import digamma, gammaln, polygamma
+from scipy.special import digamma, gammaln, logsumexp, polygamma
 
 ESTIMATORS = (
     "plugin",
@@ -292,7 +292,8 @@ def renyi_entropy_from_counts(counts, alpha):
         return _plugin_of_probs(p)
     if np.isinf(alpha):
         return float(-np.log(p.max()))
-    return float(np.log(np.sum(p**alpha)) / (1 - alpha))
+    # log sum p^alpha as a log-sum-exp, so that large alpha does not underflow.
+    return float(logsumexp(alpha * np.log(p)) / (1 - alpha))
 
 
 def tsallis_entropy_from_counts(counts, q):

@@ -25,7 +25,7 @@ def _is_number(x) -> bool:
     return True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Estimate:
     """A point estimate with its uncertainty.
 
@@ -69,6 +69,15 @@ class Estimate:
 
     def __abs__(self) -> float:
         return abs(self.value)
+
+    def __eq__(self, other):
+        if isinstance(other, Estimate):
+            return (self.value, self.stderr, self.ci, self.n, self.pvalue) == (
+                other.value, other.stderr, other.ci, other.n, other.pvalue)
+        return self.value == float(other) if _is_number(other) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.value)
 
     def __lt__(self, other):
         return self.value < float(other)

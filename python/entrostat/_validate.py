@@ -13,6 +13,8 @@ ESTIMATORS = ("plugin", "miller_madow", "grassberger", "chao_shen", "jackknife",
 def labels(x, name: str = "x", *, max_ndim: int = 2) -> np.ndarray:
     """An integer array of 1 (or up to ``max_ndim``) dimensions, not empty. No copy."""
     arr = np.asarray(x)
+    if arr.size == 0:
+        raise ValueError(f"{name}: must not be empty")
     if arr.dtype == np.bool_:
         arr = arr.view(np.uint8)
     if arr.dtype.kind not in "iu":

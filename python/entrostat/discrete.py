@@ -193,12 +193,18 @@ def conditional_entropy(x, given, *, estimator: str = "plugin", base: float | No
 def mutual_info(x, y, *, estimator: str = "plugin", base: float | None = None):
     r"""Mutual information :math:`I(X; Y) = H(X) + H(Y) - H(X, Y)`.
 
-    With the plug-in estimator this equals ``sklearn.metrics.mutual_info_score``.
-    Bias-corrected estimators are applied to every term, so the result can be slightly
-    negative for independent variables.
+    With the plug-in estimator this equals ``sklearn.metrics.mutual_info_score`` (and,
+    like it, rounding below zero is clipped to 0). Bias-corrected estimators are applied
+    to every term, so their result can be slightly negative for independent variables.
     """
     (hx, hy, hxy), _ = _terms([x, y], ["x", "y"], [[0], [1], [0, 1]], estimator)
-    return np.float64((hx + hy - hxy) / check.log_base(base))
+    return np.float64(_plugin_clip(hx + hy - hxy, estimator) / check.log_base(base))
+
+
+def _plugin_clip(value: float, estimator: str) -> float:
+    """Plug-in (conditional) mutual information is >= 0; sums of entropies can round to
+    -1e-16, which is clipped as scikit-learn does."""
+    return max(value, 0.0) if estimator == "plugin" else value
 
 
 def conditional_mutual_info(x, y, given, *, estimator: str = "plugin", base: float | None = None):
@@ -208,7 +214,7 @@ def conditional_mutual_info(x, y, given, *, estimator: str = "plugin", base: flo
     """
     subsets = [[0, 2], [1, 2], [0, 1, 2], [2]]
     (hxz, hyz, hxyz, hz), _ = _terms([x, y, given], ["x", "y", "given"], subsets, estimator)
-    return np.float64((hxz + hyz - hxyz - hz) / check.log_base(base))
+    return np.float64(_plugin_clip(hxz + hyz - hxyz - hz, estimator) / check.log_base(base))
 
 
 def normalized_mutual_info(x, y, *, method: str = "arithmetic", estimator: str = "plugin"):
@@ -223,13 +229,14 @@ def normalized_mutual_info(x, y, *, method: str = "arithmetic", estimator: str =
         raise ValueError(f"method: expected one of {', '.join(_NMI_METHODS)}, got {method!r}")
     (hx, hy, hxy), _ = _terms([x, y], ["x", "y"], [[0], [1], [0, 1]], estimator)
     if estimator == "plugin":
-        constant = hx == 0.0 and hy == 0.0
+        x_const, y_const = hx == 0.0, hy == 0.0
     else:
-        constant = _core.renyi_entropy(check.labels(x), 0.0) == 0.0 and \
-            _core.renyi_entropy(check.labels(y, "y"), 0.0) == 0.0
-    if constant:
+        x_const = _core.renyi_entropy(check.labels(x), 0.0) == 0.0
+        y_const = _core.renyi_entropy(check.labels(y, "y"), 0.0) == 0.0
+    if x_const and y_const:
         return np.float64(1.0)
-    mi = hx + hy - hxy
+    # A constant labeling shares no information: exactly 0, not a rounding residue.
+    mi = 0.0 if (x_const or y_const) else _plugin_clip(hx + hy - hxy, estimator)
     if mi == 0.0:
         return np.float64(0.0)
     norm = {
@@ -269,8 +276,9 @@ def conditional_block_entropy(seq, order: int, *, estimator: str = "plugin",
     .. math:: h_k = H(x_t \mid x_{t-k+1}, \dots, x_{t-1}) = H_k - H'_{k-1}
 
     where :math:`H'_{k-1}` is the entropy of the (k-1)-prefixes of the same n - k + 1
-    windows, so that with the plug-in estimator :math:`0 \le h_k \le H_1`-style bounds hold
-    exactly. ``order = 1`` is the entropy of the symbols.
+    windows, so that with the plug-in estimator :math:`0 \le h_k \le H(x_t)` holds exactly,
+    :math:`H(x_t)` being the entropy of the windows' last symbols. ``order = 1`` is the
+    entropy of the symbols.
     """
     ((h, _), (hp, _)), _, _ = _ngram_pair(seq, order, estimator)
     return np.float64((h - hp) / check.log_base(base))
@@ -466,6 +474,8 @@ class NgramCounts:
 
     def conditional_entropy(self, *, estimator: str = "plugin", base: float | None = None):
         """Entropy of the last symbol given the others (as :func:`conditional_block_entropy`)."""
+        if self.order == 1:  # no context: the entropy itself
+            return np.float64(float(self.entropy(estimator=estimator, base=base)))
         grams, prefixes = self._inner.count_vectors()
         h = _estimate_counts(grams, estimator, None, None, self.n)
         hp = _estimate_counts(prefixes, estimator, None, None, self.n)

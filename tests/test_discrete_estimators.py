@@ -1,0 +1,615 @@
+"""Shannon, Rényi and Tsallis entropies of labels and of count arrays.
+
+Every estimator is checked against ``entrostat._reference`` (and the plug-in one against
+``scipy.stats.entropy``) on random and adversarial inputs: one symbol, all symbols
+distinct, one element, the extremes of every integer dtype, negative labels, strided,
+big-endian, boolean and 2-D (joint-symbol) arrays.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.stats
+from conftest import (
+    ATOL,
+    ESTIMATORS,
+    FAST_ESTIMATORS,
+    INT_DTYPES,
+    RTOL,
+    ref_entropy,
+    ref_entropy_from_counts,
+    ref_nsb,
+    tol,
+)
+from numpy.testing import assert_allclose, assert_array_equal
+
+import entrostat as es
+from entrostat import _reference as ref
+
+# ---------------------------------------------------------------------------
+# data sets
+# ---------------------------------------------------------------------------
+
+
+def _datasets(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {
+        "small_vocab": rng.integers(0, 6, 400),
+        "medium_vocab": rng.integers(0, 60, 300),
+        "zipf": rng.zipf(1.6, 500),
+        "many_singletons": np.concatenate([np.arange(80), rng.integers(0, 5, 40)]),
+        "negative": rng.integers(-50, -40, 200),
+        "wide_range": rng.choice(rng.integers(-(2**62), 2**62, 30), 300),
+        "single_symbol": np.full(25, 7),
+        "all_distinct": rng.permutation(np.arange(-20, 30)),
+        "one_element": np.array([42]),
+        "two_elements": np.array([1, 2]),
+    }
+
+
+DATASET_NAMES = list(_datasets(np.random.default_rng(0)))
+
+
+@pytest.mark.parametrize("name", DATASET_NAMES)
+@pytest.mark.parametrize("estimator", FAST_ESTIMATORS)
+def test_entropy_matches_reference(rng, name, estimator):
+    x = _datasets(rng)[name]
+    got = es.entropy(x, estimator=estimator)
+    assert type(got) is np.float64
+    assert_allclose(got, ref_entropy(x, estimator), **tol(estimator))
+
+
+@pytest.mark.parametrize(
+    "name", ["small_vocab", "medium_vocab", "many_singletons", "single_symbol", "all_distinct",
+             "one_element", "two_elements"]
+)
+def test_entropy_nsb_matches_reference(rng, name):
+    x = _datasets(rng)[name]
+    got = es.entropy(x, estimator="nsb")
+    assert isinstance(got, es.Estimate)
+    mean, sd = ref_nsb(ref.counts_of(x))
+    assert_allclose(got.value, mean, rtol=1e-6, atol=1e-9)
+    assert_allclose(got.stderr, sd, rtol=1e-6, atol=1e-9)
+    assert got.n == x.shape[0]
+    lo, hi = got.ci
+    assert_allclose([lo, hi], [got.value - 1.959963984540054 * got.stderr,
+                               got.value + 1.959963984540054 * got.stderr], rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+@pytest.mark.parametrize("n_bins_extra", [0, 1, 25])
+def test_entropy_n_bins(rng, estimator, n_bins_extra):
+    x = rng.integers(0, 12, 60)
+    k = np.unique(x).size + n_bins_extra
+    got = es.entropy(x, estimator=estimator, n_bins=k)
+    assert_allclose(float(got), ref_entropy(x, estimator, n_bins=k), **tol(estimator))
+
+
+def test_plugin_matches_scipy(rng):
+    for n, k in [(1, 1), (10, 3), (1000, 17), (100_000, 300)]:
+        x = rng.integers(0, k, n)
+        _, counts = np.unique(x, return_counts=True)
+        assert_allclose(es.entropy(x), scipy.stats.entropy(counts), rtol=RTOL_SCIPY, atol=1e-13)
+        assert_allclose(es.entropy(x, base=2), scipy.stats.entropy(counts, base=2),
+                        rtol=RTOL_SCIPY, atol=1e-13)
+
+
+RTOL_SCIPY = 1e-10
+
+
+@pytest.mark.parametrize("k", [1, 2, 4, 7, 256, 1000])
+def test_uniform_closed_forms(k):
+    x = np.tile(np.arange(k), 3)
+    n = x.size
+    assert_allclose(es.entropy(x), math.log(k), rtol=1e-14, atol=1e-15)
+    assert_allclose(es.entropy(x, base=2), math.log2(k), rtol=1e-14, atol=1e-15)
+    assert_allclose(es.entropy(x, estimator="miller_madow"), math.log(k) + (k - 1) / (2 * n),
+                    rtol=1e-13, atol=1e-15)
+    assert_allclose(es.renyi_entropy(x, 0), math.log(k), rtol=1e-14, atol=1e-15)
+    assert_allclose(es.renyi_entropy(x, math.inf), math.log(k), rtol=1e-14, atol=1e-15)
+    assert_allclose(es.tsallis_entropy(x, 0), k - 1, rtol=1e-14, atol=1e-15)
+    assert_allclose(es.tsallis_entropy(x, 2), 1 - 1 / k, rtol=1e-13, atol=1e-15)
+
+
+def test_uniform_over_four_is_two_bits():
+    assert float(es.entropy(np.array([0, 1, 2, 3]), base=2)) == pytest.approx(2.0, rel=1e-15)
+    assert float(es.entropy(np.array([0, 1, 0, 1]), base=2)) == pytest.approx(1.0, rel=1e-15)
+
+
+@pytest.mark.parametrize("estimator", ["plugin", "miller_madow", "jackknife"])
+def test_single_symbol_is_zero(estimator):
+    for n in (1, 2, 1000):
+        assert es.entropy(np.zeros(n, dtype=np.int32), estimator=estimator) == 0.0
+
+
+# ---------------------------------------------------------------------------
+# dtypes, layouts and byte orders
+# ---------------------------------------------------------------------------
+
+
+def _extreme_labels(rng, dtype) -> np.ndarray:
+    info = np.iinfo(dtype)
+    middle = rng.integers(max(info.min, -1000), min(info.max, 1000), 40, endpoint=True)
+    specials = [info.min, info.max, info.min + 1, info.max - 1, 0, info.max, info.min]
+    x = np.concatenate([np.array(specials, dtype=dtype), middle.astype(dtype)])
+    return rng.permutation(x).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES)
+@pytest.mark.parametrize("estimator", ["plugin", "grassberger", "chao_shen", "shrink"])
+def test_dtype_extremes(rng, dtype, estimator):
+    x = _extreme_labels(rng, dtype)
+    assert x.dtype == dtype
+    assert_allclose(es.entropy(x, estimator=estimator), ref_entropy(x, estimator), **tol(estimator))
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES)
+def test_dtype_does_not_change_entropy(rng, dtype):
+    info = np.iinfo(dtype)
+    base = rng.integers(0, min(int(info.max), 200), 500)
+    want = es.entropy(base.astype(np.int64))
+    assert_allclose(es.entropy(base.astype(dtype)), want, rtol=1e-13)
+    # shifting labels (to the top of the range, or below zero) changes nothing
+    top = np.array([int(info.max) - 200 + int(b) for b in base], dtype=dtype)
+    assert_allclose(es.entropy(top), want, rtol=1e-13)
+    if info.min < 0:
+        bottom = np.array([int(info.min) + int(b) for b in base], dtype=dtype)
+        assert_allclose(es.entropy(bottom), want, rtol=1e-13)
+
+
+def test_negative_labels(rng):
+    x = rng.integers(-5, 5, 1000)
+    assert_allclose(es.entropy(x), ref_entropy(x), rtol=RTOL_SCIPY)
+    assert_allclose(es.entropy(x - 10**15), es.entropy(x), rtol=1e-13)
+    assert_allclose(es.entropy(-x), es.entropy(x), rtol=1e-13)
+
+
+def test_wide_range_labels_hashed(rng):
+    # labels spread far beyond the dense-table range: the core hashes them
+    vals = rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, 500, endpoint=True)
+    x = vals[rng.integers(0, 500, 20_000)]
+    for estimator in ("plugin", "miller_madow", "grassberger"):
+        assert_allclose(es.entropy(x, estimator=estimator), ref_entropy(x, estimator), rtol=1e-9)
+    u = rng.integers(0, 2**64 - 1, 300, dtype=np.uint64, endpoint=True)
+    u[:2] = [0, np.iinfo(np.uint64).max]
+    xu = u[rng.integers(0, 300, 5000)]
+    assert_allclose(es.entropy(xu), ref_entropy(xu), rtol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint16, np.int32, np.int64, np.uint64])
+def test_strided_and_reversed(rng, dtype):
+    x = rng.integers(0, 30, 3001).astype(dtype)
+    for view in (x[::3], x[1::7], x[::-1], x[::-5]):
+        assert_allclose(es.entropy(view), ref_entropy(view.copy()), rtol=RTOL_SCIPY)
+        assert_allclose(es.entropy(view, estimator="chao_shen"),
+                        ref_entropy(view.copy(), "chao_shen"), rtol=RTOL_SCIPY)
+    col = np.asfortranarray(rng.integers(0, 9, (500, 4)).astype(dtype))[:, 2]
+    assert_allclose(es.entropy(col), ref_entropy(col.copy()), rtol=RTOL_SCIPY)
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.int32, np.int64, np.uint16, np.uint32, np.uint64])
+def test_big_endian(rng, dtype):
+    x = rng.integers(0, 50, 1000).astype(dtype)
+    big = x.astype(np.dtype(dtype).newbyteorder(">"))
+    assert not big.dtype.isnative
+    assert_allclose(es.entropy(big), es.entropy(x), rtol=1e-14)
+    assert_allclose(es.entropy(big), ref_entropy(x), rtol=RTOL_SCIPY)
+    two_d = np.stack([x, x[::-1]], axis=1).astype(np.dtype(dtype).newbyteorder(">"))
+    assert_allclose(es.entropy(two_d), ref_entropy(np.stack([x, x[::-1]], axis=1)), rtol=RTOL_SCIPY)
+    assert_allclose(es.renyi_entropy(big, 2), es.renyi_entropy(x, 2), rtol=1e-14)
+    assert_allclose(es.tsallis_entropy(big, 2), es.tsallis_entropy(x, 2), rtol=1e-14)
+    # big-endian counts, too
+    counts = np.bincount(rng.integers(0, 9, 300)).astype(">f8")
+    assert_allclose(es.entropy_from_counts(counts), scipy.stats.entropy(counts.astype("<f8")),
+                    rtol=RTOL_SCIPY)
+
+
+def test_bool_labels(rng):
+    b = rng.random(999) < 0.3
+    assert_allclose(es.entropy(b), es.entropy(b.astype(np.uint8)), rtol=1e-15)
+    assert_allclose(es.entropy(b), ref_entropy(b.astype(np.int64)), rtol=RTOL_SCIPY)
+    assert es.entropy(np.ones(10, dtype=bool)) == 0.0
+    two_d = rng.random((200, 3)) < 0.5
+    assert_allclose(es.entropy(two_d), ref_entropy(two_d.astype(np.int64)), rtol=RTOL_SCIPY)
+
+
+# ---------------------------------------------------------------------------
+# 2-D (joint) symbols
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("estimator", FAST_ESTIMATORS)
+def test_2d_rows_are_joint_symbols(rng, estimator):
+    x = rng.integers(0, 4, (500, 3))
+    assert_allclose(es.entropy(x, estimator=estimator), ref_entropy(x, estimator), **tol(estimator))
+    assert_allclose(es.entropy(x, estimator=estimator),
+                    es.joint_entropy(x[:, 0], x[:, 1], x[:, 2], estimator=estimator), rtol=1e-13)
+
+
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_2d_with_full_range_uint64_column(rng, position):
+    n = 400
+    full = rng.integers(0, 2**64 - 1, 20, dtype=np.uint64, endpoint=True)
+    full[0], full[1] = 0, np.iinfo(np.uint64).max
+    cols = [rng.integers(0, 3, n).astype(np.uint64), rng.integers(0, 5, n).astype(np.uint64)]
+    cols.insert(position, full[rng.integers(0, 20, n)])
+    x = np.stack(cols, axis=1)
+    assert x.dtype == np.uint64
+    assert_allclose(es.entropy(x), ref_entropy(x), rtol=RTOL_SCIPY)
+    assert_allclose(es.entropy(x, estimator="grassberger"), ref_entropy(x, "grassberger"),
+                    rtol=RTOL_SCIPY)
+
+
+def test_2d_many_wide_columns(rng):
+    # ten int64 columns spanning the whole int64 range: the joint code must factorise
+    info = np.iinfo(np.int64)
+    pool = np.array([info.min, info.max, 0, -1, 1, info.min + 1, info.max - 1], dtype=np.int64)
+    x = pool[rng.integers(0, pool.size, (300, 10))]
+    assert_allclose(es.entropy(x), ref_entropy(x), rtol=RTOL_SCIPY)
+    # rows repeated: fewer distinct symbols than rows
+    y = np.repeat(x[:30], 10, axis=0)
+    assert_allclose(es.entropy(y), ref_entropy(y), rtol=RTOL_SCIPY)
+    k = np.unique(x[:30], axis=0).shape[0]
+    if k == 30:  # 30 distinct rows, each repeated 10 times: uniform
+        assert_allclose(es.entropy(y), math.log(30), rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES)
+def test_2d_extremes_every_dtype(rng, dtype):
+    x = np.stack([_extreme_labels(rng, dtype), _extreme_labels(rng, dtype)], axis=1)
+    assert_allclose(es.entropy(x), ref_entropy(x), rtol=RTOL_SCIPY)
+    assert_allclose(es.entropy(np.asfortranarray(x)), ref_entropy(x), rtol=RTOL_SCIPY)
+    assert_allclose(es.entropy(x[::2, ::-1]), ref_entropy(x[::2, ::-1].copy()), rtol=RTOL_SCIPY)
+
+
+def test_2d_single_column_equals_1d(rng):
+    x = rng.integers(-3, 3, 100)
+    assert_allclose(es.entropy(x[:, None]), es.entropy(x), rtol=1e-14)
+
+
+# ---------------------------------------------------------------------------
+# entropy_from_counts
+# ---------------------------------------------------------------------------
+
+
+def _count_vectors(rng):
+    return [
+        np.bincount(rng.integers(0, 10, 200), minlength=13),  # trailing zeros
+        np.array([0, 3, 0, 1, 7, 0]),
+        np.array([1, 1, 1, 1, 1]),
+        np.array([5]),
+        np.array([0, 0, 9]),
+        np.array([1, 0]),
+        rng.integers(0, 4, 40),  # many zeros and small counts
+        np.bincount(rng.zipf(1.4, 300) % 97),
+    ]
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_from_counts_matches_reference(rng, estimator):
+    for c in _count_vectors(rng):
+        if c.sum() == 0:
+            continue
+        got = es.entropy_from_counts(c, estimator=estimator)
+        assert_allclose(float(got), ref_entropy_from_counts(c, estimator), **tol(estimator))
+        # float counts holding whole numbers give the same result
+        assert_allclose(float(es.entropy_from_counts(c.astype(np.float32), estimator=estimator)),
+                        float(got), rtol=1e-14)
+
+
+@pytest.mark.parametrize("estimator", ["shrink", "nsb"])
+def test_from_counts_n_bins(rng, estimator):
+    c = np.bincount(rng.integers(0, 8, 50))
+    for extra in (0, 3, 100):
+        k = c.size + extra
+        got = es.entropy_from_counts(c, estimator=estimator, n_bins=k)
+        assert_allclose(float(got), ref_entropy_from_counts(c, estimator, n_bins=k),
+                        **tol(estimator))
+        # explicit zeros == n_bins
+        padded = np.concatenate([c, np.zeros(extra, dtype=c.dtype)])
+        assert_allclose(float(es.entropy_from_counts(padded, estimator=estimator)), float(got),
+                        rtol=1e-12)
+
+
+@pytest.mark.parametrize("estimator", ["shrink", "nsb"])
+def test_from_counts_n_bins_below_length(estimator):
+    """n_bins between the support and len(counts) contradicts the count vector.
+
+    The reference rejects it (``n_bins is smaller than len(counts)``). The library
+    accepts it, and ``shrink`` then shrinks towards 1/n_bins over len(counts) bins, so the
+    shrunk "probabilities" do not sum to one (BUG). Either rejecting it or ignoring the
+    explicit zeros would be consistent; silently mixing the two is not.
+    """
+    c = np.array([3, 0, 0, 1])
+    with pytest.raises(ValueError):
+        ref.entropy_from_counts(c, estimator, n_bins=2)
+    try:
+        got = es.entropy_from_counts(c, estimator=estimator, n_bins=2)
+    except ValueError as err:
+        assert "n_bins" in str(err)
+    else:
+        # if accepted, it can only mean K = 2 bins holding the counts (3, 1)
+        assert_allclose(float(got), ref_entropy_from_counts(np.array([3, 1]), estimator),
+                        **tol(estimator))
+
+
+def test_from_counts_plugin_float_weights_match_scipy(rng):
+    for _ in range(5):
+        w = rng.random(20) * 10.0 ** rng.integers(-5, 5)
+        w[rng.random(20) < 0.2] = 0.0
+        assert_allclose(es.entropy_from_counts(w), scipy.stats.entropy(w), rtol=RTOL_SCIPY)
+        assert_allclose(es.entropy_from_counts(w, base=2), scipy.stats.entropy(w, base=2),
+                        rtol=RTOL_SCIPY)
+    # normalised or not, same entropy
+    w = rng.random(30)
+    assert_allclose(es.entropy_from_counts(w), es.entropy_from_counts(w / w.sum()), rtol=1e-12)
+
+
+def test_from_counts_plugin_huge_weights():
+    """Finite weights whose total overflows float64 (BUG: silently returns 0.0)."""
+    w = np.array([1e308, 1e308])
+    try:
+        got = es.entropy_from_counts(w)
+    except ValueError as err:
+        assert "counts" in str(err)
+    else:
+        assert_allclose(got, math.log(2), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int32, np.uint32, np.int64, np.uint64,
+                                   np.float32, np.float64])
+def test_from_counts_dtypes(rng, dtype):
+    c = rng.integers(0, 100, 12)
+    assert_allclose(es.entropy_from_counts(c.astype(dtype)), scipy.stats.entropy(c),
+                    rtol=1e-10 if dtype != np.float32 else 1e-6)
+    assert_allclose(es.entropy_from_counts(c.astype(dtype), estimator="grassberger"),
+                    ref.entropy_from_counts(c, "grassberger"), rtol=RTOL)
+
+
+def test_from_counts_list_input():
+    assert_allclose(es.entropy_from_counts([1, 1, 1, 1]), math.log(4), rtol=1e-15)
+
+
+@pytest.mark.parametrize("estimator", FAST_ESTIMATORS)
+@pytest.mark.parametrize("shape,axis", [((6, 9), -1), ((6, 9), 1), ((6, 9), 0), ((6, 9), -2),
+                                        ((3, 4, 5), 0), ((3, 4, 5), 1), ((3, 4, 5), 2),
+                                        ((3, 4, 5), -1)])
+def test_from_counts_batched(rng, estimator, shape, axis):
+    counts = rng.integers(0, 6, shape)
+    counts[..., 0] += 1  # no all-zero histogram along any axis
+    counts[0, ...] += 1
+    moved = np.moveaxis(counts, axis, -1)
+    want = np.empty(moved.shape[:-1])
+    for idx in np.ndindex(*want.shape):
+        want[idx] = ref.entropy_from_counts(moved[idx], estimator)
+    got = es.entropy_from_counts(counts, estimator=estimator, axis=axis)
+    assert isinstance(got, np.ndarray)
+    assert got.shape == want.shape
+    assert_allclose(got, want, **tol(estimator))
+    # the batched result equals one call per histogram
+    for idx in np.ndindex(*want.shape):
+        assert_allclose(es.entropy_from_counts(moved[idx], estimator=estimator), got[idx],
+                        rtol=1e-14, atol=0)
+    # float counts, and a non-contiguous (transposed) float64 array
+    assert_allclose(es.entropy_from_counts(counts.astype(np.float64), estimator=estimator,
+                                           axis=axis), got, rtol=1e-14)
+    assert_allclose(es.entropy_from_counts(np.asfortranarray(counts.astype(np.float64)),
+                                           estimator=estimator, axis=axis), got, rtol=1e-14)
+
+
+def test_from_counts_batched_float_weights(rng):
+    w = rng.random((4, 7, 3))
+    got = es.entropy_from_counts(w, axis=1)
+    assert got.shape == (4, 3)
+    assert_allclose(got, scipy.stats.entropy(w, axis=1), rtol=RTOL_SCIPY)
+    assert_allclose(es.entropy_from_counts(w, axis=1, base=2),
+                    scipy.stats.entropy(w, axis=1, base=2), rtol=RTOL_SCIPY)
+
+
+def test_from_counts_nsb_1d_returns_estimate(rng):
+    c = np.bincount(rng.integers(0, 6, 40))
+    e = es.entropy_from_counts(c, estimator="nsb")
+    assert isinstance(e, es.Estimate)
+    mean, sd = ref_nsb(c)
+    assert_allclose([e.value, e.stderr], [mean, sd], rtol=1e-6)
+    assert e.n == int(c.sum())
+    assert e.ci[0] < e.value < e.ci[1]
+    assert_allclose(e.ci, (e.value - 1.959963984540054 * e.stderr,
+                           e.value + 1.959963984540054 * e.stderr), rtol=1e-12)
+    assert e.pvalue is None
+
+
+@pytest.mark.parametrize("axis", [0, -1])
+def test_from_counts_nsb_batched_returns_values_and_stderrs(rng, axis):
+    counts = rng.integers(0, 5, (3, 6))
+    counts[:, 0] += 1
+    counts[0, :] += 1
+    out = es.entropy_from_counts(counts, estimator="nsb", axis=axis)
+    assert isinstance(out, tuple) and len(out) == 2
+    values, stderrs = out
+    moved = np.moveaxis(counts, axis, -1)
+    assert values.shape == stderrs.shape == moved.shape[:-1]
+    for i, row in enumerate(moved):
+        mean, sd = ref_nsb(row, row.size)
+        assert_allclose(values[i], mean, rtol=1e-6)
+        assert_allclose(stderrs[i], sd, rtol=1e-6)
+        one = es.entropy_from_counts(row, estimator="nsb")
+        assert one.value == values[i] and one.stderr == stderrs[i]
+    v2, s2 = es.entropy_from_counts(counts, estimator="nsb", axis=axis, base=2)
+    assert_allclose(v2, values / math.log(2), rtol=1e-14)
+    assert_allclose(s2, stderrs / math.log(2), rtol=1e-14)
+
+
+def test_nsb_edge_cases():
+    # K = 1 and a single observation: the documented value 0 with stderr 0
+    e = es.entropy_from_counts(np.array([5]), estimator="nsb")
+    assert e.value == 0.0 and e.stderr == 0.0
+    e = es.entropy(np.array([3, 3, 3]), estimator="nsb")
+    assert e.value == 0.0 and e.stderr == 0.0
+    # many samples: NSB approaches the plug-in value
+    c = np.array([40_000, 30_000, 20_000, 10_000])
+    e = es.entropy_from_counts(c, estimator="nsb")
+    assert abs(e.value - scipy.stats.entropy(c)) < 1e-3
+    assert 0 < e.stderr < 1e-2
+
+
+@pytest.mark.parametrize("counts", [[5, 3, 1, 1], [1, 1], [2, 1]])
+def test_nsb_large_alphabet_matches_reference(counts):
+    """With 10^6 bins, K beta reaches 10^16 on the integration grid, where
+    lgamma(K beta) - lgamma(N + K beta) must be taken as one stable difference."""
+    c = np.array(counts)
+    got = es.entropy_from_counts(c, estimator="nsb", n_bins=10**6)
+    want_mean, want_std = ref.nsb(c, n_bins=10**6)
+    assert got.value <= math.log(10**6)
+    np.testing.assert_allclose([got.value, got.stderr], [want_mean, want_std], rtol=1e-4)
+
+
+# ---------------------------------------------------------------------------
+# units
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+@pytest.mark.parametrize("base", [2, 10, math.e, 0.5, 7.25])
+def test_base_divides_by_log_base(rng, estimator, base):
+    x = rng.integers(0, 7, 80)
+    nats = es.entropy(x, estimator=estimator)
+    other = es.entropy(x, estimator=estimator, base=base)
+    if estimator == "nsb":
+        assert_allclose(other.value, nats.value / math.log(base), rtol=1e-14)
+        assert_allclose(other.stderr, nats.stderr / math.log(base), rtol=1e-14)
+        if base > 1:
+            assert_allclose(other.ci, np.array(nats.ci) / math.log(base), rtol=1e-12)
+    else:
+        assert_allclose(other, nats / math.log(base), rtol=1e-14)
+    c = np.bincount(x)
+    assert_allclose(float(es.entropy_from_counts(c, estimator=estimator, base=base)),
+                    float(es.entropy_from_counts(c, estimator=estimator)) / math.log(base),
+                    rtol=1e-14)
+
+
+def test_base_accepts_numpy_and_int_scalars(rng):
+    x = rng.integers(0, 5, 50)
+    want = es.entropy(x) / math.log(2)
+    for base in (2, 2.0, np.float64(2), np.int64(2), np.float32(2)):
+        assert_allclose(es.entropy(x, base=base), want, rtol=1e-14)
+
+
+# ---------------------------------------------------------------------------
+# Rényi and Tsallis
+# ---------------------------------------------------------------------------
+
+ALPHAS = [0, 0.5, 1, 2, 2.5, math.inf]
+QS = [0, 0.5, 1, 2]
+
+
+@pytest.mark.parametrize("alpha", ALPHAS)
+@pytest.mark.parametrize("name", ["small_vocab", "zipf", "single_symbol", "all_distinct",
+                                  "one_element", "wide_range", "negative"])
+def test_renyi_matches_reference(rng, alpha, name):
+    x = _datasets(rng)[name]
+    want = ref.renyi_entropy_from_counts(ref.counts_of(x), alpha)
+    assert_allclose(es.renyi_entropy(x, alpha), want, rtol=RTOL, atol=ATOL)
+    assert_allclose(es.renyi_entropy(x, alpha, base=2), want / math.log(2), rtol=RTOL, atol=ATOL)
+    assert type(es.renyi_entropy(x, alpha)) is np.float64
+
+
+@pytest.mark.parametrize("alpha", [0, 1, 2, math.inf])
+def test_renyi_closed_forms(rng, alpha):
+    x = rng.integers(0, 9, 300)
+    _, c = np.unique(x, return_counts=True)
+    p = c / c.sum()
+    want = {0: math.log(c.size), 1: scipy.stats.entropy(c), 2: -math.log(np.sum(p**2)),
+            math.inf: -math.log(p.max())}[alpha]
+    assert_allclose(es.renyi_entropy(x, alpha), want, rtol=1e-12)
+    # alpha as int, float and NumPy scalars
+    assert_allclose(es.renyi_entropy(x, np.float64(alpha)), want, rtol=1e-12)
+
+
+def test_renyi_on_joint_symbols(rng):
+    x = rng.integers(0, 3, (300, 2))
+    for alpha in ALPHAS:
+        assert_allclose(es.renyi_entropy(x, alpha),
+                        ref.renyi_entropy_from_counts(ref.counts_of(x), alpha), rtol=RTOL)
+
+
+@pytest.mark.parametrize("alpha", [1000, 1100, 2000, 10**6])
+def test_renyi_large_alpha_stays_finite(alpha):
+    """H_alpha lies between H_inf and H_0 for every alpha.
+
+    BUG: for alpha >~ 1075 with max p = 1/2, p**alpha underflows to 0 in the core, and the
+    result is log(0) / (1 - alpha) = +inf instead of about log 2.
+    """
+    x = np.array([0, 1] * 10)
+    h = float(es.renyi_entropy(x, alpha))
+    assert math.isfinite(h)
+    assert float(es.renyi_entropy(x, math.inf)) - 1e-12 <= h <= math.log(2) + 1e-12
+
+
+@pytest.mark.parametrize("q", QS)
+@pytest.mark.parametrize("name", ["small_vocab", "zipf", "single_symbol", "all_distinct",
+                                  "one_element", "wide_range"])
+def test_tsallis_matches_reference(rng, q, name):
+    x = _datasets(rng)[name]
+    want = ref.tsallis_entropy_from_counts(ref.counts_of(x), q)
+    got = es.tsallis_entropy(x, q)
+    assert type(got) is np.float64
+    assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+
+
+def test_tsallis_closed_forms(rng):
+    x = rng.integers(0, 11, 500)
+    _, c = np.unique(x, return_counts=True)
+    p = c / c.sum()
+    assert_allclose(es.tsallis_entropy(x, 0), c.size - 1, rtol=1e-13)
+    assert_allclose(es.tsallis_entropy(x, 1), scipy.stats.entropy(c), rtol=1e-12)
+    assert_allclose(es.tsallis_entropy(x, 2), 1 - np.sum(p**2), rtol=1e-12)
+    # q = inf is allowed: sum p^q -> 0 (or 1 for a single symbol), divided by inf
+    assert es.tsallis_entropy(x, math.inf) == 0.0
+    assert es.tsallis_entropy(np.zeros(3, np.int8), 2) == 0.0
+
+
+def test_tsallis_nonadditive_for_independent_product(rng):
+    # S_q(A,B) = S_q(A) + S_q(B) + (1-q) S_q(A) S_q(B) exactly for a product distribution
+    a, b = np.repeat(np.arange(3), [1, 2, 3]), np.repeat(np.arange(2), [3, 1])
+    pairs = np.array([[i, j] for i in a for j in b])
+    for q in (0.5, 2.0, 3.0):
+        sa, sb = es.tsallis_entropy(a, q), es.tsallis_entropy(b, q)
+        assert_allclose(es.tsallis_entropy(pairs, q), sa + sb + (1 - q) * sa * sb, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# return types
+# ---------------------------------------------------------------------------
+
+
+def test_return_types(rng):
+    x = rng.integers(0, 4, 30)
+    for estimator in FAST_ESTIMATORS:
+        assert type(es.entropy(x, estimator=estimator)) is np.float64
+        assert type(es.entropy_from_counts(np.bincount(x), estimator=estimator)) is np.float64
+    assert isinstance(es.entropy(x, estimator="nsb"), es.Estimate)
+
+
+def test_inputs_are_not_modified(rng):
+    x = rng.integers(-3, 3, 200)
+    keep = x.copy()
+    es.entropy(x, estimator="jackknife")
+    es.renyi_entropy(x, 2)
+    c = np.bincount(x + 3).astype(np.float64)
+    ckeep = c.copy()
+    es.entropy_from_counts(c, estimator="shrink", n_bins=20)
+    assert_array_equal(x, keep)
+    assert_array_equal(c, ckeep)
+
+
+def test_readonly_and_memmap_like_inputs(rng, tmp_path):
+    x = rng.integers(0, 10, 1000).astype(np.int16)
+    x.flags.writeable = False
+    assert_allclose(es.entropy(x), ref_entropy(x), rtol=RTOL_SCIPY)
+    np.save(tmp_path / "x.npy", x)
+    mm = np.load(tmp_path / "x.npy", mmap_mode="r")
+    assert_allclose(es.entropy(mm), ref_entropy(x), rtol=RTOL_SCIPY)
+    assert_allclose(es.entropy(mm[::2]), ref_entropy(x[::2]), rtol=RTOL_SCIPY)

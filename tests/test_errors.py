@@ -1,0 +1,401 @@
+"""Every bad-input path: the exception type, a message that names the argument, and
+never a Rust panic (``pyo3_runtime.PanicException``) reaching Python."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest import assert_raises, is_panic
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import entrostat as es
+
+GOOD = np.array([0, 1, 1, 2, 0, 1])
+GOOD2 = np.array([1, 1, 0, 0, 1, 0])
+FLOATS = np.array([0.0, 1.0, 1.0])
+NANS = np.array([0.0, np.nan, 1.0])
+EMPTY = np.array([], dtype=np.int64)
+CUBE = np.zeros((2, 2, 2), dtype=np.int64)
+SCALAR = np.int64(3)
+SHORT = np.array([0, 1])
+STRINGS = np.array(["a", "b"])
+OBJECTS = np.array([1, 2], dtype=object)
+COMPLEX = np.array([1 + 0j, 2 + 0j])
+
+# Functions of one label array ``x``; (name, callable(x)).
+ONE_ARRAY = [
+    ("entropy", lambda x: es.entropy(x)),
+    ("entropy_nsb", lambda x: es.entropy(x, estimator="nsb")),
+    ("renyi_entropy", lambda x: es.renyi_entropy(x, 2)),
+    ("tsallis_entropy", lambda x: es.tsallis_entropy(x, 2)),
+    ("Counts", lambda x: es.Counts(x)),
+    ("Counts.update", lambda x: es.Counts(GOOD).update(x)),
+]
+# Functions taking several label arrays, with the argument name each position carries.
+MULTI = [
+    ("joint_entropy", lambda a, b: es.joint_entropy(a, b), ("xs\\[0\\]", "xs\\[1\\]")),
+    ("conditional_entropy", lambda a, b: es.conditional_entropy(a, b), ("x", "given")),
+    ("mutual_info", lambda a, b: es.mutual_info(a, b), ("x", "y")),
+    ("normalized_mutual_info", lambda a, b: es.normalized_mutual_info(a, b), ("x", "y")),
+    ("conditional_mutual_info", lambda a, b: es.conditional_mutual_info(a, b, GOOD), ("x", "y")),
+    ("conditional_mutual_info[given]",
+     lambda a, b: es.conditional_mutual_info(GOOD, a, b), ("y", "given")),
+]
+SEQUENCE = [
+    ("block_entropy", lambda s: es.block_entropy(s, 2)),
+    ("conditional_block_entropy", lambda s: es.conditional_block_entropy(s, 2)),
+    ("NgramCounts", lambda s: es.NgramCounts(2, s)),
+    ("NgramCounts.update", lambda s: es.NgramCounts(2, GOOD).update(s)),
+]
+
+
+def _ids(cases):
+    return [c[0] for c in cases]
+
+
+# ---------------------------------------------------------------------------
+# labels
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,fn", ONE_ARRAY, ids=_ids(ONE_ARRAY))
+def test_labels_one_array(name, fn):
+    assert_raises(TypeError, r"^x: .*integer", fn, FLOATS)
+    assert_raises(TypeError, r"^x: .*integer", fn, NANS)
+    assert_raises(TypeError, r"^x: .*integer", fn, STRINGS)
+    assert_raises(TypeError, r"^x: ", fn, OBJECTS)
+    assert_raises(TypeError, r"^x: ", fn, COMPLEX)
+    assert_raises(ValueError, r"^x: .*dimension", fn, CUBE)
+    assert_raises(ValueError, r"^x: .*dimension", fn, SCALAR)
+    if "Counts" in name:
+        # Counts takes 1-D chunks only; an empty 1-D chunk is a no-op
+        assert_raises(ValueError, r"^x: .*1-D", fn, GOOD.reshape(3, 2))
+        assert fn(EMPTY) is not None
+    else:
+        assert_raises(ValueError, r"^x: .*empty", fn, EMPTY)
+        assert_raises(ValueError, r"^x: .*empty", fn, np.zeros((3, 0), dtype=np.int64))
+        assert_raises(ValueError, r"^x: .*empty", fn, np.zeros((0, 2), dtype=np.int64))
+
+
+def test_float_labels_message_explains():
+    err = assert_raises(TypeError, "NaN", es.entropy, NANS)
+    assert "float64" in str(err)
+
+
+@pytest.mark.parametrize("name,fn,args", MULTI, ids=_ids(MULTI))
+def test_labels_multi(name, fn, args):
+    first, second = args
+    assert_raises(TypeError, rf"^{first}: .*integer", fn, FLOATS, GOOD[:3])
+    assert_raises(TypeError, rf"^{second}: .*integer", fn, GOOD, NANS.repeat(2))
+    assert_raises(ValueError, rf"^{first}: .*empty", fn, EMPTY, EMPTY)
+    assert_raises(ValueError, rf"^{second}: .*empty", fn, GOOD, EMPTY)
+    assert_raises(ValueError, rf"^{first}: .*dimension", fn, CUBE, GOOD[:2])
+    assert_raises(ValueError, rf"^{second}: .*dimension", fn, GOOD[:2], CUBE)
+    # mismatched lengths name the later argument
+    assert_raises(ValueError, rf"^{second}: .*{GOOD.size}", fn, GOOD, GOOD[:-1])
+
+
+def test_mismatched_lengths_every_position():
+    a, b, c = GOOD, GOOD2, GOOD[:4]
+    assert_raises(ValueError, r"^xs\[2\]: expected 6 observations", es.joint_entropy, a, b, c)
+    assert_raises(ValueError, r"^y: .*6", es.conditional_mutual_info, a, c, b)
+    assert_raises(ValueError, r"^given: .*6", es.conditional_mutual_info, a, b, c)
+    assert_raises(ValueError, r"^given: .*6", es.conditional_entropy, a, c)
+    # a 2-D argument counts rows
+    assert_raises(ValueError, r"^y: ", es.mutual_info, a, np.zeros((5, 2), dtype=np.int64))
+    assert_raises(ValueError, r"^xs: expected at least one array", es.joint_entropy)
+
+
+@pytest.mark.parametrize("name,fn", SEQUENCE, ids=_ids(SEQUENCE))
+def test_labels_sequence(name, fn):
+    assert_raises(TypeError, r"^seq: .*integer", fn, FLOATS)
+    assert_raises(TypeError, r"^seq: .*integer", fn, NANS)
+    assert_raises(ValueError, r"^seq: .*1-D", fn, GOOD.reshape(3, 2))
+    assert_raises(ValueError, r"^seq: .*dimension", fn, CUBE)
+    if name.startswith("NgramCounts"):
+        assert fn(EMPTY) is not None  # an empty chunk is a no-op
+    else:
+        assert_raises(ValueError, r"^seq: .*empty", fn, EMPTY)
+        # shorter than the order
+        assert_raises(ValueError, r"^seq: .*order 2", fn, np.array([5]))
+
+
+@pytest.mark.parametrize("fn", [es.block_entropy, es.conditional_block_entropy])
+def test_sequence_shorter_than_order(fn):
+    for order in range(2, 9):
+        assert_raises(ValueError, rf"^seq: a sequence of {order - 1} symbols .*order {order}",
+                      fn, np.arange(order - 1), order)
+        assert fn(np.arange(order), order) == 0.0
+
+
+# ---------------------------------------------------------------------------
+# counts
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("estimator", ["plugin", "miller_madow", "nsb"])
+def test_bad_counts(estimator):
+    f = es.entropy_from_counts
+    kw = {"estimator": estimator}
+    assert_raises(ValueError, r"^counts: .*non-negative.*-1", f, np.array([1, -1, 2]), **kw)
+    assert_raises(ValueError, r"^counts: .*NaN", f, np.array([1.0, np.nan]), **kw)
+    assert_raises(ValueError, r"^counts: .*inf", f, np.array([1.0, np.inf]), **kw)
+    assert_raises(ValueError, r"^counts: .*inf", f, np.array([1.0, -np.inf]), **kw)
+    assert_raises(ValueError, r"^counts: .*sum to zero", f, np.array([0, 0, 0]), **kw)
+    assert_raises(ValueError, r"^counts: .*sum to zero", f, np.array([[1, 2], [0, 0]]), **kw)
+    assert_raises(ValueError, r"^counts: .*empty", f, np.array([], dtype=np.float64), **kw)
+    assert_raises(ValueError, r"^counts: .*empty", f, np.zeros((3, 0)), **kw)
+    assert_raises(ValueError, r"^counts: .*scalar", f, np.float64(3.0), **kw)
+    assert_raises(TypeError, r"^counts: .*bool", f, np.array([True, False]), **kw)
+    assert_raises(TypeError, r"^counts: .*object", f, np.array([1, None]), **kw)
+    assert_raises(TypeError, r"^counts: ", f, np.array(["1", "2"]), **kw)
+    assert_raises(TypeError, r"^counts: .*complex", f, np.array([1 + 1j]), **kw)
+    # NaN hidden in a batch
+    assert_raises(ValueError, r"^counts: ", f, np.array([[1.0, 2.0], [np.nan, 1.0]]), axis=0, **kw)
+    assert_raises(ValueError, r"^axis: ", f, np.ones((2, 3)), axis=2, **kw)
+    assert_raises(ValueError, r"^axis: ", f, np.ones(3), axis=-2, **kw)
+
+
+@pytest.mark.parametrize("estimator", ["miller_madow", "grassberger", "chao_shen", "jackknife",
+                                       "shrink", "nsb"])
+def test_fractional_counts_need_plugin(estimator):
+    assert_raises(ValueError, r"^counts: .*whole-number.*1\.5", es.entropy_from_counts,
+                  np.array([1.5, 2.0]), estimator=estimator)
+    # whole numbers stored as floats are fine, and plug-in takes any weights
+    assert es.entropy_from_counts(np.array([1.0, 2.0]), estimator=estimator) is not None
+    assert es.entropy_from_counts(np.array([1.5, 2.0])) > 0
+
+
+def test_counts_methods_on_nothing_counted():
+    for obj in (es.Counts(), es.NgramCounts(3), es.NgramCounts(3, np.array([1, 2]))):
+        assert_raises(ValueError, r"^counts: nothing has been counted", obj.entropy)
+    assert_raises(ValueError, r"^counts: ", es.NgramCounts(2).conditional_entropy)
+    assert_raises(ValueError, r"^counts: ", es.Counts().renyi_entropy, 2)
+    assert_raises(ValueError, r"^counts: ", es.Counts().tsallis_entropy, 2)
+
+
+# ---------------------------------------------------------------------------
+# parameters
+# ---------------------------------------------------------------------------
+
+ESTIMATOR_CALLS = [
+    ("entropy", lambda e: es.entropy(GOOD, estimator=e)),
+    ("entropy_from_counts", lambda e: es.entropy_from_counts(np.array([1, 2]), estimator=e)),
+    ("joint_entropy", lambda e: es.joint_entropy(GOOD, GOOD2, estimator=e)),
+    ("conditional_entropy", lambda e: es.conditional_entropy(GOOD, GOOD2, estimator=e)),
+    ("mutual_info", lambda e: es.mutual_info(GOOD, GOOD2, estimator=e)),
+    ("conditional_mutual_info",
+     lambda e: es.conditional_mutual_info(GOOD, GOOD2, GOOD, estimator=e)),
+    ("normalized_mutual_info", lambda e: es.normalized_mutual_info(GOOD, GOOD2, estimator=e)),
+    ("block_entropy", lambda e: es.block_entropy(GOOD, 2, estimator=e)),
+    ("conditional_block_entropy", lambda e: es.conditional_block_entropy(GOOD, 2, estimator=e)),
+    ("Counts.entropy", lambda e: es.Counts(GOOD).entropy(estimator=e)),
+    ("NgramCounts.entropy", lambda e: es.NgramCounts(2, GOOD).entropy(estimator=e)),
+    ("NgramCounts.conditional_entropy",
+     lambda e: es.NgramCounts(2, GOOD).conditional_entropy(estimator=e)),
+]
+
+
+@pytest.mark.parametrize("name,fn", ESTIMATOR_CALLS, ids=_ids(ESTIMATOR_CALLS))
+def test_unknown_estimator(name, fn):
+    for bad in ("ML", "Plugin", "", "nsb ", None, 3):
+        assert_raises(ValueError, r"^estimator: expected one of plugin, .*nsb", fn, bad)
+
+
+BASE_CALLS = [
+    ("entropy", lambda b: es.entropy(GOOD, base=b)),
+    ("entropy_nsb", lambda b: es.entropy(GOOD, estimator="nsb", base=b)),
+    ("entropy_from_counts", lambda b: es.entropy_from_counts(np.array([1, 2]), base=b)),
+    ("renyi_entropy", lambda b: es.renyi_entropy(GOOD, 2, base=b)),
+    ("joint_entropy", lambda b: es.joint_entropy(GOOD, GOOD2, base=b)),
+    ("conditional_entropy", lambda b: es.conditional_entropy(GOOD, GOOD2, base=b)),
+    ("mutual_info", lambda b: es.mutual_info(GOOD, GOOD2, base=b)),
+    ("conditional_mutual_info", lambda b: es.conditional_mutual_info(GOOD, GOOD2, GOOD, base=b)),
+    ("block_entropy", lambda b: es.block_entropy(GOOD, 2, base=b)),
+    ("conditional_block_entropy", lambda b: es.conditional_block_entropy(GOOD, 2, base=b)),
+    ("Counts.entropy", lambda b: es.Counts(GOOD).entropy(base=b)),
+    ("Counts.renyi_entropy", lambda b: es.Counts(GOOD).renyi_entropy(2, base=b)),
+    ("NgramCounts.entropy", lambda b: es.NgramCounts(2, GOOD).entropy(base=b)),
+    ("NgramCounts.conditional_entropy",
+     lambda b: es.NgramCounts(2, GOOD).conditional_entropy(base=b)),
+]
+
+
+@pytest.mark.parametrize("name,fn", BASE_CALLS, ids=_ids(BASE_CALLS))
+def test_bad_base(name, fn):
+    for bad in (0, 0.0, -2, 1, 1.0, np.float64(1.0), math.inf, math.nan):
+        assert_raises(ValueError, r"^base: ", fn, bad)
+    for bad in ("2", b"2", [2], True, 2 + 0j):
+        assert_raises(TypeError, r"^base: ", fn, bad)
+    assert fn(2) is not None and fn(0.5) is not None
+
+
+ORDER_PARAM_CALLS = [
+    ("renyi_entropy", "alpha", lambda a: es.renyi_entropy(GOOD, a)),
+    ("Counts.renyi_entropy", "alpha", lambda a: es.Counts(GOOD).renyi_entropy(a)),
+    ("tsallis_entropy", "q", lambda q: es.tsallis_entropy(GOOD, q)),
+    ("Counts.tsallis_entropy", "q", lambda q: es.Counts(GOOD).tsallis_entropy(q)),
+]
+
+
+@pytest.mark.parametrize("name,arg,fn", ORDER_PARAM_CALLS, ids=_ids(ORDER_PARAM_CALLS))
+def test_bad_alpha_q(name, arg, fn):
+    for bad in (-1, -0.5, -1e-300, -math.inf, math.nan, np.float64(-2)):
+        assert_raises(ValueError, rf"^{arg}: .*>= 0", fn, bad)
+    for bad in ("2", None, True, [2], 1j):
+        assert_raises(TypeError, rf"^{arg}: ", fn, bad)
+    assert fn(0) is not None and fn(math.inf) is not None
+
+
+ORDER_CALLS = [
+    ("block_entropy", lambda k: es.block_entropy(np.arange(20), k)),
+    ("conditional_block_entropy", lambda k: es.conditional_block_entropy(np.arange(20), k)),
+    ("NgramCounts", lambda k: es.NgramCounts(k)),
+]
+
+
+@pytest.mark.parametrize("name,fn", ORDER_CALLS, ids=_ids(ORDER_CALLS))
+def test_bad_order(name, fn):
+    for bad in (0, 9, -1, 100, np.int64(9)):
+        assert_raises(ValueError, r"^order: expected an integer in 1\.\.8", fn, bad)
+    for bad in (2.0, 2.5, "2", None, True, np.float64(2)):
+        assert_raises(TypeError, r"^order: expected an integer", fn, bad)
+    assert fn(np.int32(8)) is not None and fn(1) is not None
+
+
+N_BINS_CALLS = [
+    ("entropy_shrink", lambda k: es.entropy(np.arange(5), estimator="shrink", n_bins=k)),
+    ("entropy_nsb", lambda k: es.entropy(np.arange(5), estimator="nsb", n_bins=k)),
+    ("entropy_plugin", lambda k: es.entropy(np.arange(5), n_bins=k)),
+    ("entropy_from_counts",
+     lambda k: es.entropy_from_counts(np.array([1, 1, 0, 1, 1, 1]), estimator="nsb", n_bins=k)),
+    ("entropy_from_counts_batched",
+     lambda k: es.entropy_from_counts(np.ones((2, 5)), estimator="shrink", n_bins=k)),
+    ("Counts.entropy", lambda k: es.Counts(np.arange(5)).entropy(estimator="shrink", n_bins=k)),
+]
+
+
+@pytest.mark.parametrize("name,fn", N_BINS_CALLS, ids=_ids(N_BINS_CALLS))
+def test_bad_n_bins(name, fn):
+    # smaller than the observed support (5 symbols)
+    for bad in (1, 2, 4):
+        assert_raises(ValueError, r"^n_bins: must be at least the number of bins counted \(5", fn, bad)
+    for bad in (0, -3):
+        assert_raises(ValueError, r"^n_bins: ", fn, bad)
+    for bad in (5.0, "5", True):
+        assert_raises(TypeError, r"^n_bins: ", fn, bad)
+    assert fn(5) is not None and fn(np.int64(50)) is not None
+
+
+def test_unknown_nmi_method():
+    for bad in ("mean", "Arithmetic", "", None, "sqrt"):
+        assert_raises(ValueError, r"^method: expected one of arithmetic, geometric, min, max",
+                      es.normalized_mutual_info, GOOD, GOOD2, method=bad)
+
+
+# ---------------------------------------------------------------------------
+# Counts / NgramCounts operations
+# ---------------------------------------------------------------------------
+
+
+def test_counts_merge_with_non_counts():
+    c = es.Counts(GOOD)
+    for bad in (3, GOOD, es.NgramCounts(1, GOOD), None, "x"):
+        assert_raises(TypeError, r"^other: expected Counts", c.merge, bad)
+    with pytest.raises(TypeError, match="unsupported operand"):
+        c + 3
+    with pytest.raises(TypeError, match="unsupported operand"):
+        c + es.NgramCounts(1, GOOD)
+
+
+def test_ngramcounts_merge_errors():
+    a = es.NgramCounts(2, GOOD)
+    assert_raises(ValueError, r"^other: expected order 2, got order 3", a.merge,
+                  es.NgramCounts(3, GOOD))
+    assert_raises(ValueError, r"^other: expected order 2", lambda: a + es.NgramCounts(1))
+    for bad in (3, GOOD, es.Counts(GOOD), None):
+        assert_raises(TypeError, r"^other: expected NgramCounts", a.merge, bad)
+    with pytest.raises(TypeError, match="unsupported operand"):
+        a + es.Counts(GOOD)
+    # the failed merges changed nothing
+    assert a == es.NgramCounts(2, GOOD)
+
+
+def test_counts_update_error_leaves_state():
+    c = es.Counts(GOOD)
+    assert_raises(TypeError, r"^x: ", c.update, FLOATS)
+    assert_raises(ValueError, r"^x: ", c.update, CUBE)
+    assert c == es.Counts(GOOD)
+    n = es.NgramCounts(3, GOOD)
+    assert_raises(TypeError, r"^seq: ", n.update, FLOATS)
+    assert n == es.NgramCounts(3, GOOD)
+
+
+def test_corrupt_pickle_state_is_rejected():
+    n = es.NgramCounts(3, np.array([1, 2, 3, 1, 2]))
+    state = n.__getstate__()
+    for change in ({"order": 2}, {"head": [1]}, {"length": 100},
+                   {"counts": np.array([1], dtype=np.uint64)}, {"order": 0}):
+        bad = {**state, **change}
+        obj = es.NgramCounts.__new__(es.NgramCounts)
+        with pytest.raises(ValueError, match="state|order"):
+            obj.__setstate__(bad)
+    c = es.Counts(GOOD)
+    cstate = c.__getstate__()
+    obj = es.Counts.__new__(es.Counts)
+    with pytest.raises(ValueError, match="domain"):
+        obj.__setstate__({**cstate, "domain": "complex"})
+    with pytest.raises(ValueError, match="same length"):
+        obj.__setstate__({**cstate, "counts": np.array([1], dtype=np.uint64)})
+
+
+# ---------------------------------------------------------------------------
+# fuzzing: whatever comes in, only TypeError / ValueError (never a panic)
+# ---------------------------------------------------------------------------
+
+_dtypes = st.sampled_from([np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32,
+                           np.int64, np.uint64, np.float64, np.float32, np.bool_, ">i4", ">u8",
+                           np.complex128])
+_arrays = hnp.arrays(
+    dtype=_dtypes,
+    shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5),
+)
+
+
+def _call_or_expected_error(fn, *args, **kwargs):
+    try:
+        fn(*args, **kwargs)
+    except (TypeError, ValueError):
+        pass
+    except BaseException as err:  # noqa: BLE001
+        assert not is_panic(err), f"a Rust panic reached Python: {err!r}"
+        raise
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(x=_arrays, y=_arrays,
+       order=st.integers(-1, 10),
+       alpha=st.one_of(st.floats(allow_nan=True), st.integers(-3, 3)),
+       estimator=st.sampled_from(["plugin", "miller_madow", "grassberger", "chao_shen",
+                                  "jackknife", "shrink", "nsb", "bogus"]),
+       n_bins=st.one_of(st.none(), st.integers(-2, 40)))
+def test_fuzz_never_panics(x, y, order, alpha, estimator, n_bins):
+    _call_or_expected_error(es.entropy, x, estimator=estimator, n_bins=n_bins)
+    _call_or_expected_error(es.entropy_from_counts, x, estimator=estimator, n_bins=n_bins)
+    _call_or_expected_error(es.entropy_from_counts, x, axis=0, estimator=estimator)
+    _call_or_expected_error(es.renyi_entropy, x, alpha)
+    _call_or_expected_error(es.tsallis_entropy, x, alpha)
+    _call_or_expected_error(es.joint_entropy, x, y, estimator=estimator)
+    _call_or_expected_error(es.mutual_info, x, y, estimator=estimator)
+    _call_or_expected_error(es.conditional_mutual_info, x, y, x, estimator=estimator)
+    _call_or_expected_error(es.normalized_mutual_info, x, y, estimator=estimator)
+    _call_or_expected_error(es.block_entropy, x, order, estimator=estimator)
+    _call_or_expected_error(es.conditional_block_entropy, x, order, estimator=estimator)
+    _call_or_expected_error(lambda: es.Counts(x).update(y).entropy(estimator=estimator))
+    _call_or_expected_error(lambda: es.Counts(x) + es.Counts(y))
+    _call_or_expected_error(lambda: (es.NgramCounts(order, x) + es.NgramCounts(order, y))
+                            .conditional_entropy(estimator=estimator))
