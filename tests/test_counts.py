@@ -125,11 +125,11 @@ def test_mixing_int8_then_uint16_chunks(rng):
 
 
 def test_merge_of_signed_and_unsigned_is_commutative(rng):
-    """Counts(uint16) + Counts(int8 with negatives) holds labels that all fit in int64.
+    """Counts(uint16) + Counts(int8 with negatives) holds labels that all fit in int64, so
+    the order of the operands (or of the chunks) must not matter.
 
-    BUG: the domain is fixed by the first operand, so ``a + b`` works and ``b + a``
-    raises ``ValueError: x: label -1 does not fit the unsigned labels counted so far``;
-    likewise ``Counts(uint16 chunk).update(int8 chunk with -1)``.
+    Regression: the domain used to be fixed by the first operand, so ``b + a`` and
+    ``Counts(uint16 chunk).update(int8 chunk with -1)`` raised ValueError.
     """
     a = np.array([-1, 5], dtype=np.int8)
     b = np.array([7, 65535], dtype=np.uint16)
@@ -149,17 +149,16 @@ def test_signed_unsigned_mix_that_does_not_fit_raises(first, second):
     assert_raises(ValueError, r"^x: .*does not fit", c.update, second)
     # the failed update left the histogram unchanged
     assert c == es.Counts(first)
-    err = assert_raises(ValueError, "does not fit", es.Counts(first).merge, es.Counts(second))
-    assert str(int(second[0])) in str(err) or str(int(first[0])) in str(err)
-    assert_raises(ValueError, "does not fit", operator.add, es.Counts(first), es.Counts(second))
+    a, b = es.Counts(first), es.Counts(second)
+    assert_raises(ValueError, r"^other: .*does not fit", a.merge, b)
+    assert_raises(ValueError, r"^other: .*does not fit", operator.add, a, b)
+    # the failed merges left both operands unchanged
+    assert a == es.Counts(first) and b == es.Counts(second)
 
 
 def test_merge_domain_error_names_the_argument():
-    """Every message names the argument: in Counts.merge that is ``other``.
-
-    BUG (message): the merge error reads "x: label -1 does not fit ...", naming ``x``,
-    which is not an argument of ``merge``.
-    """
+    """Every message names the argument: in Counts.merge that is ``other`` (regression:
+    it used to name ``x``, which is not an argument of ``merge``)."""
     a = es.Counts(np.array([2**63], dtype=np.uint64))
     b = es.Counts(np.array([-1], dtype=np.int8))
     assert_raises(ValueError, r"^other\b", a.merge, b)
@@ -310,9 +309,8 @@ def test_estimate_equality_with_its_value(est):
     """"comparisons use [the value], so an Estimate can stand wherever a float is
     expected" (Estimate docstring).
 
-    BUG: ``Estimate`` is a frozen dataclass whose generated ``__eq__`` only compares
-    Estimates field by field, so ``est == float(est)`` is False and ``est != float(est)``
-    is True, while ``<=`` and ``>=`` both hold.
+    Regression: the dataclass-generated ``__eq__`` compared Estimates only, so
+    ``est == float(est)`` was False while ``<=`` and ``>=`` both held.
     """
     v = float(est)
     assert est <= v and est >= v
@@ -331,36 +329,3 @@ def test_estimate_fields(est):
     with pytest.raises(AttributeError):
         est.value = 0.0  # frozen
     assert_allclose(scipy.stats.norm.ppf(0.975) * est.stderr, est.ci[1] - est.value, rtol=1e-12)
-
-
-# ---------------------------------------------------------------------------
-# a large memory-mapped file, counted in chunks
-# ---------------------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_memmap_chunked_entropy_matches_bincount(tmp_path):
-    n = 20_000_000
-    rng = np.random.default_rng(20_000_000)
-    path = tmp_path / "labels.npy"
-    mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.int32, shape=(n,))
-    step = 2_000_000
-    for start in range(0, n, step):
-        mm[start:start + step] = (rng.zipf(1.3, step) % 5000) - 1000
-    mm.flush()
-    del mm
-
-    x = np.load(path, mmap_mode="r")
-    c = es.Counts()
-    for start in range(0, n, 1_500_000):  # chunks that do not divide n
-        c.update(x[start:start + 1_500_000])
-    counts = np.bincount(np.asarray(x, dtype=np.int64) + 1000)
-    counts = counts[counts > 0]
-    assert c.n == n
-    assert c.support == counts.size
-    assert_array_equal(np.sort(c.counts()[1]), np.sort(counts))
-    want = scipy.stats.entropy(counts)
-    assert_allclose(c.entropy(), want, rtol=1e-10)
-    assert_allclose(es.entropy(x), want, rtol=1e-10)
-    assert_allclose(c.entropy(estimator="miller_madow"),
-                    want + (counts.size - 1) / (2 * n), rtol=1e-10)

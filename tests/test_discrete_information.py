@@ -99,12 +99,10 @@ def test_joint_entropy_mixed_dtypes(rng):
 
 
 def test_joint_entropy_two_full_range_columns():
-    """Two columns that each span the whole 64-bit range.
+    """Two columns that each span the whole 64-bit range must stay distinct joint symbols.
 
-    BUG: the core's joint encoder computes radix * range in u128; with radix = 2**64
-    (after a full-range first column) and range = 2**64 the product wraps to 0, no
-    factorisation happens, and the first column is dropped from the code: four distinct
-    rows come out as two symbols (log 2 instead of log 4).
+    Regression: the joint encoder's radix * range product wrapped to 0 in u128 after a
+    full-range first column, and four distinct rows came out as two symbols.
     """
     lo, hi = np.iinfo(np.int64).min, np.iinfo(np.int64).max
     x = np.array([lo, hi, lo, hi])
@@ -214,6 +212,26 @@ def test_cmi_matches_reference(rng, estimator):
                     rtol=RTOL, atol=1e-11)
 
 
+def test_conditional_cmi_nmi_nsb_match_reference(rng):
+    """NSB applied to every term (posterior means), against the reference NSB."""
+    x, y, z = _triple(rng, n=60)
+
+    def h(*cols):
+        return ref_entropy(np.stack(cols, axis=1) if len(cols) > 1 else cols[0], "nsb")
+
+    nsb = {"rtol": 1e-6, "atol": 1e-8}
+    got = es.conditional_entropy(x, z, estimator="nsb")
+    assert type(got) is np.float64
+    assert_allclose(got, h(x, z) - h(z), **nsb)
+    assert_allclose(es.conditional_mutual_info(x, y, z, estimator="nsb"),
+                    h(x, z) + h(y, z) - h(x, y, z) - h(z), **nsb)
+    hx, hy, hxy = h(x), h(y), h(x, y)
+    for method, norm in (("arithmetic", (hx + hy) / 2), ("geometric", math.sqrt(hx * hy)),
+                         ("min", min(hx, hy)), ("max", max(hx, hy))):
+        assert_allclose(es.normalized_mutual_info(x, y, method=method, estimator="nsb"),
+                        (hx + hy - hxy) / norm, **nsb)
+
+
 def test_cmi_identities(rng):
     x, y, z = _triple(rng)
     # constant condition: CMI == MI
@@ -288,10 +306,9 @@ def test_nmi_edge_cases_small(method):
 def test_nmi_one_constant_labeling_many_symbols(method):
     """One constant labeling against many wide-ranging labels: sklearn gives 0.0.
 
-    BUG: H(Y) and H(const, Y) are summed over the hashed histograms in different
-    orders, so the plug-in MI comes out as +/-1e-15 instead of 0; with method "min"
-    (and "geometric") the normaliser is 0, clamped to eps, and the result is about
-    +/-4 .. 24 instead of 0.
+    Regression: H(Y) and H(const, Y) were summed in different orders, the plug-in MI came
+    out as +/-1e-15, and with the normaliser 0 ("min", "geometric") clamped to eps the
+    result was about +/-4 .. 24 instead of 0.
     """
     y = np.repeat(np.arange(300, dtype=np.int64) * (2**30 // 300), np.arange(1, 301))
     x = np.zeros_like(y)

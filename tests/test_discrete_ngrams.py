@@ -317,6 +317,70 @@ def test_ngramcounts_mixed_dtype_chunks(rng, order):
     assert nc == es.NgramCounts(order, seq)
 
 
+@pytest.mark.parametrize("order", [1, 2, 3])
+@pytest.mark.parametrize("negative,unsigned", [
+    (np.array([-1], dtype=np.int8), np.array([2**64 - 1], dtype=np.uint64)),
+    (np.array([np.iinfo(np.int64).min], dtype=np.int64), np.array([2**63], dtype=np.uint64)),
+])
+def test_ngramcounts_signed_and_unsigned_symbols_stay_distinct(order, negative, unsigned):
+    """-1 (int8) and 2**64 - 1 (uint64) are different labels; so are -2**63 and 2**63.
+
+    Counts keeps them apart (it raises "x: a label does not fit the labels counted so
+    far" rather than merge them). NgramCounts stores both as the same 64-bit pattern and
+    silently counts them as one symbol: the stream [-1, 2**64 - 1] (int8 chunk, then
+    uint64 chunk) gets entropy 0 and support 1 instead of log 2 and support 2. Either outcome that keeps the labels apart
+    is acceptable: a ValueError naming the argument, or the right counts.
+    """
+    # the stream: `order` copies of the negative label, then `order` of the unsigned one;
+    # its order + 1 windows are all different
+    first, second = np.repeat(negative, order), np.repeat(unsigned, order)
+    want_support = order + 1
+    nc = es.NgramCounts(order, first)
+    try:
+        nc.update(second)
+    except ValueError as err:
+        assert str(err).startswith("seq: "), err
+    else:
+        assert nc.support == want_support
+        assert_allclose(nc.entropy(), math.log(want_support), rtol=1e-12)
+    a, b = es.NgramCounts(order, first), es.NgramCounts(order, second)
+    try:
+        merged = a + b
+    except ValueError as err:
+        assert str(err).startswith("other: "), err
+    else:
+        assert merged.support == want_support
+        assert_allclose(merged.entropy(), math.log(want_support), rtol=1e-12)
+
+
+@pytest.mark.parametrize("vocab", ["small", "wide"])
+def test_long_sequence_matches_reference(rng, vocab):
+    """10^5 symbols: the parallel counting path, orders 1..8, against the reference's
+    counts (computed once per order)."""
+    seq = markov_sequence(rng, 100_000, 6)
+    if vocab == "wide":
+        seq = np.array([-(2**63), 2**63 - 1, -1, 0, 2**40, 7], dtype=np.int64)[seq]
+    for order in (1, 2, 5, 8):
+        windows = ref.ngrams(seq, order)
+        grams = ref.counts_of(windows)
+        prefixes = ref.counts_of(windows[:, :-1]) if order > 1 else None
+        for estimator in ("plugin", "miller_madow", "grassberger", "chao_shen", "shrink"):
+            want = ref.entropy_from_counts(grams, estimator)
+            assert_allclose(es.block_entropy(seq, order, estimator=estimator), want, rtol=RTOL)
+            cond = want - (ref.entropy_from_counts(prefixes, estimator) if order > 1 else 0.0)
+            if order == 1:
+                cond = ref.entropy(seq, estimator)
+            assert_allclose(es.conditional_block_entropy(seq, order, estimator=estimator), cond,
+                            rtol=RTOL, atol=1e-11)
+        nc = es.NgramCounts(order)
+        for piece in np.array_split(seq, 7):
+            nc.update(piece)
+        got_rows, got_counts = nc.counts()
+        rows, counts = _rows_and_counts(seq, order)
+        assert_array_equal(got_rows, rows)
+        assert_array_equal(got_counts, counts)
+
+
 @pytest.mark.parametrize("order", ORDERS)
 @pytest.mark.parametrize("length", [0, 1, 5, 7, 200])
 def test_ngramcounts_pickle_round_trip(rng, order, length):
@@ -357,10 +421,8 @@ def test_ngramcounts_empty_and_short():
 def test_order_one_conditional_is_the_symbol_entropy(estimator):
     """h_1 = H_1: "order = 1 is the entropy of the symbols" (docstring, docs/estimators.md).
 
-    BUG (grassberger only): the core returns H_1 - H_G(prefix counts), the prefix
-    histogram being the single bin [N]; Grassberger's estimate of a one-bin histogram is
-    log N - G(N) != 0, so for seq = [0, 1] the result is off by about 0.0365 nats (the
-    reference returns entropy(seq)).
+    Regression (grassberger): h_1 used to be H_1 - H_G([N]), and Grassberger's estimate of
+    a one-bin histogram is log N - G(N) != 0 (off by about 0.0365 nats for [0, 1]).
     """
     seq = np.array([0, 1])
     want = es.entropy(seq, estimator=estimator)

@@ -267,28 +267,39 @@ def test_bad_order(name, fn):
     assert fn(np.int32(8)) is not None and fn(1) is not None
 
 
+# (name, call, the number of bins the call has counted: the smallest valid n_bins)
 N_BINS_CALLS = [
-    ("entropy_shrink", lambda k: es.entropy(np.arange(5), estimator="shrink", n_bins=k)),
-    ("entropy_nsb", lambda k: es.entropy(np.arange(5), estimator="nsb", n_bins=k)),
-    ("entropy_plugin", lambda k: es.entropy(np.arange(5), n_bins=k)),
+    ("entropy_shrink", lambda k: es.entropy(np.arange(5), estimator="shrink", n_bins=k), 5),
+    ("entropy_nsb", lambda k: es.entropy(np.arange(5), estimator="nsb", n_bins=k), 5),
+    ("entropy_plugin", lambda k: es.entropy(np.arange(5), n_bins=k), 5),
+    ("entropy_2d", lambda k: es.entropy(np.arange(10).reshape(5, 2), estimator="shrink",
+                                        n_bins=k), 5),
+    # the explicit zero is a bin: len(counts) = 6
     ("entropy_from_counts",
-     lambda k: es.entropy_from_counts(np.array([1, 1, 0, 1, 1, 1]), estimator="nsb", n_bins=k)),
+     lambda k: es.entropy_from_counts(np.array([1, 1, 0, 1, 1, 1]), estimator="nsb", n_bins=k),
+     6),
+    ("entropy_from_counts_plugin",
+     lambda k: es.entropy_from_counts(np.array([1, 1, 0, 1, 1]), n_bins=k), 5),
     ("entropy_from_counts_batched",
-     lambda k: es.entropy_from_counts(np.ones((2, 5)), estimator="shrink", n_bins=k)),
-    ("Counts.entropy", lambda k: es.Counts(np.arange(5)).entropy(estimator="shrink", n_bins=k)),
+     lambda k: es.entropy_from_counts(np.ones((2, 5)), estimator="shrink", n_bins=k), 5),
+    ("entropy_from_counts_batched_axis0",
+     lambda k: es.entropy_from_counts(np.ones((5, 2)), estimator="nsb", axis=0, n_bins=k), 5),
+    ("Counts.entropy",
+     lambda k: es.Counts(np.arange(5)).entropy(estimator="shrink", n_bins=k), 5),
 ]
 
 
-@pytest.mark.parametrize("name,fn", N_BINS_CALLS, ids=_ids(N_BINS_CALLS))
-def test_bad_n_bins(name, fn):
-    # smaller than the observed support (5 symbols)
-    for bad in (1, 2, 4):
-        assert_raises(ValueError, r"^n_bins: must be at least the number of bins counted \(5", fn, bad)
+@pytest.mark.parametrize("name,fn,k", N_BINS_CALLS, ids=_ids(N_BINS_CALLS))
+def test_bad_n_bins(name, fn, k):
+    for bad in (1, 2, k - 1):
+        assert_raises(ValueError,
+                      rf"^n_bins: must be at least the number of bins counted \({k}\), got {bad}",
+                      fn, bad)
     for bad in (0, -3):
         assert_raises(ValueError, r"^n_bins: ", fn, bad)
-    for bad in (5.0, "5", True):
+    for bad in (5.0, 5.5, "5", True, np.float64(5)):
         assert_raises(TypeError, r"^n_bins: ", fn, bad)
-    assert fn(5) is not None and fn(np.int64(50)) is not None
+    assert fn(k) is not None and fn(np.int64(50)) is not None
 
 
 def test_unknown_nmi_method():

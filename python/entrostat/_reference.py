@@ -176,10 +176,11 @@ def entropy_from_counts(counts, estimator="plugin", n_bins=None):
 # ---------------------------------------------------------------------------
 
 
-def _nsb_log_weight(log_b, c, K, N):
+def _nsb_log_weight(log_b, v, m, K, N):
     """Log of (dxi/dbeta * likelihood(beta) * beta), up to a constant.
 
-    The factor beta is the Jacobian of integrating over log(beta).
+    The bins are given by their distinct counts ``v`` and multiplicities ``m``. The
+    factor beta is the Jacobian of integrating over log(beta).
     """
     b = np.exp(log_b)
     dxi = K * polygamma(1, K * b + 1) - polygamma(1, b + 1)
@@ -187,25 +188,26 @@ def _nsb_log_weight(log_b, c, K, N):
     loglik = (
         gammaln(K * b)
         - gammaln(N + K * b)
-        + np.sum(gammaln(c + b) - gammaln(b))
+        + np.sum(m * (gammaln(v + b) - gammaln(b)))
     )
     return float(log_dxi + loglik + log_b)
 
 
-def _nsb_moments_given_beta(b, c):
-    """Posterior E[H | beta] and E[H^2 | beta] (Wolpert & Wolf 1995)."""
-    a = c + b  # all K bins, zeros included
-    A = a.sum()
-    mean = digamma(A + 1) - np.sum(a / A * digamma(a + 1))
+def _nsb_moments_given_beta(b, v, m):
+    """Posterior E[H | beta] and E[H^2 | beta] (Wolpert & Wolf 1995); bins given as
+    distinct counts ``v`` (zeros included) with multiplicities ``m``."""
+    a = v + b
+    A = np.sum(m * a)
+    mean = digamma(A + 1) - np.sum(m * a / A * digamma(a + 1))
 
     # sum over i != k of a_i a_k [(d_i d_k) - psi1(A+2)], with
     # d_i = psi(a_i + 1) - psi(A + 2), written as (full sum) - (diagonal)
     d = digamma(a + 1) - digamma(A + 2)
     t1 = polygamma(1, A + 2)
     ad = a * d
-    off_diag = (ad.sum() ** 2 - np.sum(ad**2)) - t1 * (A**2 - np.sum(a**2))
+    off_diag = (np.sum(m * ad) ** 2 - np.sum(m * ad**2)) - t1 * (A**2 - np.sum(m * a**2))
     diag = np.sum(
-        a * (a + 1)
+        m * a * (a + 1)
         * ((digamma(a + 2) - digamma(A + 2)) ** 2 + polygamma(1, a + 2) - t1)
     )
     second = (off_diag + diag) / (A * (A + 1))
@@ -242,7 +244,9 @@ def nsb(counts, n_bins=None):
 
     # locate the posterior mass of log(beta) on a coarse grid
     grid = np.linspace(-25.0, 20.0, 2001)
-    logw = np.array([_nsb_log_weight(g, c, K, N) for g in grid])
+    v, m = np.unique(c, return_counts=True)
+    v, m = v.astype(np.float64), m.astype(np.float64)
+    logw = np.array([_nsb_log_weight(g, v, m, K, N) for g in grid])
     top = np.nanmax(logw)
     keep = grid[logw > top - 50]
     lo, hi = keep.min(), keep.max()
@@ -251,10 +255,10 @@ def nsb(counts, n_bins=None):
     mode = grid[np.nanargmax(logw)]
 
     def integrand(log_b, power):
-        w = np.exp(_nsb_log_weight(log_b, c, K, N) - top)
+        w = np.exp(_nsb_log_weight(log_b, v, m, K, N) - top)
         if power == 0:
             return w
-        m1, m2 = _nsb_moments_given_beta(np.exp(log_b), c)
+        m1, m2 = _nsb_moments_given_beta(np.exp(log_b), v, m)
         return w * (m1 if power == 1 else m2)
 
     def integral(power):

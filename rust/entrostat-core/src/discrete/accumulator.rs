@@ -38,52 +38,58 @@ impl Counts {
             return Ok(());
         }
         let hist = count_labels(x, cancel)?;
-        self.absorb(x.domain(), hist)
+        self.absorb(x.domain(), hist, "x")
     }
 
     /// Add another accumulator's counts.
     pub fn merge(&mut self, other: &Counts) -> Result<()> {
         match other.domain {
             None => Ok(()),
-            Some(d) => self.absorb(d, other.hist.clone()),
+            Some(d) => self.absorb(d, other.hist.clone(), "other"),
         }
     }
 
-    fn absorb(&mut self, domain: Domain, hist: Histogram) -> Result<()> {
+    /// Merge counts of another domain: convert whichever side fits the other's domain
+    /// (a signed and an unsigned histogram merge unless one holds negative labels and the
+    /// other labels above 2^63 - 1).
+    fn absorb(&mut self, domain: Domain, hist: Histogram, arg: &'static str) -> Result<()> {
         let mine = *self.domain.get_or_insert(domain);
-        let hist = if domain == mine {
+        let incoming = if domain == mine {
+            hist
+        } else if let Some(h) = convert(&hist, domain, mine)? {
+            h
+        } else if let Some(h) = convert(&self.hist, mine, domain)? {
+            self.hist = h;
+            self.domain = Some(domain);
             hist
         } else {
-            let mut converted = Histogram::default();
-            for (k, c) in hist.sorted_items() {
-                let key = domain.convert(k, mine).ok_or_else(|| {
-                    Error::value(
-                        "x",
-                        format!(
-                            "label {} does not fit the {} labels counted so far",
-                            domain.value(k),
-                            if mine == Domain::Signed {
-                                "signed"
-                            } else {
-                                "unsigned"
-                            }
-                        ),
-                    )
-                })?;
-                converted.add(key, c)?;
-            }
-            converted
+            return Err(Error::value(
+                arg,
+                "a label does not fit the labels counted so far (negative labels cannot be \
+                 counted together with labels above 2^63 - 1)",
+            ));
         };
-        self.hist = std::mem::take(&mut self.hist).merge(hist)?;
+        self.hist = std::mem::take(&mut self.hist).merge(incoming)?;
         Ok(())
     }
 
     /// Rebuild from (value, count) pairs given as keys of `domain`.
     pub fn from_items(domain: Option<Domain>, items: &[(u64, u64)]) -> Result<Self> {
-        let mut hist = Histogram::default();
-        for &(k, c) in items {
-            hist.add(k, c)?;
-        }
-        Ok(Counts { domain, hist })
+        Ok(Counts {
+            domain,
+            hist: Histogram::from_items(items)?,
+        })
     }
+}
+
+/// Re-express a histogram's keys in another domain, or `None` if some label does not fit.
+fn convert(hist: &Histogram, from: Domain, to: Domain) -> Result<Option<Histogram>> {
+    let mut items = hist.sorted_items();
+    for item in items.iter_mut() {
+        match from.convert(item.0, to) {
+            Some(k) => item.0 = k,
+            None => return Ok(None),
+        }
+    }
+    Histogram::from_items(&items).map(Some)
 }

@@ -69,8 +69,16 @@ pub fn ngram_entropies(
         ));
     }
     let (ngrams, prefixes) = counts.count_vectors();
-    Ok((
-        entropy_from_counts(&ngrams, estimator, None)?,
-        entropy_from_counts(&prefixes, estimator, None)?,
-    ))
+    let block = entropy_from_counts(&ngrams, estimator, None)?;
+    // Unigrams have no context: the conditional entropy is the entropy itself, whatever
+    // an estimator would make of the single "empty prefix" bin.
+    let context = if order == 1 {
+        Estimate {
+            value: 0.0,
+            stderr: Some(0.0).filter(|_| estimator == Estimator::Nsb),
+        }
+    } else {
+        entropy_from_counts(&prefixes, estimator, None)?
+    };
+    Ok((block, context))
 }

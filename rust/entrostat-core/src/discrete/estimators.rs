@@ -2,7 +2,7 @@
 //! Formulas and references: docs/estimators.md.
 
 use crate::error::{Error, Result};
-use crate::special::{digamma, ln_gamma, trigamma};
+use crate::special::{digamma, ln_gamma_ratio, trigamma};
 use std::str::FromStr;
 
 /// The Shannon-entropy estimators the library offers.
@@ -91,6 +91,12 @@ pub fn validate_counts(counts: &[f64], integral: bool) -> Result<f64> {
     if total <= 0.0 {
         return Err(Error::value("counts", "the counts sum to zero"));
     }
+    if !total.is_finite() {
+        return Err(Error::value(
+            "counts",
+            "the counts sum past the largest float64; rescale them",
+        ));
+    }
     Ok(total)
 }
 
@@ -105,7 +111,24 @@ fn sum_c_log_c(counts: &[f64]) -> f64 {
 
 /// Plug-in (maximum-likelihood) entropy: log N - (1/N) sum n log n.
 pub fn plugin(counts: &[f64], total: f64) -> f64 {
-    (total.ln() - sum_c_log_c(counts) / total).max(0.0)
+    let h = total.ln() - sum_c_log_c(counts) / total;
+    // Rounding can leave -1e-16 for a single bin; NaN must stay visible.
+    if h < 0.0 {
+        0.0
+    } else {
+        h
+    }
+}
+
+/// Plug-in entropy of weights of any magnitude: tiny (subnormal) or huge weights are first
+/// scaled by their maximum, which leaves the distribution unchanged.
+fn plugin_scaled(counts: &[f64], total: f64) -> f64 {
+    if (1e-150..=1e150).contains(&total) {
+        return plugin(counts, total);
+    }
+    let max = counts.iter().copied().fold(0.0, f64::max);
+    let scaled: Vec<f64> = counts.iter().map(|&c| c / max).collect();
+    plugin(&scaled, scaled.iter().sum())
 }
 
 /// Miller-Madow: plug-in + (m - 1) / (2N), m = number of nonzero bins.
@@ -142,24 +165,24 @@ pub fn chao_shen(counts: &[f64], total: f64) -> f64 {
         .sum()
 }
 
-/// Delete-one jackknife of the plug-in estimate, grouped by bin: the N leave-one-out
-/// estimates take one value per nonzero bin.
+/// Delete-one jackknife of the plug-in estimate, grouped by bin (the N leave-one-out
+/// estimates take one value per nonzero bin). Written as H - (N-1)/N sum_i n_i d_i with
+/// d_i = H_{-i} - H, which avoids the cancellation of N H - (N-1)/N sum_i n_i H_{-i}.
 pub fn jackknife(counts: &[f64], total: f64) -> f64 {
     if total <= 1.0 {
         return 0.0;
     }
+    let n = total;
     let s = sum_c_log_c(counts);
-    let m = total - 1.0;
-    let xlogx = |c: f64| if c > 0.0 { c * c.ln() } else { 0.0 };
-    let loo_sum: f64 = counts
+    // c ln c - (c-1) ln(c-1), without subtracting two nearly equal large numbers.
+    let step = |c: f64| if c > 1.0 { c.ln() - (c - 1.0) * (-1.0 / c).ln_1p() } else { 0.0 };
+    let base = (-1.0 / n).ln_1p() - s / (n * (n - 1.0));
+    let weighted_d: f64 = counts
         .iter()
         .filter(|&&c| c > 0.0)
-        .map(|&c| {
-            let s_minus = s - xlogx(c) + xlogx(c - 1.0);
-            c * (m.ln() - s_minus / m)
-        })
+        .map(|&c| c * (base + step(c) / (n - 1.0)))
         .sum();
-    total * plugin(counts, total) - (total - 1.0) / total * loo_sum
+    plugin(counts, total) - (n - 1.0) / n * weighted_d
 }
 
 /// James-Stein shrinkage towards the uniform distribution over `n_bins` bins
@@ -217,17 +240,16 @@ fn nsb_point(fp: &[(f64, f64)], total: f64, k: f64, beta: f64) -> NsbPoint {
     let a_tot = total + k * beta;
     // Prior over beta is d xi / d beta (xi = prior mean entropy); integrate in log beta.
     let dxi = k * trigamma(k * beta + 1.0) - trigamma(beta + 1.0);
-    let mut log_lik = ln_gamma(k * beta) - ln_gamma(a_tot);
+    let mut log_lik = -ln_gamma_ratio(k * beta, total);
     let psi_a2 = digamma(a_tot + 2.0);
     let tri_a2 = trigamma(a_tot + 2.0);
     let mut mean = digamma(a_tot + 1.0);
     // For the second moment: sum_i a_i u_i, sum_i a_i^2 u_i^2, sum a_i^2, and the diagonal.
     let (mut s_au, mut s_a2u2, mut s_a2, mut diag) = (0.0, 0.0, 0.0, 0.0);
-    let lg_beta = ln_gamma(beta);
     for &(c, mult) in fp {
         let a = c + beta;
         if c > 0.0 {
-            log_lik += mult * (ln_gamma(a) - lg_beta);
+            log_lik += mult * ln_gamma_ratio(beta, c);
         }
         let psi_a1 = digamma(a + 1.0);
         mean -= mult * a / a_tot * psi_a1;
@@ -312,16 +334,16 @@ pub fn entropy_from_counts(
     let total = validate_counts(counts, integral)?;
     let k = n_bins.unwrap_or(counts.len() as f64);
     if let Some(nb) = n_bins {
-        let support = counts.iter().filter(|&&c| c > 0.0).count() as f64;
-        if nb.is_nan() || nb < support {
+        let bins = counts.len() as f64;
+        if nb.is_nan() || nb < bins {
             return Err(Error::value(
                 "n_bins",
-                format!("must be at least the number of observed symbols ({support}), got {nb}"),
+                format!("must be at least the number of bins counted ({bins}), got {nb}"),
             ));
         }
     }
     Ok(match estimator {
-        Estimator::Plugin => Estimate::point(plugin(counts, total)),
+        Estimator::Plugin => Estimate::point(plugin_scaled(counts, total)),
         Estimator::MillerMadow => Estimate::point(miller_madow(counts, total)),
         Estimator::Grassberger => Estimate::point(grassberger(counts, total)),
         Estimator::ChaoShen => Estimate::point(chao_shen(counts, total)),
@@ -344,8 +366,15 @@ pub fn renyi_from_counts(counts: &[f64], alpha: f64) -> Result<f64> {
         let max = nz.copied().fold(0.0, f64::max);
         -(max / total).ln()
     } else {
-        let s: f64 = nz.map(|&c| (c / total).powf(alpha)).sum();
-        (s.ln() / (1.0 - alpha)).max(0.0)
+        // log sum p^a = a log p_max + log sum (c / c_max)^a: no underflow for large a.
+        let max = nz.clone().copied().fold(0.0, f64::max);
+        let s: f64 = nz.map(|&c| (c / max).powf(alpha)).sum();
+        let h = (alpha * (max / total).ln() + s.ln()) / (1.0 - alpha);
+        if h < 0.0 {
+            0.0
+        } else {
+            h
+        }
     })
 }
 

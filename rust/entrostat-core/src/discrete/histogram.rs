@@ -102,6 +102,21 @@ impl Histogram {
         items
     }
 
+    /// A histogram of (key, count) pairs, sized once for their key range.
+    pub fn from_items(items: &[(u64, u64)]) -> Result<Histogram> {
+        let mut hist = Histogram::default();
+        if let (Some(lo), Some(hi)) = (
+            items.iter().map(|&(k, _)| k).min(),
+            items.iter().map(|&(k, _)| k).max(),
+        ) {
+            hist.reserve_range(lo, hi, items.len())?;
+        }
+        for &(k, c) in items {
+            hist.add(k, c)?;
+        }
+        Ok(hist)
+    }
+
     /// Make room for keys in `[lo, hi]`, switching to hashing when the range grows too wide.
     pub fn reserve_range(&mut self, lo: u64, hi: u64, expected_n: usize) -> Result<()> {
         if let Histogram::Dense { offset, counts } = self {

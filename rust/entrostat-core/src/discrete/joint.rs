@@ -102,19 +102,21 @@ pub fn joint_codes(cols: &[Labels<'_>], cancel: &Cancel) -> Result<Vec<u64>> {
         return Ok(codes);
     }
     // `radix` = number of distinct values the codes so far can take (an upper bound).
+    // Products are checked: two full 64-bit ranges multiply past u128.
+    let fits = |a: u128, b: u128| a.checked_mul(b).is_some_and(|p| p <= u64::MAX as u128 + 1);
     let mut radix: u128 = 1;
     for col in cols {
         let (lo, hi) = column_range(col, cancel)?;
         let range = (hi - lo) as u128 + 1;
-        if radix * range > u64::MAX as u128 + 1 {
+        if !fits(radix, range) {
             radix = factorize(&mut codes, cancel)? as u128;
         }
-        if radix * range > u64::MAX as u128 + 1 {
+        if !fits(radix, range) {
             // A column of very wide range: renumber it too, then pack.
             let mut own = joint_codes(std::slice::from_ref(col), cancel)?;
             let distinct = factorize(&mut own, cancel)?;
             // Both factors are at most n, so this only fails beyond 2^32 rows.
-            if radix * distinct as u128 > u64::MAX as u128 + 1 {
+            if !fits(radix, distinct as u128) {
                 return Err(Error::value(
                     "xs",
                     "too many distinct rows to encode jointly",
