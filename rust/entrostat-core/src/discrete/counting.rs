@@ -42,7 +42,7 @@ pub fn count_view<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<His
 }
 
 /// Why the dense path stopped.
-enum Abort {
+pub(crate) enum Abort {
     /// The key range is too wide for dense tables: switch to hashing.
     TooWide,
     Failed(Error),
@@ -54,33 +54,51 @@ impl From<Error> for Abort {
     }
 }
 
+/// Run `part` over one contiguous range of `0..n` per thread (a single range for small
+/// inputs) and merge the histograms: exactly one dense table per thread is zeroed and
+/// merged (a work-stealing fold would make one per stolen job).
+pub(crate) fn count_in_parts<F>(n: usize, part: F) -> std::result::Result<Histogram, Abort>
+where
+    F: Fn(std::ops::Range<usize>) -> std::result::Result<Histogram, Abort> + Sync,
+{
+    let parts = if n < 4 * CHUNK {
+        1
+    } else {
+        pool::num_threads().max(1)
+    };
+    let per = n.div_ceil(parts);
+    pool::install(|| {
+        (0..parts)
+            .into_par_iter()
+            .map(|p| part((p * per).min(n)..((p + 1) * per).min(n)))
+            .try_reduce(Histogram::default, |a, b| Ok(a.merge(b)?))
+    })
+}
+
 fn count_dense<T: Label>(
     x: ArrayView1<'_, T>,
     cancel: &Cancel,
 ) -> std::result::Result<Histogram, Abort> {
     let n = x.len();
-    pool::install(|| {
-        (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .try_fold(
-                || (Histogram::default(), Vec::<T>::new()),
-                |(mut hist, mut buf), c| {
-                    cancel.check()?;
-                    let chunk = x.slice(s![c * CHUNK..((c + 1) * CHUNK).min(n)]);
-                    let sl = match chunk.as_slice() {
-                        Some(sl) => sl,
-                        None => {
-                            buf.clear();
-                            buf.extend(chunk.iter().copied());
-                            &buf[..]
-                        }
-                    };
-                    count_slice_dense(&mut hist, sl, n)?;
-                    Ok((hist, buf))
-                },
-            )
-            .map(|r| r.map(|(h, _)| h))
-            .try_reduce(Histogram::default, |a, b| Ok(a.merge(b)?))
+    count_in_parts(n, |range| {
+        let mut hist = Histogram::default();
+        let mut buf = Vec::<T>::new();
+        let part = x.slice(s![range]);
+        let len = part.len();
+        for start in (0..len).step_by(CHUNK) {
+            cancel.check()?;
+            let chunk = part.slice(s![start..(start + CHUNK).min(len)]);
+            let sl = match chunk.as_slice() {
+                Some(sl) => sl,
+                None => {
+                    buf.clear();
+                    buf.extend(chunk.iter().copied());
+                    &buf[..]
+                }
+            };
+            count_slice_dense(&mut hist, sl, n)?;
+        }
+        Ok(hist)
     })
 }
 
@@ -93,7 +111,7 @@ fn key_range<T: Label>(sl: &[T]) -> (u64, u64) {
     })
 }
 
-fn count_slice_dense<T: Label>(
+pub(crate) fn count_slice_dense<T: Label>(
     hist: &mut Histogram,
     sl: &[T],
     expected_n: usize,

@@ -1,11 +1,11 @@
 //! Entropies of labels: count (directly for one column, through joint codes for several),
 //! then estimate from the counts.
 
-use super::counting::{count_keys, count_labels};
+use super::counting::count_labels;
 use super::estimators::{entropy_from_counts, renyi_from_counts, tsallis_from_counts};
 use super::estimators::{Estimate, Estimator};
 use super::histogram::Histogram;
-use super::joint::joint_codes;
+use super::joint::count_joint;
 use super::ngrams::count_ngrams;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
@@ -16,7 +16,7 @@ pub fn count_columns(cols: &[Labels<'_>], cancel: &Cancel) -> Result<Histogram> 
     match cols {
         [] => Err(Error::value("x", "expected at least one column")),
         [one] => count_labels(one, cancel),
-        many => count_keys(&joint_codes(many, cancel)?, cancel),
+        many => count_joint(many, cancel),
     }
 }
 

@@ -175,7 +175,13 @@ pub fn jackknife(counts: &[f64], total: f64) -> f64 {
     let n = total;
     let s = sum_c_log_c(counts);
     // c ln c - (c-1) ln(c-1), without subtracting two nearly equal large numbers.
-    let step = |c: f64| if c > 1.0 { c.ln() - (c - 1.0) * (-1.0 / c).ln_1p() } else { 0.0 };
+    let step = |c: f64| {
+        if c > 1.0 {
+            c.ln() - (c - 1.0) * (-1.0 / c).ln_1p()
+        } else {
+            0.0
+        }
+    };
     let base = (-1.0 / n).ln_1p() - s / (n * (n - 1.0));
     let weighted_d: f64 = counts
         .iter()

@@ -4,6 +4,7 @@
 //! histograms merge shard by shard. Mergeable, so chunks and threads count independently.
 
 use super::table::CountTable;
+use super::zeroed::ZeroedBuf;
 use crate::error::{Error, Result};
 
 /// Largest key range held densely, whatever the input size (2^22 bins = 32 MiB of u64).
@@ -33,7 +34,7 @@ pub enum Histogram {
     /// `counts[i]` is the count of key `offset + i`.
     Dense {
         offset: u64,
-        counts: Vec<u64>,
+        counts: ZeroedBuf<u64>,
     },
     Hashed(Shards),
 }
@@ -42,7 +43,7 @@ impl Default for Histogram {
     fn default() -> Self {
         Histogram::Dense {
             offset: 0,
-            counts: Vec::new(),
+            counts: ZeroedBuf::new(0),
         }
     }
 }
@@ -54,12 +55,10 @@ pub fn dense_fits(lo: u64, hi: u64, expected_n: usize) -> bool {
     range < DENSE_MIN_RANGE || (range < DENSE_MAX_RANGE && range / 2 <= expected_n as u64)
 }
 
-fn try_zeroed(len: usize) -> Result<Vec<u64>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len)
-        .map_err(|_| Error::Memory(format!("a histogram of {len} bins")))?;
-    v.resize(len, 0);
-    Ok(v)
+/// Dense tables of millions of bins take huge pages (see `zeroed`): their increments
+/// land anywhere in the table.
+fn try_zeroed(len: usize) -> Result<ZeroedBuf<u64>> {
+    ZeroedBuf::try_new(len).ok_or_else(|| Error::Memory(format!("a histogram of {len} bins")))
 }
 
 impl Histogram {
@@ -136,7 +135,7 @@ impl Histogram {
             } else if new_lo != *offset || new_len != counts.len() {
                 let mut grown = try_zeroed(new_len)?;
                 let shift = (*offset - new_lo) as usize;
-                grown[shift..shift + counts.len()].copy_from_slice(counts);
+                grown[shift..shift + counts.len()].copy_from_slice(&counts[..]);
                 *offset = new_lo;
                 *counts = grown;
             }
@@ -188,7 +187,10 @@ impl Histogram {
                         counts: mine,
                     } => {
                         let shift = (offset - *o) as usize;
-                        for (a, b) in mine[shift..shift + counts.len()].iter_mut().zip(&counts) {
+                        for (a, b) in mine[shift..shift + counts.len()]
+                            .iter_mut()
+                            .zip(counts.iter())
+                        {
                             *a += b;
                         }
                     }

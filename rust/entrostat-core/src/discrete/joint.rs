@@ -4,7 +4,8 @@
 //! in 64 bits; when it would not, the codes so far are first renumbered densely
 //! (factorised), which keeps the encoding exact for any number of columns.
 
-use super::counting::CHUNK;
+use super::counting::{count_in_parts, count_keys, count_slice_dense, Abort, CHUNK};
+use super::histogram::{dense_fits, Histogram};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::labels::{Label, Labels};
@@ -81,18 +82,24 @@ pub fn factorize(codes: &mut [u64], cancel: &Cancel) -> Result<u64> {
     Ok(ids.len() as u64)
 }
 
-/// One exact `u64` code per row of the given equal-length columns.
-pub fn joint_codes(cols: &[Labels<'_>], cancel: &Cancel) -> Result<Vec<u64>> {
+/// The length shared by all columns.
+fn common_length(cols: &[Labels<'_>]) -> Result<usize> {
     let n = cols.first().map_or(0, |c| c.len());
-    if let Some(bad) = cols.iter().position(|c| c.len() != n) {
-        return Err(Error::value(
+    match cols.iter().position(|c| c.len() != n) {
+        None => Ok(n),
+        Some(bad) => Err(Error::value(
             "xs",
             format!(
                 "all inputs must have the same length; input 0 has {n}, input {bad} has {}",
                 cols[bad].len()
             ),
-        ));
+        )),
     }
+}
+
+/// One exact `u64` code per row of the given equal-length columns.
+pub fn joint_codes(cols: &[Labels<'_>], cancel: &Cancel) -> Result<Vec<u64>> {
+    let n = common_length(cols)?;
     let mut codes = Vec::new();
     codes
         .try_reserve_exact(n)
@@ -137,4 +144,52 @@ pub fn joint_codes(cols: &[Labels<'_>], cancel: &Cancel) -> Result<Vec<u64>> {
         radix *= range;
     }
     Ok(codes)
+}
+
+/// Histogram of the joint symbols of `cols`. When the product of the column ranges is
+/// small enough for a dense table, rows are encoded chunk by chunk into a cache-resident
+/// buffer and counted at once (no n-sized code array); otherwise through `joint_codes`.
+pub fn count_joint(cols: &[Labels<'_>], cancel: &Cancel) -> Result<Histogram> {
+    let n = common_length(cols)?;
+    let mut ranges = Vec::with_capacity(cols.len());
+    let mut product: u128 = 1;
+    for col in cols {
+        let (lo, hi) = column_range(col, cancel)?;
+        let range = (hi - lo) as u128 + 1;
+        product = product.saturating_mul(range);
+        ranges.push((lo, range as u64));
+    }
+    if n == 0 || product > u64::MAX as u128 || !dense_fits(0, (product - 1) as u64, n) {
+        return count_keys(&joint_codes(cols, cancel)?, cancel);
+    }
+    let counted = count_in_parts(n, |range| {
+        let mut hist = Histogram::default();
+        let mut buf: Vec<u64> = Vec::with_capacity(CHUNK);
+        for start in range.clone().step_by(CHUNK) {
+            cancel.check()?;
+            let end = (start + CHUNK).min(range.end);
+            buf.clear();
+            buf.resize(end - start, 0);
+            for (col, &(lo, radix)) in cols.iter().zip(&ranges) {
+                with_labels!(col, v => encode_into(&mut buf, v.slice(s![start..end]), lo, radix));
+            }
+            count_slice_dense(&mut hist, &buf, n)?;
+        }
+        Ok(hist)
+    });
+    match counted {
+        Ok(h) => Ok(h),
+        Err(Abort::Failed(e)) => Err(e),
+        // Cannot happen (the whole range was checked dense), but stay exact if it does.
+        Err(Abort::TooWide) => count_keys(&joint_codes(cols, cancel)?, cancel),
+    }
+}
+
+#[inline]
+fn encode_into<T: Label>(codes: &mut [u64], x: ArrayView1<'_, T>, lo: u64, radix: u64) {
+    let step = |(o, v): (&mut u64, &T)| *o = o.wrapping_mul(radix) + (v.key() - lo);
+    match x.as_slice() {
+        Some(sl) => codes.iter_mut().zip(sl).for_each(step),
+        None => codes.iter_mut().zip(x.iter()).for_each(step),
+    }
 }

@@ -31,17 +31,26 @@ unsafe impl<T: Zeroable + Send> Send for ZeroedBuf<T> {}
 unsafe impl<T: Zeroable + Sync> Sync for ZeroedBuf<T> {}
 
 impl<T: Zeroable> ZeroedBuf<T> {
-    /// `len` zeroed elements. Panics only where `Vec` would (capacity overflow).
+    /// `len` zeroed elements; aborts on allocation failure, as `Vec` does.
     pub fn new(len: usize) -> Self {
-        let bytes = len
-            .checked_mul(std::mem::size_of::<T>())
-            .expect("table size overflows usize");
+        let layout = Self::layout(len);
+        Self::try_new(len).unwrap_or_else(|| handle_alloc_error(layout))
+    }
+
+    fn layout(len: usize) -> Layout {
+        let bytes = len.saturating_mul(std::mem::size_of::<T>()).max(1);
+        Layout::from_size_align(bytes, std::mem::align_of::<T>()).unwrap_or(Layout::new::<T>())
+    }
+
+    /// `len` zeroed elements, or `None` if the memory cannot be had.
+    pub fn try_new(len: usize) -> Option<Self> {
+        let bytes = len.checked_mul(std::mem::size_of::<T>())?;
         if bytes == 0 {
-            return ZeroedBuf {
+            return Some(ZeroedBuf {
                 ptr: NonNull::dangling(),
                 len,
                 layout: Layout::new::<()>(),
-            };
+            });
         }
         let huge = bytes >= HUGE_FROM;
         let align = if huge {
@@ -49,7 +58,7 @@ impl<T: Zeroable> ZeroedBuf<T> {
         } else {
             std::mem::align_of::<T>()
         };
-        let layout = Layout::from_size_align(bytes, align).expect("valid table layout");
+        let layout = Layout::from_size_align(bytes, align).ok()?;
         // SAFETY: the layout has a non-zero size.
         let raw = unsafe {
             if huge {
@@ -64,8 +73,8 @@ impl<T: Zeroable> ZeroedBuf<T> {
                 alloc_zeroed(layout)
             }
         };
-        let ptr = NonNull::new(raw as *mut T).unwrap_or_else(|| handle_alloc_error(layout));
-        ZeroedBuf { ptr, len, layout }
+        let ptr = NonNull::new(raw as *mut T)?;
+        Some(ZeroedBuf { ptr, len, layout })
     }
 }
 
