@@ -77,10 +77,15 @@ def assert_raises(exc_type, match: str, fn, *args, **kwargs) -> BaseException:
     except BaseException as err:  # noqa: BLE001 - we inspect whatever comes out
         name = f"{type(err).__module__}.{type(err).__qualname__}"
         assert "PanicException" not in name, f"a Rust panic reached Python: {err!r}"
-        assert isinstance(err, exc_type), f"expected {exc_type.__name__}, got {name}: {err}"
+        assert isinstance(err, exc_type), f"expected {_names(exc_type)}, got {name}: {err}"
         assert re.search(match, str(err)), f"message {str(err)!r} does not match {match!r}"
         return err
-    raise AssertionError(f"{fn.__name__} did not raise {exc_type.__name__}")
+    raise AssertionError(f"{getattr(fn, '__name__', fn)!s} did not raise {_names(exc_type)}")
+
+
+def _names(exc_type) -> str:
+    types = exc_type if isinstance(exc_type, tuple) else (exc_type,)
+    return " or ".join(t.__name__ for t in types)
 
 
 def is_panic(err: BaseException) -> bool:

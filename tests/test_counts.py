@@ -319,6 +319,62 @@ def test_estimate_equality_with_its_value(est):
     assert v == est
 
 
+def test_estimate_format_spec(est):
+    """An Estimate "can stand wherever a float is expected" (its docstring); the commonest
+    place is a format string. BUG: f"{h:.3f}" raises TypeError (unsupported format
+    string passed to Estimate.__format__)."""
+    v = float(est)
+    for spec in (".3f", "g", ".2e", "8.4f"):
+        assert format(est, spec) == format(v, spec)
+    assert f"{est:.3f}" == f"{v:.3f}"
+
+
+def test_estimate_round_int_floordiv_mod(est):
+    """round(), int(), // and % work on floats. BUG: on an Estimate they raise TypeError
+    (e.g. "type Estimate doesn't define __round__ method")."""
+    v = float(est)
+    assert round(est, 3) == round(v, 3)
+    assert round(est) == round(v)
+    assert int(est) == int(v)
+    assert est // 0.5 == v // 0.5
+    assert est % 0.5 == v % 0.5
+    assert divmod(est, 0.5) == divmod(v, 0.5)
+    assert math.floor(est) == math.floor(v) and math.ceil(est) == math.ceil(v)
+
+
+def test_estimate_numpy_ufuncs(est):
+    """NumPy ufuncs take floats. BUG: on an Estimate they raise TypeError ("no callable log
+    method"), so np.log(h) / np.exp(h) fail where math.log(h) works."""
+    v = float(est)
+    assert math.log(est) == math.log(v)
+    assert np.log(est) == np.log(v)
+    assert np.exp(est) == np.exp(v)
+    assert np.sqrt(est) == np.sqrt(v)
+    assert np.isclose(est, v)
+    assert np.asarray([est, est], dtype=np.float64).tolist() == [v, v]
+
+
+def test_estimate_does_not_take_strings(est):
+    """A float does not add, compare or equal a string. BUG: an Estimate converts the
+    string with float(): est + "1" gives value + 1, est == str(value) is True, and
+    est < "abc" raises ValueError instead of TypeError."""
+    v = float(est)
+    with pytest.raises(TypeError):
+        est + "1"
+    with pytest.raises(TypeError):
+        "1" + est
+    with pytest.raises(TypeError):
+        est * "2"
+    assert (est == str(v)) is False
+    assert est != str(v)
+    with pytest.raises(TypeError):
+        operator.lt(est, "2")
+    with pytest.raises(TypeError):
+        operator.ge(est, "abc")
+    with pytest.raises(TypeError):
+        operator.lt(est, None)
+
+
 def test_estimate_fields(est):
     assert est.ci[0] <= est.value <= est.ci[1]
     assert est.n == 60

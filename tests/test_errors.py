@@ -160,6 +160,17 @@ def test_bad_counts(estimator):
     assert_raises(ValueError, r"^axis: ", f, np.ones(3), axis=-2, **kw)
 
 
+@pytest.mark.parametrize("bad", [1.5, "a", None, (0, 1)], ids=repr)
+def test_bad_axis_type_names_the_argument(bad):
+    """An out-of-range axis gives "axis: ..." (above), but a non-integer one leaks NumPy's
+    message. BUG: axis=1.5 raises TypeError "'float' object is not iterable", axis="a"
+    "'str' object cannot be interpreted as an integer", axis=None "'NoneType' object is
+    not iterable", axis=(0, 1) ValueError "`source` and `destination` arguments must have
+    the same number of elements": none names ``axis``."""
+    assert_raises((TypeError, ValueError), r"^axis: ", es.entropy_from_counts, np.ones((2, 3)),
+                  axis=bad)
+
+
 @pytest.mark.parametrize("estimator", ["miller_madow", "grassberger", "chao_shen", "jackknife",
                                        "shrink", "nsb"])
 def test_fractional_counts_need_plugin(estimator):

@@ -296,6 +296,10 @@ def renyi_entropy_from_counts(counts, alpha):
         return _plugin_of_probs(p)
     if np.isinf(alpha):
         return float(-np.log(p.max()))
+    if abs(alpha - 1) < 0.5:
+        # log sum p^alpha = log1p(sum p expm1((alpha-1) log p)): no cancellation near 1.
+        b = alpha - 1
+        return float(-np.log1p(np.sum(p * np.expm1(b * np.log(p)))) / b)
     # log sum p^alpha as a log-sum-exp, so that large alpha does not underflow.
     return float(logsumexp(alpha * np.log(p)) / (1 - alpha))
 
@@ -311,7 +315,8 @@ def tsallis_entropy_from_counts(counts, q):
     p = c[c > 0] / c.sum()
     if q == 1:
         return _plugin_of_probs(p)
-    return float((1 - np.sum(p**q)) / (q - 1))
+    # 1 - sum p^q = -sum p expm1((q-1) log p): no cancellation as q -> 1.
+    return float(-np.sum(p * np.expm1((q - 1) * np.log(p))) / (q - 1))
 
 
 # ---------------------------------------------------------------------------

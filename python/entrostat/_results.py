@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 from dataclasses import dataclass
+
+import numpy as np
 
 
 def _binary(op):
@@ -18,11 +21,8 @@ def _binary(op):
 
 
 def _is_number(x) -> bool:
-    try:
-        float(x)
-    except (TypeError, ValueError):
-        return False
-    return True
+    """Real numbers (Python, NumPy, another Estimate); never strings."""
+    return isinstance(x, (numbers.Real, np.number, Estimate))
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +63,34 @@ class Estimate:
     __mul__, __rmul__ = _binary(operator.mul)
     __truediv__, __rtruediv__ = _binary(operator.truediv)
     __pow__, __rpow__ = _binary(operator.pow)
+    __floordiv__, __rfloordiv__ = _binary(operator.floordiv)
+    __mod__, __rmod__ = _binary(operator.mod)
+    __divmod__, __rdivmod__ = _binary(divmod)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    def __round__(self, ndigits=None):
+        return round(self.value, ndigits)
+
+    def __int__(self) -> int:
+        return int(self.value)
+
+    def __trunc__(self) -> int:
+        return math.trunc(self.value)
+
+    def __floor__(self) -> int:
+        return math.floor(self.value)
+
+    def __ceil__(self) -> int:
+        return math.ceil(self.value)
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        """NumPy sees the value, so ufuncs such as ``np.log(est)`` work."""
+        return np.asarray(self.value, dtype=dtype)
 
     def __neg__(self) -> float:
         return -self.value
@@ -80,16 +108,16 @@ class Estimate:
         return hash(self.value)
 
     def __lt__(self, other):
-        return self.value < float(other)
+        return self.value < float(other) if _is_number(other) else NotImplemented
 
     def __le__(self, other):
-        return self.value <= float(other)
+        return self.value <= float(other) if _is_number(other) else NotImplemented
 
     def __gt__(self, other):
-        return self.value > float(other)
+        return self.value > float(other) if _is_number(other) else NotImplemented
 
     def __ge__(self, other):
-        return self.value >= float(other)
+        return self.value >= float(other) if _is_number(other) else NotImplemented
 
 
 def normal_interval(value: float, stderr: float, level: float = 0.95) -> tuple[float, float]:

@@ -119,6 +119,8 @@ def entropy_from_counts(
     est = check.estimator(estimator)
     unit = check.log_base(base)
     arr = check.counts(counts)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis: expected an integer, got {type(axis).__name__}")
     try:
         moved = np.moveaxis(arr, axis, -1)
     except np.exceptions.AxisError as err:
@@ -494,12 +496,12 @@ class NgramCounts:
         grams, counts = self.counts()
         return {"order": self.order, "ngrams": grams, "counts": counts,
                 "head": self._inner.head.tolist(), "tail": self._inner.tail.tolist(),
-                "length": self.length}
+                "length": self.length, "sign_flags": self._inner.sign_flags}
 
     def __setstate__(self, state):
         self._inner = _core.NgramCounts.from_parts(
             state["order"], state["ngrams"], state["counts"], state["head"], state["tail"],
-            state["length"],
+            state["length"], state.get("sign_flags", 0),
         )
 
     def __repr__(self) -> str:

@@ -333,6 +333,11 @@ impl PyNgramCounts {
     fn support(&self) -> usize {
         self.inner.support()
     }
+    /// Ambiguous-symbol flags (bit 0: negative labels, bit 1: labels >= 2^63).
+    #[getter]
+    fn sign_flags(&self) -> u8 {
+        self.inner.sign_flags()
+    }
     #[getter]
     fn head<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
         PyArray1::from_slice(py, self.inner.head())
@@ -368,11 +373,12 @@ impl PyNgramCounts {
         head: Vec<u64>,
         tail: Vec<u64>,
         length: u64,
+        sign_flags: u8,
     ) -> PyResult<Self> {
         let flat: Vec<u64> = ngrams.as_array().iter().copied().collect();
         let counts = counts.as_array().to_vec();
         Ok(PyNgramCounts {
-            inner: NgramCounts::from_parts(order, &flat, &counts, head, tail, length)
+            inner: NgramCounts::from_parts(order, &flat, &counts, head, tail, length, sign_flags)
                 .map_err(to_py)?,
         })
     }

@@ -111,6 +111,9 @@ fn sum_c_log_c(counts: &[f64]) -> f64 {
 
 /// Plug-in (maximum-likelihood) entropy: log N - (1/N) sum n log n.
 pub fn plugin(counts: &[f64], total: f64) -> f64 {
+    if counts.iter().filter(|&&c| c > 0.0).nth(1).is_none() {
+        return 0.0; // one symbol: exactly zero, not ln N - (N ln N)/N rounded
+    }
     let h = total.ln() - sum_c_log_c(counts) / total;
     // Rounding can leave -1e-16 for a single bin; NaN must stay visible.
     if h < 0.0 {
@@ -169,8 +172,8 @@ pub fn chao_shen(counts: &[f64], total: f64) -> f64 {
 /// estimates take one value per nonzero bin). Written as H - (N-1)/N sum_i n_i d_i with
 /// d_i = H_{-i} - H, which avoids the cancellation of N H - (N-1)/N sum_i n_i H_{-i}.
 pub fn jackknife(counts: &[f64], total: f64) -> f64 {
-    if total <= 1.0 {
-        return 0.0;
+    if total <= 1.0 || counts.iter().filter(|&&c| c > 0.0).nth(1).is_none() {
+        return 0.0; // every leave-one-out sample has one symbol too
     }
     let n = total;
     let s = sum_c_log_c(counts);
@@ -371,6 +374,17 @@ pub fn renyi_from_counts(counts: &[f64], alpha: f64) -> Result<f64> {
     } else if alpha.is_infinite() {
         let max = nz.copied().fold(0.0, f64::max);
         -(max / total).ln()
+    } else if (alpha - 1.0).abs() < 0.5 {
+        // Near alpha = 1, log sum p^a = log1p(sum p expm1((a-1) ln p)) keeps the digits
+        // that log(sum p^a) / (1 - a) would cancel.
+        let b = alpha - 1.0;
+        let s: f64 = nz
+            .map(|&c| {
+                let p = c / total;
+                p * (b * p.ln()).exp_m1()
+            })
+            .sum();
+        (-s.ln_1p() / b).max(0.0)
     } else {
         // log sum p^a = a log p_max + log sum (c / c_max)^a: no underflow for large a.
         let max = nz.clone().copied().fold(0.0, f64::max);
@@ -391,11 +405,20 @@ pub fn tsallis_from_counts(counts: &[f64], q: f64) -> Result<f64> {
     let nz = counts.iter().filter(|&&c| c > 0.0);
     Ok(if q == 1.0 {
         plugin(counts, total)
+    } else if q == 0.0 {
+        nz.count() as f64 - 1.0 // sum p^0 counts the support exactly
     } else if q.is_infinite() {
         0.0
     } else {
-        let s: f64 = nz.map(|&c| (c / total).powf(q)).sum();
-        (1.0 - s) / (q - 1.0)
+        // 1 - sum p^q = -sum p expm1((q-1) ln p): exact as q -> 1.
+        let b = q - 1.0;
+        let s: f64 = nz
+            .map(|&c| {
+                let p = c / total;
+                p * (b * p.ln()).exp_m1()
+            })
+            .sum();
+        -s / b
     })
 }
 

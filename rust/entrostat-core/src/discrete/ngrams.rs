@@ -9,10 +9,11 @@
 //! Memory is proportional to the number of distinct n-grams, never to V^k.
 
 use super::counting::CHUNK;
+use super::joint::column_range;
 use super::table::CountTable;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
-use crate::labels::{bits64, Label, Labels};
+use crate::labels::{bits64, Domain, Label, Labels};
 use crate::{pool, with_labels};
 use hashbrown::HashMap;
 use ndarray::{s, ArrayView1};
@@ -40,6 +41,23 @@ pub struct NgramCounts {
     /// First and last `order - 1` symbols of the stream (fewer while it is shorter).
     head: Vec<u64>,
     tail: Vec<u64>,
+    /// Which ambiguous symbol codes the stream holds: bit 0 negative labels, bit 1
+    /// unsigned labels >= 2^63 (the two share 64-bit patterns, so they must not mix).
+    sign_flags: u8,
+}
+
+const NEGATIVE: u8 = 1;
+const HUGE_UNSIGNED: u8 = 2;
+
+fn check_flags(flags: u8, arg: &'static str) -> Result<u8> {
+    if flags == NEGATIVE | HUGE_UNSIGNED {
+        return Err(Error::value(
+            arg,
+            "a label does not fit the labels counted so far (negative labels cannot be \
+             counted together with labels above 2^63 - 1)",
+        ));
+    }
+    Ok(flags)
 }
 
 #[inline(always)]
@@ -89,6 +107,7 @@ impl NgramCounts {
             len: 0,
             head: Vec::new(),
             tail: Vec::new(),
+            sign_flags: 0,
         })
     }
 
@@ -240,8 +259,30 @@ impl NgramCounts {
 
     /// Append labels of any integer dtype.
     pub fn update(&mut self, x: &Labels<'_>, cancel: &Cancel) -> Result<()> {
-        let syms = with_labels!(x, v => codes_of(v.view()));
-        self.update_codes(&syms, cancel)
+        if x.is_empty() {
+            return Ok(());
+        }
+        let (lo, hi) = column_range(x, cancel)?;
+        let flags = match x.domain() {
+            Domain::Signed if lo < 1 << 63 => NEGATIVE,
+            Domain::Unsigned if hi >= 1 << 63 => HUGE_UNSIGNED,
+            _ => 0,
+        };
+        self.sign_flags = check_flags(self.sign_flags | flags, "seq")?;
+        // Code the stream piecewise so the codes never cost more than a slice of the input.
+        const PIECE: usize = 1 << 24;
+        let n = x.len();
+        for start in (0..n).step_by(PIECE) {
+            let end = (start + PIECE).min(n);
+            let piece = with_labels!(x, v => codes_of(v.slice(s![start..end])));
+            self.update_codes(&piece, cancel)?;
+        }
+        Ok(())
+    }
+
+    /// Bit flags of the ambiguous symbols seen (for pickling).
+    pub fn sign_flags(&self) -> u8 {
+        self.sign_flags
     }
 
     /// The counts of `self`'s stream followed by `other`'s stream.
@@ -255,6 +296,7 @@ impl NgramCounts {
                 ),
             ));
         }
+        self.sign_flags = check_flags(self.sign_flags | other.sign_flags, "other")?;
         if other.len == 0 {
             return Ok(self);
         }
@@ -383,6 +425,7 @@ impl NgramCounts {
         head: Vec<u64>,
         tail: Vec<u64>,
         len: u64,
+        sign_flags: u8,
     ) -> Result<Self> {
         let mut me = NgramCounts::new(order)?;
         let k = order;
@@ -411,6 +454,7 @@ impl NgramCounts {
         me.head = head;
         me.tail = tail;
         me.len = len;
+        me.sign_flags = check_flags(sign_flags, "state")?;
         Ok(me)
     }
 }
@@ -454,14 +498,7 @@ pub fn codes_of<T: Label>(x: ArrayView1<'_, T>) -> Vec<u64> {
 /// Count the n-grams of one sequence.
 pub fn count_ngrams(x: &Labels<'_>, order: usize, cancel: &Cancel) -> Result<NgramCounts> {
     let mut counts = NgramCounts::new(order)?;
-    // Code the stream piecewise so the codes never cost more than a slice of the input.
-    const PIECE: usize = 1 << 24;
-    let n = x.len();
-    for start in (0..n).step_by(PIECE) {
-        let end = (start + PIECE).min(n);
-        let piece = with_labels!(x, v => codes_of(v.slice(s![start..end])));
-        counts.update_codes(&piece, cancel)?;
-    }
+    counts.update(x, cancel)?;
     Ok(counts)
 }
 
@@ -521,9 +558,16 @@ mod tests {
             }
             assert_eq!(as_rows(&c), brute(&seq, k));
             let (flat, counts) = c.items();
-            let back =
-                NgramCounts::from_parts(k, &flat, &counts, c.head.clone(), c.tail.clone(), c.len)
-                    .unwrap();
+            let back = NgramCounts::from_parts(
+                k,
+                &flat,
+                &counts,
+                c.head.clone(),
+                c.tail.clone(),
+                c.len,
+                0,
+            )
+            .unwrap();
             assert_eq!(as_rows(&back), brute(&seq, k));
         }
     }
