@@ -378,13 +378,7 @@ pub fn renyi_from_counts(counts: &[f64], alpha: f64) -> Result<f64> {
         // Near alpha = 1, log sum p^a = log1p(sum p expm1((a-1) ln p)) keeps the digits
         // that log(sum p^a) / (1 - a) would cancel.
         let b = alpha - 1.0;
-        let s: f64 = nz
-            .map(|&c| {
-                let p = c / total;
-                p * (b * p.ln()).exp_m1()
-            })
-            .sum();
-        (-s.ln_1p() / b).max(0.0)
+        (-sum_p_expm1(counts, total, b).ln_1p() / b).max(0.0)
     } else {
         // log sum p^a = a log p_max + log sum (c / c_max)^a: no underflow for large a.
         let max = nz.clone().copied().fold(0.0, f64::max);
@@ -411,15 +405,20 @@ pub fn tsallis_from_counts(counts: &[f64], q: f64) -> Result<f64> {
         0.0
     } else {
         // 1 - sum p^q = -sum p expm1((q-1) ln p): exact as q -> 1.
-        let b = q - 1.0;
-        let s: f64 = nz
-            .map(|&c| {
-                let p = c / total;
-                p * (b * p.ln()).exp_m1()
-            })
-            .sum();
-        -s / b
+        -sum_p_expm1(counts, total, q - 1.0) / (q - 1.0)
     })
+}
+
+/// sum_i p_i expm1(b ln p_i) = sum_i p_i^(b+1) - 1, without losing digits as b -> 0.
+fn sum_p_expm1(counts: &[f64], total: f64, b: f64) -> f64 {
+    counts
+        .iter()
+        .filter(|&&c| c > 0.0)
+        .map(|&c| {
+            let p = c / total;
+            p * (b * p.ln()).exp_m1()
+        })
+        .sum()
 }
 
 fn check_order(arg: &'static str, v: f64) -> Result<()> {
