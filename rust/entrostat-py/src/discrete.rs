@@ -5,7 +5,7 @@ use crate::errors::to_py;
 use crate::run::detach;
 use entrostat_core::discrete::accumulator::Counts;
 use entrostat_core::discrete::entropy::{
-    entropy_of_columns, ngram_entropies, renyi_of_columns, tsallis_of_columns,
+    entropy_of_columns, map_rows, ngram_entropies, renyi_of_columns, tsallis_of_columns,
 };
 use entrostat_core::discrete::estimators::{self as est, Estimate, Estimator};
 use entrostat_core::discrete::ngrams::NgramCounts;
@@ -14,7 +14,6 @@ use entrostat_core::Cancel;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use rayon::prelude::*;
 
 type Pair = (f64, Option<f64>);
 type F64Array<'py> = Bound<'py, PyArray1<f64>>;
@@ -107,18 +106,7 @@ pub fn entropy_from_counts<'py>(
     let est = parse_estimator(estimator)?;
     let view = counts.as_array();
     let rows: Vec<Estimate> = detach(py, view.len(), |_c: &Cancel| {
-        entrostat_core::pool::install(|| {
-            (0..view.nrows())
-                .into_par_iter()
-                .map(|i| {
-                    let row = view.row(i);
-                    match row.as_slice() {
-                        Some(s) => est::entropy_from_counts(s, est, n_bins),
-                        None => est::entropy_from_counts(&row.to_vec(), est, n_bins),
-                    }
-                })
-                .collect()
-        })
+        map_rows(view, |row| est::entropy_from_counts(row, est, n_bins))
     })?;
     let values = PyArray1::from_vec(py, rows.iter().map(|e| e.value).collect());
     let stderr = (est == Estimator::Nsb).then(|| {
@@ -145,12 +133,7 @@ pub fn generalized_entropy_from_counts<'py>(
     };
     let view = counts.as_array();
     let out: Vec<f64> = detach(py, view.len(), |_c: &Cancel| {
-        entrostat_core::pool::install(|| {
-            (0..view.nrows())
-                .into_par_iter()
-                .map(|i| f(&view.row(i).to_vec(), order))
-                .collect()
-        })
+        map_rows(view, |row| f(row, order))
     })?;
     Ok(PyArray1::from_vec(py, out))
 }

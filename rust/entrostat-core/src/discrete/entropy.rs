@@ -10,6 +10,29 @@ use super::ngrams::count_ngrams;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::labels::Labels;
+use ndarray::ArrayView2;
+use rayon::prelude::*;
+
+/// Apply `f` to every row of a 2-D count array, rows in parallel (a non-contiguous row is
+/// copied once).
+pub fn map_rows<T, F>(counts: ArrayView2<'_, f64>, f: F) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(&[f64]) -> Result<T> + Sync,
+{
+    crate::pool::install(|| {
+        (0..counts.nrows())
+            .into_par_iter()
+            .map(|i| {
+                let row = counts.row(i);
+                match row.as_slice() {
+                    Some(s) => f(s),
+                    None => f(&row.to_vec()),
+                }
+            })
+            .collect()
+    })
+}
 
 /// Histogram of the symbols formed by the rows of `cols` (one or more equal-length columns).
 pub fn count_columns(cols: &[Labels<'_>], cancel: &Cancel) -> Result<Histogram> {
