@@ -8,6 +8,7 @@ import numpy.typing as npt
 __all__ = [
     "Counts",
     "NgramCounts",
+    "TokenStats",
     "entropy",
     "entropy_from_counts",
     "generalized_entropy_from_counts",
@@ -91,3 +92,29 @@ class NgramCounts:
         sign_flags: int,
     ) -> NgramCounts: ...
     def copy(self) -> NgramCounts: ...
+
+@final
+class TokenStats:
+    def __new__(cls, max_order: int) -> TokenStats: ...
+    def update(
+        self,
+        ids: npt.NDArray[np.integer[Any]],
+        starts: npt.NDArray[np.uint64],
+        vocab_size: int | None = None,
+    ) -> None: ...
+    def merge(self, other: TokenStats) -> None: ...
+    @property
+    def max_order(self) -> int: ...
+    @property
+    def n_tokens(self) -> int: ...
+    @property
+    def n_documents(self) -> int: ...
+    @property
+    def max_id(self) -> int | None: ...
+    def summary(
+        self,
+        estimator: str = "plugin",
+        alpha: float = 2.5,
+        shares: list[float] = ...,
+        n_bins: float | None = None,
+    ) -> dict[str, Any]: ...

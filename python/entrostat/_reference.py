@@ -424,3 +424,53 @@ def conditional_block_entropy(seq, order, estimator="plugin"):
     if order == 1:
         return entropy(seq, estimator)
     return entropy(w, estimator) - entropy(w[:, :-1], estimator)
+
+
+# ---------------------------------------------------------------------------
+# token-stream metrics (the tokenizer report), in bits
+# ---------------------------------------------------------------------------
+
+
+def token_metrics(docs, vocab_size, orders=(1, 2, 3), alpha=2.5, estimator="plugin"):
+    """Metrics of a list of token-id documents, each computed directly (bits).
+
+    Returns a dict with the keys of ``TokenMetrics`` that depend on the ids only.
+    N-grams are the windows inside each document; conditional entropies are
+    ``H(windows) - H(window prefixes)`` over all documents' windows.
+    """
+    docs = [np.asarray(d, dtype=np.int64) for d in docs]
+    ids = np.concatenate(docs)
+    _, counts = np.unique(ids, return_counts=True)
+    ln2 = np.log(2.0)
+    h1 = entropy_from_counts(counts, estimator, n_bins=vocab_size) / ln2
+    h_alpha = renyi_entropy_from_counts(counts, alpha) / ln2
+    cond = {}
+    for k in orders:
+        if k == 1:
+            cond[k] = h1
+            continue
+        wins = [np.lib.stride_tricks.sliding_window_view(d, k) for d in docs if len(d) >= k]
+        if not wins:
+            cond[k] = np.nan
+            continue
+        w = np.concatenate(wins)
+        cond[k] = (entropy(w, estimator) - entropy(w[:, :-1], estimator)) / ln2
+    desc = np.sort(counts)[::-1]
+    cum = np.cumsum(desc)
+    coverage = {
+        s: int(np.searchsorted(cum, s * ids.size, side="left") + 1)
+        for s in (0.5, 0.9, 0.99)
+    }
+    return {
+        "n_tokens": ids.size,
+        "n_types": counts.size,
+        "unigram_entropy": h1,
+        "renyi_entropy": h_alpha,
+        "shannon_efficiency": h1 / np.log2(vocab_size),
+        "renyi_efficiency": h_alpha / np.log2(vocab_size),
+        "renyi_efficiency_types": h_alpha / np.log2(counts.size),
+        "conditional_entropy": cond,
+        "vocab_used": counts.size / vocab_size,
+        "hapax_share": float(np.mean(counts == 1)),
+        "coverage_tokens": coverage,
+    }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod labels;
 pub mod pool;
 pub mod special;
+pub mod tokenizers;
 
 pub use cancel::Cancel;
 pub use error::{Error, Result};

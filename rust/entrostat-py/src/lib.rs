@@ -5,6 +5,7 @@ mod arrays;
 mod discrete;
 mod errors;
 mod run;
+mod tokenizers;
 
 use pyo3::prelude::*;
 
@@ -30,5 +31,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(discrete::ngram_entropy_pair, m)?)?;
     m.add_class::<discrete::PyCounts>()?;
     m.add_class::<discrete::PyNgramCounts>()?;
+    m.add_class::<tokenizers::PyTokenStats>()?;
     Ok(())
 }

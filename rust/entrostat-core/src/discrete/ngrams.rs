@@ -162,8 +162,9 @@ impl NgramCounts {
         }
     }
 
-    /// Count every window of `syms` (already-coded symbols, one contiguous piece).
-    fn count_windows(&mut self, syms: &[u64], cancel: &Cancel) -> Result<()> {
+    /// Count every window of `syms` (already-coded symbols) that lies within one segment;
+    /// `breaks` (sorted) are the positions where a new segment (document) starts.
+    fn count_windows(&mut self, syms: &[u64], breaks: &[usize], cancel: &Cancel) -> Result<()> {
         let k = self.order;
         if syms.len() < k {
             return Ok(());
@@ -196,11 +197,18 @@ impl NgramCounts {
                             let mut staged: Vec<Vec<[u64; 2]>> =
                                 (0..mine.len()).map(|_| Vec::with_capacity(STAGE)).collect();
                             let mut key: u128 = 0;
+                            // Symbols of the current segment seen so far, capped at k.
+                            let mut filled = 0usize;
+                            let mut next_break = breaks.iter().copied().peekable();
                             for (c, piece) in syms.chunks(CHUNK).enumerate() {
                                 cancel.check()?;
                                 for (j, &sym) in piece.iter().enumerate() {
                                     key = ((key << w) | sym as u128) & mask;
-                                    if c * CHUNK + j + 1 < k {
+                                    while next_break.next_if(|&b| b <= c * CHUNK + j).is_some() {
+                                        filled = 0;
+                                    }
+                                    filled = (filled + 1).min(k);
+                                    if filled < k {
                                         continue;
                                     }
                                     let shard = shard_of_narrow(shard_key(key, w, k));
@@ -223,9 +231,14 @@ impl NgramCounts {
                 })
             }
             Table::Wide(shards) => {
-                for win in syms.windows(k) {
-                    let shard = shard_of_wide(&win[..k - 1]);
-                    *shards[shard].entry(win.into()).or_insert(0) += 1;
+                let ends = breaks.iter().copied().chain([syms.len()]);
+                let mut start = 0;
+                for end in ends {
+                    for win in syms[start..end.max(start)].windows(k) {
+                        let shard = shard_of_wide(&win[..k - 1]);
+                        *shards[shard].entry(win.into()).or_insert(0) += 1;
+                    }
+                    start = start.max(end);
                 }
                 cancel.check()
             }
@@ -234,27 +247,55 @@ impl NgramCounts {
 
     /// Append a contiguous piece of stream: n-grams crossing from what came before are counted.
     pub fn update_codes(&mut self, syms: &[u64], cancel: &Cancel) -> Result<()> {
-        if syms.is_empty() {
-            return Ok(());
+        self.update_documents(syms, &[], cancel)
+    }
+
+    /// Append a piece of stream made of documents: `starts` (sorted, each <= `syms.len()`)
+    /// are the positions where a new document begins, and no n-gram crosses into one. The
+    /// symbols before the first start continue the last document seen before.
+    pub fn update_documents(
+        &mut self,
+        syms: &[u64],
+        starts: &[usize],
+        cancel: &Cancel,
+    ) -> Result<()> {
+        if starts.windows(2).any(|w| w[0] > w[1]) || starts.last() > Some(&syms.len()) {
+            return Err(Error::value(
+                "offsets",
+                "expected non-decreasing document starts within the ids",
+            ));
         }
         let k = self.order;
-        // Windows that start in the old tail and end in the new piece.
-        let lead = syms.len().min(k - 1);
+        let first = starts.first().map_or(syms.len(), |&p| p);
+        // Windows that start in the old tail and end in the continued document.
+        let lead = first.min(k - 1);
         let mut boundary = self.tail.clone();
         boundary.extend_from_slice(&syms[..lead]);
-        self.count_windows(&boundary, cancel)?;
-        self.count_windows(syms, cancel)?;
+        self.count_windows(&boundary, &[], cancel)?;
+        self.count_windows(syms, starts, cancel)?;
         // Head: the first k-1 symbols of the whole stream.
         if self.head.len() < k - 1 {
             let need = (k - 1 - self.head.len()).min(syms.len());
             self.head.extend_from_slice(&syms[..need]);
         }
-        let mut tail = std::mem::take(&mut self.tail);
-        tail.extend_from_slice(&syms[syms.len().saturating_sub(k - 1)..]);
+        // Tail: the last k-1 symbols of the last document.
+        let mut tail = match starts.last() {
+            Some(&p) => syms[p.max(syms.len().saturating_sub(k - 1))..].to_vec(),
+            None => {
+                let mut t = std::mem::take(&mut self.tail);
+                t.extend_from_slice(&syms[syms.len().saturating_sub(k - 1)..]);
+                t
+            }
+        };
         let cut = tail.len().saturating_sub(k - 1);
         self.tail = tail.split_off(cut);
         self.len += syms.len() as u64;
         Ok(())
+    }
+
+    /// Close the current document: the next update or merge starts a new one.
+    pub fn end_document(&mut self) {
+        self.tail.clear();
     }
 
     /// Append labels of any integer dtype.
@@ -322,7 +363,7 @@ impl NgramCounts {
         let k = self.order;
         let mut seam = self.tail.clone();
         seam.extend_from_slice(&other.head);
-        self.count_windows(&seam, cancel)?;
+        self.count_windows(&seam, &[], cancel)?;
         if self.head.len() < k - 1 {
             let need = (k - 1 - self.head.len()).min(other.head.len());
             self.head.extend_from_slice(&other.head[..need]);
@@ -569,6 +610,52 @@ mod tests {
             )
             .unwrap();
             assert_eq!(as_rows(&back), brute(&seq, k));
+        }
+    }
+
+    #[test]
+    fn documents_never_share_an_ngram() {
+        // Documents of lengths 0..9 (wide symbols every few docs), split across pieces
+        // at every position: counts equal the sum of each document's own windows.
+        let docs: Vec<Vec<u64>> = (0..10u64)
+            .map(|d| {
+                (0..d)
+                    .map(|i| {
+                        if d % 4 == 3 {
+                            u64::MAX - i
+                        } else {
+                            (i * d) % 3
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let seq: Vec<u64> = docs.concat();
+        let mut starts = vec![0usize];
+        for d in &docs {
+            starts.push(starts.last().unwrap() + d.len());
+        }
+        starts.pop();
+        for k in [1, 2, 3, 5] {
+            let mut want: std::collections::BTreeMap<Vec<u64>, u64> = Default::default();
+            for d in &docs {
+                for (row, c) in brute(d, k) {
+                    *want.entry(row).or_default() += c;
+                }
+            }
+            let want: Vec<_> = want.into_iter().collect();
+            for cut in 0..=seq.len() {
+                let mut c = NgramCounts::new(k).unwrap();
+                let first: Vec<usize> = starts.iter().copied().filter(|&p| p <= cut).collect();
+                let rest: Vec<usize> = starts
+                    .iter()
+                    .filter(|&&p| p > cut)
+                    .map(|&p| p - cut)
+                    .collect();
+                c.update_documents(&seq[..cut], &first, &NEVER).unwrap();
+                c.update_documents(&seq[cut..], &rest, &NEVER).unwrap();
+                assert_eq!(as_rows(&c), want, "order {k} cut {cut}");
+            }
         }
     }
 }

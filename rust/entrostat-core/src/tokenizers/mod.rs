@@ -1,0 +1,4 @@
+//! Token-stream metrics: tokenizers judged as compressors. The tokenizer itself lives in
+//! Python; here are the counts of its output and the entropies made from them.
+
+pub mod stats;

@@ -1,0 +1,214 @@
+//! `TokenStats`: one accumulator for everything the tokenizer report needs from a token
+//! stream: dense unigram counts and the n-gram counts of orders 2..=max_order, counted
+//! within documents (no n-gram spans two documents), streaming and mergeable.
+
+use crate::cancel::Cancel;
+use crate::discrete::accumulator::Counts;
+use crate::discrete::estimators::{entropy_from_counts, renyi_from_counts, Estimate, Estimator};
+use crate::discrete::joint::column_range;
+use crate::discrete::ngrams::{check_order, codes_of, NgramCounts};
+use crate::error::{Error, Result};
+use crate::labels::Labels;
+use crate::with_labels;
+use ndarray::s;
+
+/// Symbols coded per piece, so that the codes never cost more than a slice of the input.
+const PIECE: usize = 1 << 24;
+
+#[derive(Debug, Clone)]
+pub struct TokenStats {
+    max_order: usize,
+    unigrams: Counts,
+    /// N-gram counts of orders 2..=max_order.
+    ngrams: Vec<NgramCounts>,
+    n_documents: u64,
+    max_id: Option<u64>,
+}
+
+/// What the report needs from the counts (entropies in nats).
+#[derive(Debug, Clone)]
+pub struct TokenSummary {
+    pub n_tokens: u64,
+    pub n_documents: u64,
+    pub n_types: u64,
+    pub n_hapax: u64,
+    pub unigram: Estimate,
+    pub renyi: f64,
+    /// H(t_k | previous order-1 tokens) for orders 1..=max_order; NaN where the documents
+    /// hold no n-gram of that order.
+    pub conditional: Vec<f64>,
+    /// Fewest types whose occurrences cover each requested share of the tokens.
+    pub coverage: Vec<u64>,
+}
+
+impl TokenStats {
+    pub fn new(max_order: usize) -> Result<Self> {
+        check_order(max_order)?;
+        Ok(TokenStats {
+            max_order,
+            unigrams: Counts::new(),
+            ngrams: (2..=max_order)
+                .map(NgramCounts::new)
+                .collect::<Result<_>>()?,
+            n_documents: 0,
+            max_id: None,
+        })
+    }
+
+    pub fn max_order(&self) -> usize {
+        self.max_order
+    }
+    pub fn n_tokens(&self) -> u64 {
+        self.unigrams.total()
+    }
+    pub fn n_documents(&self) -> u64 {
+        self.n_documents
+    }
+    /// Largest token id seen.
+    pub fn max_id(&self) -> Option<u64> {
+        self.max_id
+    }
+    pub fn unigrams(&self) -> &Counts {
+        &self.unigrams
+    }
+
+    /// Add token ids: `starts` (sorted, each <= len) are the positions where a new document
+    /// begins; ids before the first start continue the last document seen. Ids must be
+    /// non-negative and, when `vocab_size` is given, below it; nothing is counted otherwise.
+    pub fn update(
+        &mut self,
+        ids: &Labels<'_>,
+        starts: &[usize],
+        vocab_size: Option<u64>,
+        cancel: &Cancel,
+    ) -> Result<()> {
+        let n = ids.len();
+        if starts.windows(2).any(|w| w[0] > w[1]) || starts.last() > Some(&n) {
+            return Err(Error::value(
+                "offsets",
+                format!("expected non-decreasing document offsets between 0 and {n}"),
+            ));
+        }
+        if n > 0 {
+            let (lo, hi) = column_range(ids, cancel)?;
+            let (lo, hi) = (ids.domain().value(lo), ids.domain().value(hi));
+            if lo < 0 {
+                return Err(Error::value(
+                    "ids",
+                    format!("token ids must be non-negative, got {lo}"),
+                ));
+            }
+            if let Some(v) = vocab_size.filter(|&v| hi >= v as i128) {
+                return Err(Error::value(
+                    "ids",
+                    format!("token id {hi} is outside the vocabulary of size {v}"),
+                ));
+            }
+            self.max_id = self.max_id.max(Some(hi as u64));
+        }
+        // A stream that starts without a document start still opens a document.
+        let implicit = self.n_tokens() == 0 && n > 0 && starts.first() != Some(&0);
+        self.n_documents += starts.len() as u64 + implicit as u64;
+        self.unigrams.update(ids, cancel)?;
+        for lo in (0..n.max(1)).step_by(PIECE) {
+            let hi = (lo + PIECE).min(n);
+            // Starts inside this piece; the first piece also takes a start at its end.
+            let local: Vec<usize> = starts
+                .iter()
+                .filter(|&&p| p >= lo && (p < hi || (p == n && hi == n)))
+                .map(|&p| p - lo)
+                .collect();
+            let codes = with_labels!(ids, v => codes_of(v.slice(s![lo..hi])));
+            for counts in &mut self.ngrams {
+                counts.update_documents(&codes, &local, cancel)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Add another accumulator's documents (they stay separate documents).
+    pub fn merge(&mut self, other: &TokenStats, cancel: &Cancel) -> Result<()> {
+        if other.max_order != self.max_order {
+            return Err(Error::value(
+                "other",
+                format!(
+                    "cannot merge token statistics of max_order {} with max_order {}",
+                    other.max_order, self.max_order
+                ),
+            ));
+        }
+        self.unigrams.merge(&other.unigrams)?;
+        for (mine, theirs) in self.ngrams.iter_mut().zip(&other.ngrams) {
+            let mut merged = std::mem::replace(mine, NgramCounts::new(theirs.order())?);
+            merged.end_document();
+            *mine = merged.merge(theirs.clone(), cancel)?;
+        }
+        self.n_documents += other.n_documents;
+        self.max_id = self.max_id.max(other.max_id);
+        Ok(())
+    }
+
+    /// Entropies and vocabulary statistics. `n_bins` (the declared vocabulary size) is
+    /// the alphabet size for the shrink and NSB estimators of the unigram entropy.
+    pub fn summary(
+        &self,
+        estimator: Estimator,
+        alpha: f64,
+        shares: &[f64],
+        n_bins: Option<f64>,
+    ) -> Result<TokenSummary> {
+        if self.n_tokens() == 0 {
+            return Err(Error::value("ids", "no tokens were counted"));
+        }
+        if let Some(&bad) = shares.iter().find(|s| !(**s > 0.0 && **s <= 1.0)) {
+            return Err(Error::value(
+                "shares",
+                format!("expected shares in (0, 1], got {bad}"),
+            ));
+        }
+        let mut counts = self.unigrams.histogram().nonzero_counts();
+        let as_f64: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
+        let n_bins = n_bins.map(|b| b.max(as_f64.len() as f64));
+        let unigram = entropy_from_counts(&as_f64, estimator, n_bins)?;
+        let renyi = renyi_from_counts(&as_f64, alpha)?;
+        let mut conditional = vec![unigram.value];
+        for ngrams in &self.ngrams {
+            let (grams, prefixes) = ngrams.count_vectors();
+            conditional.push(if grams.is_empty() {
+                f64::NAN
+            } else {
+                entropy_from_counts(&grams, estimator, None)?.value
+                    - entropy_from_counts(&prefixes, estimator, None)?.value
+            });
+        }
+        let n_hapax = counts.iter().filter(|&&c| c == 1).count() as u64;
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+        let total = self.n_tokens() as f64;
+        let coverage = shares
+            .iter()
+            .map(|&share| {
+                let need = share * total;
+                let mut covered = 0u64;
+                let mut types = 0u64;
+                for &c in &counts {
+                    if covered as f64 >= need {
+                        break;
+                    }
+                    covered += c;
+                    types += 1;
+                }
+                types
+            })
+            .collect();
+        Ok(TokenSummary {
+            n_tokens: self.n_tokens(),
+            n_documents: self.n_documents,
+            n_types: counts.len() as u64,
+            n_hapax,
+            unigram,
+            renyi,
+            conditional,
+            coverage,
+        })
+    }
+}

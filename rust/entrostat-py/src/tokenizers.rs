@@ -1,0 +1,106 @@
+//! Binding of the token-stream accumulator: argument parsing and GIL release only.
+
+use crate::arrays::labels_1d;
+use crate::errors::to_py;
+use crate::run::detach;
+use entrostat_core::discrete::estimators::Estimator;
+use entrostat_core::tokenizers::stats::TokenStats;
+use entrostat_core::Cancel;
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// Streaming, mergeable token-stream counts (wrapped by `entrostat.tokenizers.TokenStats`).
+#[pyclass(name = "TokenStats", module = "entrostat._core")]
+#[derive(Clone)]
+pub struct PyTokenStats {
+    inner: TokenStats,
+}
+
+#[pymethods]
+impl PyTokenStats {
+    #[new]
+    fn new(max_order: usize) -> PyResult<Self> {
+        Ok(PyTokenStats {
+            inner: TokenStats::new(max_order).map_err(to_py)?,
+        })
+    }
+
+    /// Add token ids; `starts` are the positions where a new document begins.
+    #[pyo3(signature = (ids, starts, vocab_size=None))]
+    fn update(
+        &mut self,
+        py: Python<'_>,
+        ids: &Bound<'_, PyAny>,
+        starts: PyReadonlyArray1<'_, u64>,
+        vocab_size: Option<u64>,
+    ) -> PyResult<()> {
+        let ids = labels_1d(ids, "ids")?;
+        let view = ids.view();
+        let starts: Vec<usize> = starts.as_array().iter().map(|&p| p as usize).collect();
+        let inner = &mut self.inner;
+        detach(py, view.len(), |c| {
+            inner.update(&view, &starts, vocab_size, c)
+        })
+    }
+
+    fn merge(&mut self, py: Python<'_>, other: &PyTokenStats) -> PyResult<()> {
+        let inner = &mut self.inner;
+        let size = other.inner.n_tokens() as usize;
+        detach(py, size, |c: &Cancel| inner.merge(&other.inner, c))
+    }
+
+    #[getter]
+    fn max_order(&self) -> usize {
+        self.inner.max_order()
+    }
+    #[getter]
+    fn n_tokens(&self) -> u64 {
+        self.inner.n_tokens()
+    }
+    #[getter]
+    fn n_documents(&self) -> u64 {
+        self.inner.n_documents()
+    }
+    #[getter]
+    fn max_id(&self) -> Option<u64> {
+        self.inner.max_id()
+    }
+
+    /// Entropies (nats) and vocabulary statistics, as a dict.
+    #[pyo3(signature = (estimator="plugin", alpha=2.5, shares=vec![0.5, 0.9, 0.99], n_bins=None))]
+    fn summary<'py>(
+        &self,
+        py: Python<'py>,
+        estimator: &str,
+        alpha: f64,
+        shares: Vec<f64>,
+        n_bins: Option<f64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let est: Estimator = estimator.parse().map_err(to_py)?;
+        let inner = &self.inner;
+        let s = py
+            .detach(|| inner.summary(est, alpha, &shares, n_bins))
+            .map_err(to_py)?;
+        let d = PyDict::new(py);
+        d.set_item("n_tokens", s.n_tokens)?;
+        d.set_item("n_documents", s.n_documents)?;
+        d.set_item("n_types", s.n_types)?;
+        d.set_item("n_hapax", s.n_hapax)?;
+        d.set_item("unigram_entropy", s.unigram.value)?;
+        d.set_item("unigram_stderr", s.unigram.stderr)?;
+        d.set_item("renyi_entropy", s.renyi)?;
+        d.set_item("conditional_entropy", s.conditional)?;
+        d.set_item("coverage", s.coverage)?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "TokenStats(max_order={}, n_tokens={}, n_documents={})",
+            self.inner.max_order(),
+            self.inner.n_tokens(),
+            self.inner.n_documents()
+        )
+    }
+}

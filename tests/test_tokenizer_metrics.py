@@ -1,0 +1,203 @@
+"""Token-stream metrics: against the NumPy reference, closed forms and invariants."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy.integrate import IntegrationWarning
+
+from entrostat import _reference as ref
+from entrostat.tokenizers import COVERAGE_SHARES, TokenMetrics, TokenStats, token_stream_metrics
+
+ESTIMATORS = ["plugin", "miller_madow", "grassberger", "chao_shen", "jackknife", "shrink", "nsb"]
+
+
+def _docs(rng, n_docs, vocab, max_len=60):
+    return [rng.integers(0, vocab, size=rng.integers(0, max_len)) for _ in range(n_docs)]
+
+
+def _offsets(docs):
+    return np.concatenate([[0], np.cumsum([len(d) for d in docs])]).astype(np.int64)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_matches_reference_with_documents(estimator):
+    rng = np.random.default_rng(1)
+    docs = _docs(rng, 40, 23)
+    ids = np.concatenate(docs).astype(np.uint16)
+    got = token_stream_metrics(
+        ids, vocab_size=30, offsets=_offsets(docs), orders=(1, 2, 3, 4), estimator=estimator
+    )
+    with warnings.catch_warnings():
+        # The reference integrates NSB's posterior with quad, which may flag roundoff on
+        # near-degenerate count vectors; the comparison below still holds it to 1e-9.
+        warnings.simplefilter("ignore", IntegrationWarning)
+        want = ref.token_metrics(docs, 30, orders=(1, 2, 3, 4), estimator=estimator)
+    for key in ("n_tokens", "n_types", "vocab_used", "hapax_share", "coverage_tokens"):
+        assert getattr(got, key) == want[key], key
+    for key in ("unigram_entropy", "renyi_entropy", "shannon_efficiency", "renyi_efficiency"):
+        assert getattr(got, key) == pytest.approx(want[key], rel=1e-10, abs=1e-12), key
+    assert got.renyi_efficiency_types == pytest.approx(want["renyi_efficiency_types"], rel=1e-10)
+    for k in (1, 2, 3, 4):
+        assert got.conditional_entropy[k] == pytest.approx(
+            want["conditional_entropy"][k], rel=1e-9, abs=1e-9
+        ), k
+    assert got.n_documents == len(docs)
+
+
+def test_byte_tokenizer_on_ascii():
+    text = "the quick brown fox jumps over the lazy dog " * 20
+    raw = text.encode()
+    ids = np.frombuffer(raw, dtype=np.uint8)
+    m = token_stream_metrics(ids, vocab_size=256, n_bytes=len(raw), n_chars=len(text))
+    assert m.bytes_per_token == 1.0 and m.chars_per_token == 1.0
+    _, counts = np.unique(ids, return_counts=True)
+    p = counts / counts.sum()
+    assert m.unigram_entropy == pytest.approx(-(p * np.log2(p)).sum(), rel=1e-12)
+    assert m.shannon_efficiency == pytest.approx(m.unigram_entropy / 8.0, rel=1e-12)
+    assert m.bits_per_byte[1] == pytest.approx(m.unigram_entropy, rel=1e-12)
+
+
+def test_two_letter_alphabet_closed_forms():
+    # "ab" repeated: H1 = 1 bit, next symbol fully determined by the previous one.
+    ids = np.tile(np.array([0, 1], dtype=np.int32), 500)
+    m = token_stream_metrics(ids, vocab_size=2, orders=(1, 2, 3), n_words=250)
+    assert m.unigram_entropy == pytest.approx(1.0, abs=1e-12)
+    assert m.conditional_entropy[2] == pytest.approx(0.0, abs=1e-12)
+    assert m.conditional_entropy[3] == pytest.approx(0.0, abs=1e-12)
+    assert m.renyi_entropy == pytest.approx(1.0, abs=1e-12)  # uniform: every order agrees
+    assert m.shannon_efficiency == pytest.approx(1.0) and m.vocab_used == 1.0
+    assert m.fertility == 4.0 and m.coverage_tokens == {0.5: 1, 0.9: 2, 0.99: 2}
+    # i.i.d. fair bits: H(t | previous) -> 1 bit as the sample grows.
+    rng = np.random.default_rng(0)
+    coin = rng.integers(0, 2, size=200_000)
+    m = token_stream_metrics(coin, vocab_size=2, orders=(1, 2, 3))
+    assert all(abs(h - 1.0) < 1e-3 for h in m.conditional_entropy.values())
+
+
+def test_renyi_efficiency_against_tokenization_scorer():
+    scorer = pytest.importorskip("tokenization_scorer")  # a test dependency: always present
+    rng = np.random.default_rng(5)
+    docs = [[f"t{t}" for t in rng.zipf(1.5, size=50) % 300] for _ in range(20)]
+    vocab = {tok: i for i, tok in enumerate(sorted({t for d in docs for t in d}))}
+    ids = np.array([vocab[t] for d in docs for t in d], dtype=np.uint32)
+    m = token_stream_metrics(ids, vocab_size=1000, alpha=2.5)
+    import contextlib
+    import io
+
+    with contextlib.redirect_stderr(io.StringIO()):  # the scorer prints its settings
+        by_types = scorer.score(docs, metric="renyi", power=2.5)
+        by_vocab = scorer.score(docs, metric="renyi", power=2.5, vocab=1000)
+        shannon = scorer.score(docs, metric="shannon", vocab=1000)
+    assert m.renyi_efficiency_types == pytest.approx(by_types, rel=1e-12)
+    assert m.renyi_efficiency == pytest.approx(by_vocab, rel=1e-12)
+    assert m.shannon_efficiency == pytest.approx(shannon, rel=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0, 2.5, math.inf])
+def test_renyi_orders(alpha):
+    rng = np.random.default_rng(2)
+    ids = rng.integers(0, 50, size=3000)
+    m = token_stream_metrics(ids, vocab_size=50, alpha=alpha)
+    _, c = np.unique(ids, return_counts=True)
+    want = ref.renyi_entropy_from_counts(c, alpha) / math.log(2)
+    assert m.renyi_entropy == pytest.approx(want, rel=1e-12)
+
+
+def test_chunked_and_merged_equal_whole():
+    rng = np.random.default_rng(3)
+    docs = _docs(rng, 30, 17, max_len=90)
+    ids = np.concatenate(docs)
+    whole = TokenStats(4).update(ids, _offsets(docs)).metrics(vocab_size=17)
+    # One document per update.
+    per_doc = TokenStats(4)
+    for d in docs:
+        per_doc.update(d)
+    assert per_doc.metrics(vocab_size=17) == whole
+    # Each document streamed in chunks of 7 tokens.
+    chunked = TokenStats(4)
+    for d in docs:
+        pieces = [d[i : i + 7] for i in range(0, max(len(d), 1), 7)]
+        chunked.update(pieces[0])
+        for p in pieces[1:]:
+            chunked.update(p, new_document=False)
+    assert chunked.metrics(vocab_size=17) == whole
+    # Two halves merged.
+    a = TokenStats(4).update(np.concatenate(docs[:13]), _offsets(docs[:13]))
+    b = TokenStats(4).update(np.concatenate(docs[13:]), _offsets(docs[13:]))
+    assert a.merge(b).metrics(vocab_size=17) == whole
+    assert a.n_documents == len(docs)
+
+
+def test_continuing_a_long_stream_equals_one_call():
+    rng = np.random.default_rng(4)
+    ids = rng.integers(0, 9, size=5000)
+    whole = token_stream_metrics(ids, vocab_size=9, orders=(1, 2, 3, 4))
+    s = TokenStats(4)
+    for i, start in enumerate(range(0, 5000, 333)):
+        s.update(ids[start : start + 333], new_document=i == 0)
+    assert s.metrics(vocab_size=9) == whole
+    assert s.n_documents == 1
+
+
+def test_short_documents_give_nan_for_missing_orders():
+    m = TokenStats(3).update([1, 2, 3, 4], [0, 1, 2, 3, 4]).metrics(vocab_size=5)
+    assert m.conditional_entropy[1] == pytest.approx(2.0)
+    assert math.isnan(m.conditional_entropy[2]) and math.isnan(m.conditional_entropy[3])
+
+
+def test_counts_fields_and_json_form():
+    m = token_stream_metrics(np.arange(10), vocab_size=16, n_bytes=40, n_chars=30, n_words=5)
+    assert isinstance(m, TokenMetrics)
+    assert (m.bytes_per_token, m.chars_per_token, m.fertility) == (4.0, 3.0, 2.0)
+    assert m.hapax_share == 1.0 and m.vocab_used == 10 / 16
+    assert m.coverage_tokens == {0.5: 5, 0.9: 9, 0.99: 10}
+    d = m.to_dict()
+    assert set(d["conditional_entropy"]) == {"1", "2", "3"}
+    assert set(d["coverage_tokens"]) == {str(s) for s in COVERAGE_SHARES}
+    none = token_stream_metrics(np.arange(10), vocab_size=16)
+    assert none.bytes_per_token is None and none.bits_per_byte is None and none.fertility is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"ids": [0, 1, -1], "vocab_size": 4}, ValueError, "ids: token ids must be non-negative"),
+        ({"ids": [0, 1, 4], "vocab_size": 4}, ValueError, "ids: token id 4 is outside"),
+        ({"ids": [0.5, 1.0], "vocab_size": 4}, TypeError, "ids: expected an array of integer"),
+        ({"ids": [], "vocab_size": 4}, ValueError, "ids: must not be empty"),
+        ({"ids": [[0, 1]], "vocab_size": 4}, ValueError, "ids: expected a 1-D"),
+        ({"ids": [0, 1], "vocab_size": 0}, ValueError, "vocab_size"),
+        ({"ids": [0, 1], "vocab_size": 4, "orders": (0,)}, ValueError, "orders"),
+        ({"ids": [0, 1], "vocab_size": 4, "orders": (9,)}, ValueError, "orders"),
+        ({"ids": [0, 1], "vocab_size": 4, "alpha": -1}, ValueError, "alpha"),
+        ({"ids": [0, 1], "vocab_size": 4, "estimator": "x"}, ValueError, "estimator"),
+        ({"ids": [0, 1], "vocab_size": 4, "offsets": [0, 3]}, ValueError, "offsets"),
+        ({"ids": [0, 1], "vocab_size": 4, "offsets": [1, 2]}, ValueError, "offsets"),
+        ({"ids": [0, 1], "vocab_size": 4, "offsets": [0, 2, 1, 2]}, ValueError, "offsets"),
+        ({"ids": [0, 1], "vocab_size": 4, "n_bytes": -1}, ValueError, "n_bytes"),
+    ],
+)
+def test_errors_name_the_argument(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        token_stream_metrics(**kwargs)
+
+
+def test_rejected_update_changes_nothing_and_merge_checks():
+    s = TokenStats(3, vocab_size=5).update([0, 1, 2])
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        s.update([1, 7])
+    assert s.n_tokens == 3
+    with pytest.raises(ValueError, match="max_order"):
+        s.merge(TokenStats(2))
+    with pytest.raises(TypeError, match="other"):
+        s.merge(object())  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no tokens"):
+        TokenStats(2).metrics(vocab_size=3)
+    with pytest.raises(ValueError, match="vocab_size"):
+        s.metrics(vocab_size=2)
+    with pytest.raises(ValueError, match="orders"):
+        s.metrics(orders=(4,))
