@@ -34,6 +34,7 @@ from typing import NoReturn
 import numpy as np
 
 from . import _validate
+from ._cli_tokenizers import add_commands
 from ._core import __version__
 from .discrete import Counts, NgramCounts
 
@@ -174,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"labels per chunk (memory use ~ N x itemsize; default: {CHUNK_LABELS})",
     )
     p.set_defaults(run=_cmd_entropy)
+    add_commands(commands)
     return parser
 
 
@@ -535,11 +537,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else 0
     if args.command is None:
-        _error("missing command (choose from entropy); see 'entrostat --help'")
+        _error(
+            "missing command (choose from entropy, tokenizers, corpus); see 'entrostat --help'"
+        )
         return 2
     try:
         text = args.run(args)
-        if args.output is not None:
+        if getattr(args, "output", None) is not None:
             with open(args.output, "w", encoding="utf-8", newline="") as f:
                 f.write(text)
         else:
@@ -559,6 +563,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(f"{where}{err.strerror or _one_line(err)}")
         return 2
     except (ValueError, TypeError) as err:
+        _error(_one_line(err))
+        return 2
+    except ImportError as err:  # an optional extra is missing
         _error(_one_line(err))
         return 2
     except MemoryError:

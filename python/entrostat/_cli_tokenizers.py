@@ -1,0 +1,324 @@
+"""Command line of the tokenizer report: ``entrostat tokenizers eval|sweep`` and
+``entrostat corpus distance``. Registered by :mod:`entrostat.cli`; the heavy imports
+(HF tokenizers, rich, matplotlib) happen only when a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import _validate
+
+FORMATS = ("table", "json", "csv", "markdown")
+CODECS = ("gzip", "bz2", "lzma", "zstd")
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from None
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected positive integers, got {text!r}")
+    return values
+
+
+def _orders_arg(text: str) -> list[int]:
+    values = _int_list(text)
+    if any(v > 8 for v in values):
+        raise argparse.ArgumentTypeError(f"orders must be in 1..8, got {text!r}")
+    return values
+
+
+def _sizes_arg(text: str) -> list[int]:
+    from .tokenizers._sweep import parse_size
+
+    try:
+        return [parse_size(v) for v in text.split(",") if v.strip()]
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _alpha_arg(text: str) -> float:
+    try:
+        return _validate.order_param(float(text), "alpha")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-f", "--format", default="table", choices=FORMATS, metavar="FMT",
+        help="table (default), json, csv or markdown",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report here, not stdout")
+    p.add_argument("--plot", metavar="PNG", help="draw the metrics into this PNG (matplotlib)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
+
+
+def _metric_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--orders", type=_orders_arg, default=[1, 2, 3, 4], metavar="K,K",
+        help="conditional-entropy orders (default: 1,2,3,4)",
+    )
+    p.add_argument(
+        "--alpha", type=_alpha_arg, default=2.5, metavar="A",
+        help="Renyi order of the efficiency (default: 2.5)",
+    )
+    p.add_argument(
+        "-e", "--estimator", default="plugin", choices=_validate.ESTIMATORS, metavar="E",
+        help=f"entropy estimator: {', '.join(_validate.ESTIMATORS)} (default: plugin)",
+    )
+    p.add_argument(
+        "--cache-dir", metavar="DIR",
+        help="where trained tokenizers are cached (default: $ENTROSTAT_CACHE_DIR or "
+        "~/.cache/entrostat)",
+    )
+
+
+def add_commands(commands) -> None:
+    """Register ``tokenizers`` and ``corpus`` on the top-level subparsers."""
+    tok = commands.add_parser(
+        "tokenizers",
+        help="tokenizers measured as compressors (the tokenizer report)",
+        description="Tokenizers measured as compressors.",
+    )
+    sub = tok.add_subparsers(dest="tokenizers_command", metavar="COMMAND", title="commands")
+    tok.set_defaults(run=_missing(tok, "eval, sweep"))
+
+    p = sub.add_parser(
+        "eval",
+        help="evaluate tokenizers on corpora (default: the built-in corpus)",
+        description=(
+            "Bytes per token, fertility, round trips, Shannon and Renyi efficiency, "
+            "conditional entropies of orders 1..4, bits per byte, vocabulary use and "
+            "per-language parity of each tokenizer on each corpus. With no arguments: "
+            "the built-in corpus (Python standard library code and docstrings, and the "
+            "system's gettext catalogs as parallel text) and the default tokenizers "
+            "(bytes, BPE trained here at 1k/4k/16k/32k, and the pretrained tokenizers of "
+            "the installed 'entrostat[tokenizers]' extra)."
+        ),
+        epilog=(
+            "Tokenizer specs: bytes, chars, hf:PATH (tokenizer.json), tiktoken:NAME or "
+            "tiktoken:FILE, sp:PATH (sentencepiece), bpe:N, unigram:N, wordpiece:N "
+            "(trained on the corpora's training split), pretrained:NAME. Corpora: text "
+            "files, folders, globs, JSONL (--field), token-id shards (.npy, .bin with "
+            "--dtype). Bad input exits with status 2."
+        ),
+    )
+    p.add_argument(
+        "-t", "--tokenizer", action="append", metavar="SPEC", dest="tokenizers",
+        help="tokenizer spec (repeatable; default: the default set)",
+    )
+    p.add_argument(
+        "-c", "--corpus", action="append", metavar="PATH", dest="corpora",
+        help="corpus (repeatable; default: the built-in corpus)",
+    )
+    p.add_argument("--field", metavar="KEY", help="JSONL field holding the text (default: text)")
+    p.add_argument("--dtype", metavar="DT", help="integer dtype of raw .bin id shards")
+    p.add_argument("--vocab-size", type=int, metavar="N", help="vocabulary size of id shards")
+    p.add_argument("--train", metavar="PATH", help="corpus the trained tokenizers learn from")
+    p.add_argument("--reference", metavar="NAME", help="corpus that parity is relative to")
+    p.add_argument(
+        "--full", action="store_true",
+        help="the full built-in corpus (slower) rather than its small version",
+    )
+    p.add_argument("--no-pretrained", action="store_true", help="default set without pretrained")
+    p.add_argument("--no-roundtrip", action="store_true", help="skip decode round-trip checks")
+    _metric_options(p)
+    _output_options(p)
+    p.set_defaults(run=_cmd_eval)
+
+    p = sub.add_parser(
+        "sweep",
+        help="BPE across vocabulary sizes and training-data scales",
+        description=(
+            "Train byte-level BPE at every vocabulary size on the first N bytes of the "
+            "training text for every scale N, evaluate each on held-out text, and report "
+            "H1, H(t|k prev), Renyi efficiency and bits per byte against scale."
+        ),
+    )
+    p.add_argument(
+        "--vocab", type=_int_list, default=[1000, 4000, 16000, 64000], metavar="V,V",
+        help="vocabulary sizes (default: 1000,4000,16000,64000)",
+    )
+    p.add_argument(
+        "--train-bytes", type=_sizes_arg, default=[1 << 20, 4 << 20, 16 << 20],
+        metavar="S,S", help="training-data sizes, e.g. 1M,4M,16M (the default)",
+    )
+    p.add_argument("--train", metavar="PATH", help="training text (default: built-in, full)")
+    p.add_argument(
+        "-c", "--corpus", action="append", metavar="PATH", dest="corpora",
+        help="held-out evaluation corpus (repeatable; default: built-in code and prose)",
+    )
+    _metric_options(p)
+    _output_options(p)
+    p.set_defaults(run=_cmd_sweep)
+
+    corpus = commands.add_parser(
+        "corpus", help="corpus-level tools", description="Corpus-level tools."
+    )
+    csub = corpus.add_subparsers(dest="corpus_command", metavar="COMMAND", title="commands")
+    corpus.set_defaults(run=_missing(corpus, "distance"))
+    p = csub.add_parser(
+        "distance",
+        help="normalised compression distance to a target corpus",
+        description=(
+            "Normalised compression distance NCD(TARGET, CANDIDATE) = (C(xy) - min(C(x), "
+            "C(y))) / max(C(x), C(y)) for each candidate (files, folders or globs), closest "
+            "first: compression-based selection of data close to a target domain."
+        ),
+    )
+    p.add_argument("target", metavar="TARGET", help="target corpus (file or folder)")
+    p.add_argument("candidates", nargs="+", metavar="CANDIDATE", help="candidate files/folders")
+    p.add_argument(
+        "--codec", default="zstd", choices=CODECS, metavar="C",
+        help="compressor: gzip, bz2, lzma or zstd (default: zstd)",
+    )
+    p.add_argument(
+        "--max-bytes", type=_sizes_arg, default=None, metavar="S",
+        help="bytes read from each input (default: the codec's default)",
+    )
+    p.add_argument(
+        "-f", "--format", default="table", choices=FORMATS, metavar="FMT",
+        help="table (default), json, csv or markdown",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="write the result here, not stdout")
+    p.set_defaults(run=_cmd_distance)
+
+
+def _missing(parser: argparse.ArgumentParser, choices: str):
+    def run(args):
+        raise ValueError(f"missing command (choose from {choices}); see '{parser.prog} --help'")
+
+    return run
+
+
+def _log(enabled: bool):
+    if not enabled:
+        return None
+
+    def say(msg: str) -> None:
+        sys.stderr.write(f"entrostat: {msg}\n")
+        sys.stderr.flush()
+
+    return say
+
+
+def _check_output(path: str | None, what: str) -> None:
+    if path is None:
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise ValueError(f"{what} {path}: directory {parent} does not exist")
+    if os.path.isdir(path):
+        raise ValueError(f"{what} {path}: is a directory")
+
+
+def _render(report, fmt: str) -> str:
+    if fmt == "json":
+        return report.to_json() + "\n"
+    if fmt == "csv":
+        return report.to_csv()
+    if fmt == "markdown":
+        return report.to_markdown()
+    return report.to_table()
+
+
+def _progress_enabled(args) -> bool:
+    return not args.no_progress and sys.stderr.isatty()
+
+
+def _cmd_eval(args) -> str:
+    from .tokenizers import evaluate
+
+    _check_output(args.output, "--output")
+    _check_output(args.plot, "--plot")
+    tokenizers = args.tokenizers
+    if tokenizers is None:
+        from .tokenizers import default_tokenizers
+
+        tokenizers = default_tokenizers(pretrained=not args.no_pretrained)
+    report = evaluate(
+        tokenizers,
+        args.corpora,
+        orders=args.orders,
+        alpha=args.alpha,
+        estimator=args.estimator,
+        train=args.train,
+        reference=args.reference,
+        field=args.field,
+        dtype=args.dtype,
+        vocab_size=args.vocab_size,
+        default_size="full" if args.full else "small",
+        cache_dir=args.cache_dir,
+        roundtrip=not args.no_roundtrip,
+        progress=_progress_enabled(args),
+        log=_log(not args.no_progress),
+    )
+    if args.plot:
+        report.plot(args.plot)
+    return _render(report, args.format)
+
+
+def _cmd_sweep(args) -> str:
+    from .tokenizers import load_corpus, sweep
+    from .tokenizers._sweep import plot_sweep
+
+    _check_output(args.output, "--output")
+    _check_output(args.plot, "--plot")
+    train = load_corpus(args.train) if args.train else None
+    test = [load_corpus(c) for c in args.corpora] if args.corpora else None
+    report = sweep(
+        args.vocab,
+        args.train_bytes,
+        train=train,
+        test=test,
+        orders=args.orders,
+        alpha=args.alpha,
+        estimator=args.estimator,
+        cache_dir=args.cache_dir,
+        progress=_progress_enabled(args),
+        log=_log(not args.no_progress),
+    )
+    if args.plot:
+        plot_sweep(report, args.plot)
+    return _render(report, args.format)
+
+
+def _cmd_distance(args) -> str:
+    import csv
+    import io
+    import json
+
+    from .tokenizers import rank_by_distance
+
+    _check_output(args.output, "--output")
+    for path in [args.target, *args.candidates]:
+        if not os.path.exists(path):
+            raise FileNotFoundError(2, "No such file or directory", path)
+    kwargs = {} if args.max_bytes is None else {"max_bytes": args.max_bytes[0]}
+    ranking = rank_by_distance(args.candidates, args.target, codec=args.codec, **kwargs)
+    rows = [{"rank": i + 1, "candidate": c, "ncd": d} for i, (c, d) in enumerate(ranking)]
+    if args.format == "json":
+        doc = {"target": args.target, "codec": args.codec, "ranking": rows}
+        return json.dumps(doc, indent=2) + "\n"
+    if args.format == "csv":
+        out = io.StringIO()
+        w = csv.DictWriter(out, fieldnames=["rank", "candidate", "ncd"], lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        return out.getvalue()
+    width = max(len("candidate"), *(len(r["candidate"]) for r in rows))
+    if args.format == "markdown":
+        lines = ["| rank | candidate | NCD |", "|---:|---|---:|"]
+        lines += [f"| {r['rank']} | {r['candidate']} | {r['ncd']:.4f} |" for r in rows]
+        return "\n".join(lines) + "\n"
+    head = f"NCD to {args.target} ({args.codec})\n"
+    lines = [f"{'rank':>4}  {'candidate':<{width}}  {'NCD':>7}"]
+    lines += [f"{r['rank']:>4}  {r['candidate']:<{width}}  {r['ncd']:>7.4f}" for r in rows]
+    return head + "\n".join(lines) + "\n"
