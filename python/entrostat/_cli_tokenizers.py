@@ -238,13 +238,8 @@ def _cmd_eval(args) -> str:
 
     _check_output(args.output, "--output")
     _check_output(args.plot, "--plot")
-    tokenizers = args.tokenizers
-    if tokenizers is None:
-        from .tokenizers import default_tokenizers
-
-        tokenizers = default_tokenizers(pretrained=not args.no_pretrained)
     report = evaluate(
-        tokenizers,
+        args.tokenizers,
         args.corpora,
         orders=args.orders,
         alpha=args.alpha,
@@ -257,6 +252,7 @@ def _cmd_eval(args) -> str:
         default_size="full" if args.full else "small",
         cache_dir=args.cache_dir,
         roundtrip=not args.no_roundtrip,
+        pretrained=not args.no_pretrained,
         progress=_progress_enabled(args),
         log=_log(not args.no_progress),
     )

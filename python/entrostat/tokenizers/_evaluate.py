@@ -190,6 +190,7 @@ def evaluate(
     default_size: str = "small",
     cache_dir: str | os.PathLike | None = None,
     roundtrip: bool = True,
+    pretrained: bool = True,
     batch_bytes: int = 1 << 20,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
@@ -227,6 +228,8 @@ def evaluate(
         Where trained tokenizers are cached (default ``~/.cache/entrostat``).
     roundtrip : bool, default True
         Decode every batch and count the documents that round-trip exactly.
+    pretrained : bool, default True
+        With ``tokenizers=None``, include the installed pretrained tokenizers.
     progress : bool, default False
         Progress bars (bytes and bytes/s) on stderr.
 
@@ -261,7 +264,10 @@ def evaluate(
             train_corpus = train if isinstance(train, TextCorpus) else load_corpus(train)
             if not isinstance(train_corpus, TextCorpus):
                 raise ValueError("train: expected a text corpus, got token-id shards")
-    specs = list(default_tokenizers() if tokenizers is None else tokenizers)
+    if tokenizers is None:  # id shards need no tokenizer: defaults only for text
+        specs = default_tokenizers(pretrained=pretrained) if texts else []
+    else:
+        specs = list(tokenizers)
     if not specs and not shards:
         raise ValueError("tokenizers: expected at least one tokenizer")
     if train_corpus is None and any(_needs_training(s) for s in specs):

@@ -1,0 +1,191 @@
+"""``evaluate`` / ``sweep``: metrics of tokenizers on corpora, checked against direct
+computations on the same ids, and invariants (chunking, shards == encoded text)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from entrostat import _reference as ref
+from entrostat.tokenizers import (
+    Report,
+    TextCorpus,
+    evaluate,
+    load_tokenizer,
+    sweep,
+    token_stream_metrics,
+)
+from entrostat.tokenizers._sweep import human_size, parse_size, plot_sweep
+
+TEXT = (
+    "Tokenizers are compressors. A good one turns bytes into few tokens, spreads its "
+    "vocabulary well, and leaves structure for the model to learn. Ünïcödé text too: "
+    "naïve café, 東京, Москва."
+)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("ENTROSTAT_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _docs(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    words = TEXT.split()
+    return [" ".join(rng.choice(words, size=rng.integers(3, 30))) for _ in range(n)]
+
+
+def test_bytes_tokenizer_metrics_equal_direct_computation(tmp_path):
+    docs = _docs()
+    corpus = TextCorpus.from_texts(docs, name="docs")
+    report = evaluate(["bytes"], [corpus], orders=(1, 2, 3))
+    (entry,) = report.entries
+    m = entry.metrics
+    raw = [d.encode() for d in docs]
+    ids = [np.frombuffer(r, dtype=np.uint8) for r in raw]
+    want = ref.token_metrics(ids, 256, orders=(1, 2, 3))
+    assert m.n_tokens == m.n_bytes == sum(map(len, raw))
+    assert m.bytes_per_token == 1.0
+    assert m.n_chars == sum(map(len, docs)) and m.n_words == sum(len(d.split()) for d in docs)
+    assert m.n_documents == len(docs) and m.roundtrip_share == 1.0
+    for k in (1, 2, 3):
+        assert m.conditional_entropy[k] == pytest.approx(want["conditional_entropy"][k], rel=1e-10)
+        assert m.bits_per_byte[k] == pytest.approx(m.conditional_entropy[k], rel=1e-12)
+    assert m.renyi_efficiency == pytest.approx(want["renyi_efficiency"], rel=1e-12)
+    assert entry.encode_seconds is not None and entry.metrics_seconds is not None
+
+
+def test_batches_do_not_change_the_metrics():
+    docs = _docs(200, seed=1)
+    corpus = TextCorpus.from_texts(docs, name="docs")
+    one = evaluate(["chars"], [corpus], batch_bytes=1 << 24).entries[0].metrics
+    many = evaluate(["chars"], [corpus], batch_bytes=100).entries[0].metrics
+    assert one == many
+
+
+def test_id_shards_equal_encoding_the_same_text(tmp_path):
+    # One paragraph (no blank line): one document, as one .npy shard is.
+    text = " ".join(_docs(30, seed=2))
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    np.save(tmp_path / "a.npy", np.frombuffer(text.encode(), dtype=np.uint8))
+    from_text = evaluate(["bytes"], [str(tmp_path / "a.txt")], roundtrip=False)
+    from_ids = evaluate(None, [str(tmp_path / "a.npy")], vocab_size=256)
+    a, b = from_text.entries[0].metrics, from_ids.entries[0].metrics
+    assert from_ids.entries[0].tokenizer == "ids"
+    assert a.n_tokens == b.n_tokens and a.n_documents == b.n_documents == 1
+    assert a.conditional_entropy == b.conditional_entropy
+    assert a.renyi_entropy == b.renyi_entropy and a.coverage_tokens == b.coverage_tokens
+    assert b.n_bytes is None and b.bits_per_byte is None
+
+
+def test_hf_tokenizer_ids_are_what_the_tokenizer_gives(tmp_path, cache):
+    docs = _docs(80, seed=3)
+    corpus = TextCorpus.from_texts(docs, name="docs")
+    tok = load_tokenizer("bpe:300", train_texts=lambda: iter(docs), train_key="t")
+    report = evaluate([tok], [corpus], orders=(1, 2))
+    ids, offsets = tok.encode_batch(docs)
+    m = report.entries[0].metrics
+    direct = token_stream_metrics(
+        ids, vocab_size=tok.vocab_size, offsets=offsets, orders=(1, 2),
+        n_bytes=sum(len(d.encode()) for d in docs),
+    )
+    assert m.conditional_entropy == direct.conditional_entropy
+    assert m.bytes_per_token == direct.bytes_per_token and m.roundtrip_share == 1.0
+
+
+def test_parity_is_relative_to_the_reference_corpus():
+    en = TextCorpus.from_texts(["hello world"] * 10, name="en", group="parallel", language="en")
+    de = TextCorpus.from_texts(["hallo welt!!"] * 10, name="de", group="parallel", language="de")
+    report = evaluate(["bytes", "chars"], [en, de], reference="en", orders=(1,))
+    by = {(e.tokenizer, e.corpus): e for e in report.entries}
+    assert by["bytes", "en"].parity == 1.0 and by["bytes", "de"].parity == 1.0
+    assert by["chars", "en"].parity == 1.0
+    assert report.meta["reference"] == "en"
+
+
+def test_trained_tokenizers_learn_from_the_training_split_only(cache):
+    docs = _docs(100, seed=4)
+    corpus = TextCorpus.from_texts(docs, name="docs")
+    report = evaluate(["bpe:280", "bytes"], [corpus], orders=(1,))
+    entries = {e.tokenizer: e for e in report.entries}
+    # Every tokenizer is evaluated on the same held-out split: fewer bytes than the corpus.
+    n_bytes = {e.metrics.n_bytes for e in report.entries}
+    assert len(n_bytes) == 1 and n_bytes.pop() < sum(len(d.encode()) for d in docs)
+    assert entries["bpe:280"].metrics.bytes_per_token > 1.0
+    assert list(cache.glob("tokenizers/bpe-280-*.json")), "the trained tokenizer is cached"
+
+
+def test_report_json_is_valid_and_round_trips():
+    corpus = TextCorpus.from_texts(_docs(20, seed=5), name="docs")
+    report = evaluate(["bytes", "chars"], [corpus], orders=(1, 2))
+    doc = json.loads(report.to_json())
+    assert doc["schema"] == "entrostat.tokenizers.report" and doc["schema_version"] == 1
+    assert {e["tokenizer"] for e in doc["entries"]} == {"bytes", "chars"}
+    back = Report.from_json(report.to_json())
+    assert [e.metrics for e in back.entries] == [e.metrics for e in report.entries]
+
+
+def test_sweep_on_a_small_corpus(tmp_path, cache):
+    rng = np.random.default_rng(6)
+    words = [f"w{i}" for i in range(400)]
+    train = TextCorpus.from_texts(
+        [" ".join(rng.choice(words, 50, p=None)) for _ in range(400)], name="train"
+    )
+    test = [TextCorpus.from_texts([" ".join(rng.choice(words, 50)) for _ in range(30)],
+                                  name="test", group="prose")]
+    report = sweep([300, 600], [4 << 10, 16 << 10], train=train, test=test, orders=(1, 2))
+    plan = report.meta["sweep"]
+    assert [p["tokenizer"] for p in plan] == [
+        "bpe:300@4K", "bpe:600@4K", "bpe:300@16K", "bpe:600@16K"]
+    assert all(p["used_bytes"] <= p["train_bytes"] for p in plan)
+    assert len(report.entries) == 4
+    h = {e.tokenizer: e.metrics for e in report.entries}
+    # A larger vocabulary learnt from the same text compresses at least as well.
+    assert h["bpe:600@16K"].bytes_per_token >= h["bpe:300@16K"].bytes_per_token
+    plot_sweep(report, tmp_path / "sweep.png")
+    assert (tmp_path / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sizes_parse_and_print():
+    assert parse_size("4M") == 4 << 20 and parse_size("512k") == 512 << 10
+    assert parse_size("1G") == 1 << 30 and parse_size("1000") == 1000
+    assert human_size(4 << 20) == "4M" and human_size(1000) == "1000B"
+    for bad in ("", "M", "-1M", "x"):
+        with pytest.raises(ValueError, match="size"):
+            parse_size(bad)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"tokenizers": ["nope"]}, ValueError, "tokenizer: unknown spec"),
+        ({"tokenizers": ["bytes"], "orders": (0,)}, ValueError, "orders"),
+        ({"tokenizers": ["bytes"], "alpha": -1.0}, ValueError, "alpha"),
+        ({"tokenizers": ["bytes"], "estimator": "x"}, ValueError, "estimator"),
+        ({"tokenizers": []}, ValueError, "tokenizers"),
+    ],
+)
+def test_errors(kwargs, exc, match):
+    corpus = TextCorpus.from_texts(["a b c"], name="x")
+    with pytest.raises(exc, match=match):
+        evaluate(corpora=[corpus], **kwargs)
+
+
+def test_missing_corpus_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.txt"):
+        evaluate(["bytes"], [str(tmp_path / "nope.txt")])
+
+
+def test_empty_text_is_an_error():
+    with pytest.raises(ValueError, match="holds no text"):
+        evaluate(["bytes"], [TextCorpus.from_texts([""], name="empty")])
+
+
+def test_nan_free_metrics_on_real_text():
+    corpus = TextCorpus.from_texts(_docs(50, seed=7), name="docs")
+    m = evaluate(["bytes"], [corpus]).entries[0].metrics
+    assert all(math.isfinite(v) for v in m.conditional_entropy.values())
