@@ -20,6 +20,8 @@ import numpy as np
 from entrostat import _reference
 from entrostat.tokenizers import TextCorpus, evaluate, load_tokenizer, token_stream_metrics
 
+from .bench_discrete import numpy_ngram_keys, zipf_tokens
+
 VOCAB = 128_000
 N_IDS = 10**8
 TEXT_BYTES = 50 << 20
@@ -27,20 +29,13 @@ BATCH_BYTES = 1 << 20
 
 
 def zipf_ids(n, vocab=VOCAB):
-    """n ids in [0, vocab) with P(rank r) ~ 1 / (r + 1), as uint32 (what tokenizers emit)."""
-    u = np.random.default_rng(0).random(n)
-    return np.minimum(np.expm1(u * np.log1p(vocab)), vocab - 1).astype(np.uint32)
+    """n Zipf-like ids in [0, vocab), as uint32 (what tokenizers emit)."""
+    return zipf_tokens(np.random.default_rng(0), n, vocab).astype(np.uint32)
 
 
 def numpy_packed_counts(ids, order, vocab=VOCAB):
     """Counts of the distinct n-grams of ``ids`` via int64 keys and np.unique."""
-    s = ids.astype(np.int64)
-    n = s.shape[0] - order + 1
-    keys = s[:n].copy()
-    for j in range(1, order):
-        keys *= vocab
-        keys += s[j : j + n]
-    return np.unique(keys, return_counts=True)[1]
+    return np.unique(numpy_ngram_keys(ids, order, vocab), return_counts=True)[1]
 
 
 def numpy_token_metrics(ids, orders=(1, 2, 3), alpha=2.5, vocab=VOCAB):
