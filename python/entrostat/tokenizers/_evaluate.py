@@ -130,7 +130,7 @@ def _encode_corpus(
             t1 = time.perf_counter()
             stats.update(ids, offsets)
             raw = counts.add(texts)
-            if roundtrip:
+            if roundtrip and tok.can_decode:
                 decoded = tok.decode_batch(ids, offsets)
                 counts.n_roundtrip += sum(a == b for a, b in zip(decoded, texts, strict=True))
             t2 = time.perf_counter()
@@ -307,7 +307,9 @@ def evaluate(
                     n_bytes=sizes.n_bytes,
                     n_chars=sizes.n_chars,
                     n_words=sizes.n_words,
-                    roundtrip_share=(sizes.n_roundtrip / sizes.n_docs) if roundtrip else None,
+                    roundtrip_share=(
+                        sizes.n_roundtrip / sizes.n_docs if roundtrip and tok.can_decode else None
+                    ),
                     alpha=alpha,
                     estimator=estimator,
                 )

@@ -9,7 +9,8 @@ Specs
 ``bytes``
     UTF-8 bytes, |V| = 256.
 ``chars``
-    Unicode code points, |V| = 0x110000.
+    Unicode code points, |V| = 0x110000. Both keep lone surrogates (text read with
+    ``errors="surrogateescape"``) as ``surrogatepass`` units, so every str round-trips.
 ``hf:PATH``
     A Hugging Face ``tokenizer.json``. Truncation and padding stored in the file are turned
     off (the MiniLM file, for one, pads and truncates to 128), and special-token strings in
@@ -34,8 +35,11 @@ Specs
     text round-trips; N >= 256). Unigram is SentencePiece style (``Metaspace``, ``<unk>`` for
     characters never seen; a leading space is not restored on decoding). WordPiece uses
     ``BertPreTokenizer`` and the ``WordPiece`` decoder (``[UNK]``; whitespace is not restored,
-    so its round trip is not exact: a finding, not an error). With ``train_key`` the model is
-    cached as ``cache_dir / f"{kind}-{N}-{train_key}.json"`` and read from there next time.
+    so its round trip is not exact: a finding, not an error). |V| is the size reached, below
+    N when the corpus is too small. With ``train_key`` the model is cached as
+    ``cache_dir / f"{kind}-{N}-{train_key}.json"`` (default ``cache_dir``:
+    ``default_cache_dir() / "tokenizers"``) and read from there next time, without
+    ``train_texts``.
 ``pretrained:NAME``
     A ``tokenizer.json`` shipped inside an installed package (see ``available_pretrained()``),
     read in place (zipped files are extracted in memory).
@@ -45,39 +49,47 @@ an object
 
 Determinism
 -----------
-Byte-level BPE training is deterministic (same corpus, same ids across processes). The
-Unigram and WordPiece trainers of ``tokenizers`` 0.23 give the same set of pieces (and
-scores) in every process but number them in hash-map order; the trained vocabulary is
-therefore renumbered canonically (specials first, then Unigram pieces by score descending,
-WordPiece pieces by string), which makes the ids reproducible too.
+Byte-level BPE training is deterministic (same corpus, same ids in every process). The
+Unigram trainer of ``tokenizers`` 0.23 finds the same pieces in every process, but its EM
+scores differ by ~4e-11, the characters it appends after EM get their scores
+(``min + k * 1e-4``) in hash-set order, and pieces are numbered in hash-map order. Here the
+appended characters get those scores in sorted order, scores are rounded to 5 decimals and
+pieces renumbered by score: 11 of 11 processes (two corpora) then agreed byte for byte. The
+WordPiece trainer (BPE inside) numbers pieces in hash-map order, renumbered here by string;
+but it also breaks ties between equally frequent pairs by those ids, so in 3 of 10 processes
+a few pieces differed (4 of 1000) -- the library allows no more. Use ``train_key`` to reuse
+one trained model.
 
 Measured speeds
 ---------------
 Encoding the 168 top-level modules of the CPython 3.11 standard library (4.70 MB, mostly
-ASCII), 2 cores, best of 5 on a shared machine (other jobs running, so +-20%), ids and
-offsets in NumPy included:
+ASCII, 1.09 M cl100k tokens) into ids + offsets in NumPy, 2 cores, best of 7 on a machine
+shared with other jobs (about one core busy elsewhere; runs varied by up to 2x):
 
-==================================================  ==========
-``bytes``                                           ~1400 MB/s
-``chars``                                           ~1000 MB/s
-``bpe:8000`` (byte-level, HF ``encode_batch``)        ~2 MB/s
-``tiktoken:cl100k_base``, ``encode_to_numpy`` in a    ~16 MB/s
-thread pool of 2 (used)
-tiktoken ``encode_ordinary_batch`` + ``np.fromiter``   ~13 MB/s
-tiktoken ``encode_to_numpy``, one thread               ~8 MB/s
-``bpe_openai`` (Rust ``bpe-openai``), one thread      ~17 MB/s
-``bpe_openai`` in a thread pool of 2                  ~14 MB/s
-==================================================  ==========
+=================================================  ===============
+``bytes``                                           0.8-1.4 GB/s
+``chars``                                           0.2-0.4 GB/s
+``bpe:8000`` (byte-level, HF ``encode_batch``)      2.1 MB/s
+``pretrained:llama3`` (HF ``encode_batch``)         2.5 MB/s
+``tiktoken:cl100k_base`` as done here:              14.5 MB/s
+``encode_to_numpy`` in a thread pool of 2
+tiktoken ``encode_ordinary_batch(2)`` + fromiter    11.6 MB/s
+tiktoken ``encode_to_numpy``, one thread            7.3 MB/s
+``bpe_openai`` (Rust crate bpe-openai), 1 thread    13.8 MB/s
+``bpe_openai`` in a thread pool of 2                11.7 MB/s
+=================================================  ===============
 
 ``bpe_openai`` gives ids identical to tiktoken's ``encode_ordinary`` for cl100k_base and
 o200k_base on the 4.7 MB above and on 5 MB of synthetic text mixing ten scripts, emoji,
-digit runs, contractions, odd whitespace and ``<|endoftext|>``. It is twice as fast per core
-but holds the GIL, so on 2 cores it only ties with tiktoken's GIL-free thread pool and falls
-behind with more cores; it is therefore not used (its Python wrapper also rejects texts over
-10**6 characters, and ``bpe_openai.get_encoding`` warns with a ``DeprecationWarning`` from
-``importlib.resources.open_binary``; its ``.tiktoken.gz`` data is read directly instead).
-For HF tokenizers, turning the ``Encoding`` objects into one array costs ~50 ms per million
-tokens with ``np.fromiter(chain.from_iterable(e.ids ...), count=total)``, the same as
+digit runs, contractions, odd whitespace and ``<|endoftext|>``. It is about twice as fast
+per core, but it holds the GIL (a thread pool makes it slower), so on 2 cores it only ties
+with tiktoken's GIL-free pool, and with more cores it should fall behind (not measured
+here). It is therefore not used. (Its Python wrapper also refuses texts over 10**6
+characters, and ``bpe_openai.get_encoding`` emits a ``DeprecationWarning`` from
+``importlib.resources.open_binary``; its ``.tiktoken.gz`` files are read directly instead.)
+``encode_batch_fast`` of HF ``tokenizers`` was no faster than ``encode_batch`` here. Turning
+HF ``Encoding`` objects into one array takes ~50 ms per million tokens with
+``np.fromiter(chain.from_iterable(e.ids ...), count=total)``, about the same as
 ``np.concatenate`` of per-document arrays (~53 ms) and faster than ``np.array(list(...))``
 (~78 ms): 2-3 % of the encode time.
 """
@@ -122,6 +134,8 @@ _TRAIN_BATCH = 1000  # texts per batch fed to the HF trainers
 # Rounding of trained Unigram log-probabilities: far coarser than their float noise, far
 # finer than the gaps that decide a segmentation.
 _UNIGRAM_SCORE_DECIMALS = 5
+# Score step between the characters the Unigram trainer adds after EM (tokenizers' value).
+_UNIGRAM_PENALTY_STEP = 1e-4
 _TRAIN_KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
@@ -312,7 +326,7 @@ class Tokenizer:
 
 
 class BytesTokenizer(Tokenizer):
-    """UTF-8 bytes as tokens (|V| = 256); lone surrogates pass through as in CESU."""
+    """UTF-8 bytes as tokens (|V| = 256); a lone surrogate is kept as its 3 surrogatepass bytes."""
 
     def __init__(self) -> None:
         super().__init__("bytes", "bytes", 256)
@@ -1032,12 +1046,50 @@ def _new_trainable(kind: str, n: int) -> tuple[Any, Any]:
     return tok, trainer
 
 
+def _required_char_tail(pieces: list[tuple[str, float]]) -> set[str]:
+    """Single characters the Unigram trainer appended after EM, in hash-set order.
+
+    It gives them scores ``min_score + k * 1e-4`` (k = 0, 1, ...) in the order it iterates a
+    hash set, so which character gets which score changes between processes.
+    """
+    if not pieces:
+        return set()
+    low = min(score for _, score in pieces)
+    levels: dict[int, set[str]] = {}
+    for piece, score in pieces:
+        if len(piece) == 1:
+            step = (score - low) / _UNIGRAM_PENALTY_STEP
+            k = round(step)
+            if abs(step - k) < 1e-3:
+                levels.setdefault(k, set()).add(piece)
+    tail: set[str] = set()
+    k = 0
+    while k in levels:  # only an unbroken ladder from the minimum counts
+        tail |= levels[k]
+        k += 1
+    return tail
+
+
+def _canonical_unigram(vocab: list[list[Any]], specials: set[str]) -> list[list[Any]]:
+    head = [[p, s] for p, s in vocab if p in specials]
+    rest = [(p, s) for p, s in vocab if p not in specials]
+    tail = _required_char_tail(rest)
+    if tail:
+        # The same scores, handed to the characters in sorted order.
+        scores = sorted((s for p, s in rest if p in tail), reverse=True)
+        moved = dict(zip(sorted(tail), scores, strict=True))
+        rest = [(p, moved.get(p, s)) for p, s in rest]
+    rounded = [[p, round(s, _UNIGRAM_SCORE_DECIMALS)] for p, s in rest]
+    return head + sorted(rounded, key=lambda p: (-p[1], p[0]))
+
+
 def _canonical_ids(tok: Any, kind: str) -> Any:
     """Renumber a trained Unigram/WordPiece vocabulary in a fixed order (see module notes).
 
     Specials keep their ids. Unigram scores come out of EM with float noise (~4e-11 between
-    processes), so they are rounded to ``_UNIGRAM_SCORE_DECIMALS`` and the pieces ordered by
-    rounded score descending then string. WordPiece pieces are ordered by string: its
+    processes) and the characters appended after EM get their scores in hash order: those are
+    handed out in sorted order, scores rounded to ``_UNIGRAM_SCORE_DECIMALS`` and pieces
+    ordered by score descending then string. WordPiece pieces are ordered by string: its
     greedy longest match never looks at ids.
     """
     if kind == "bpe":
@@ -1046,10 +1098,7 @@ def _canonical_ids(tok: Any, kind: str) -> Any:
     specials = {t["content"] for t in data.get("added_tokens", [])}
     model = data["model"]
     if kind == "unigram":
-        pieces = [[p, round(score, _UNIGRAM_SCORE_DECIMALS)] for p, score in model["vocab"]]
-        head = [p for p in pieces if p[0] in specials]
-        rest = sorted((p for p in pieces if p[0] not in specials), key=lambda p: (-p[1], p[0]))
-        model["vocab"] = head + rest
+        model["vocab"] = _canonical_unigram(model["vocab"], specials)
         new_ids = {p[0]: i for i, p in enumerate(model["vocab"])}
         if model.get("unk_id") is not None:
             model["unk_id"] = new_ids["<unk>"]
@@ -1099,6 +1148,35 @@ def _parse_vocab_n(kind: str, rest: str, spec: str) -> int:
     return n
 
 
+def _cache_path(
+    kind: str, n: int, train_key: str, cache_dir: str | os.PathLike[str] | None
+) -> pathlib.Path:
+    if not isinstance(train_key, str) or not _TRAIN_KEY_RE.match(train_key):
+        raise ValueError(
+            "tokenizer: train_key must be a non-empty file-name-safe string "
+            f"([A-Za-z0-9._-], not starting with '.' or '-'), got {train_key!r}"
+        )
+    folder = (
+        pathlib.Path(cache_dir) if cache_dir is not None else default_cache_dir() / "tokenizers"
+    )
+    return folder / f"{kind}-{n}-{train_key}.json"
+
+
+def _read_cache(path: pathlib.Path, can_retrain: bool) -> Any | None:
+    """The cached tokenizer, or None when absent (or unreadable but retrainable)."""
+    if not path.is_file():
+        return None
+    try:
+        return _import_hf().Tokenizer.from_file(str(path))
+    except Exception as exc:  # tokenizers raises a bare Exception on malformed JSON
+        if can_retrain:
+            return None  # rebuilt and overwritten below
+        raise ValueError(
+            f"tokenizer: cached {str(path)!r} is unreadable and no train_texts was given to "
+            "retrain it"
+        ) from exc
+
+
 def _load_trained(
     kind: str,
     rest: str,
@@ -1113,29 +1191,11 @@ def _load_trained(
             "tokenizer: train_texts must be a callable returning an iterable of str "
             "(e.g. lambda: texts), so the corpus can be read again"
         )
-    path = None
-    if train_key is not None:
-        if not isinstance(train_key, str) or not _TRAIN_KEY_RE.match(train_key):
-            raise ValueError(
-                f"tokenizer: train_key must be a non-empty file-name-safe string "
-                f"([A-Za-z0-9._-], not starting with '.' or '-'), got {train_key!r}"
-            )
-        folder = (
-            pathlib.Path(cache_dir) if cache_dir is not None else default_cache_dir() / "tokenizers"
-        )
-        path = folder / f"{kind}-{n}-{train_key}.json"
-        if path.is_file():
-            try:
-                backend = _import_hf().Tokenizer.from_file(str(path))
-            except Exception as exc:
-                # An unreadable cache file is rebuilt when the corpus is at hand.
-                if train_texts is None:
-                    raise ValueError(
-                        f"tokenizer: cached {str(path)!r} is unreadable and no train_texts "
-                        "was given to retrain it"
-                    ) from exc
-            else:
-                return HFTokenizer(backend, spec, kind=kind, source=str(path))
+    path = _cache_path(kind, n, train_key, cache_dir) if train_key is not None else None
+    if path is not None:
+        cached = _read_cache(path, can_retrain=train_texts is not None)
+        if cached is not None:
+            return HFTokenizer(cached, spec, kind=kind, source=str(path))
     if train_texts is None:
         raise ValueError(
             f"tokenizer: {spec!r} is trained on the spot: pass train_texts= (a callable "
