@@ -189,3 +189,17 @@ def test_nan_free_metrics_on_real_text():
     corpus = TextCorpus.from_texts(_docs(50, seed=7), name="docs")
     m = evaluate(["bytes"], [corpus]).entries[0].metrics
     assert all(math.isfinite(v) for v in m.conditional_entropy.values())
+
+
+def test_any_object_with_encode_works_without_decode():
+    class WordHasher:
+        n_vocab = 64
+
+        def encode(self, text):
+            return [sum(map(ord, w)) % 64 for w in text.split()]
+
+    docs = _docs(30, seed=8)
+    m = evaluate([WordHasher()], [TextCorpus.from_texts(docs, name="d")]).entries[0].metrics
+    assert m.roundtrip_share is None and m.vocab_size == 64
+    assert m.fertility == 1.0  # one token per whitespace-separated word
+    assert m.n_tokens == sum(len(d.split()) for d in docs)
