@@ -7,6 +7,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.integrate import IntegrationWarning
 
 from entrostat import _reference as ref
@@ -201,3 +203,20 @@ def test_rejected_update_changes_nothing_and_merge_checks():
         s.metrics(vocab_size=2)
     with pytest.raises(ValueError, match="orders"):
         s.metrics(orders=(4,))
+
+
+_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab\u00e9\u6771\U0001f600\u200b\ud800" + _SPACES)
+                        | st.characters(), max_size=40), max_size=8))
+@settings(max_examples=200, deadline=None)
+def test_text_sizes_equal_python(texts):
+    from entrostat._core import text_sizes_batch
+
+    want = (
+        sum(len(t.encode("utf-8", "surrogatepass")) for t in texts),
+        sum(len(t) for t in texts),
+        sum(len(t.split()) for t in texts),
+    )
+    assert text_sizes_batch(texts) == want

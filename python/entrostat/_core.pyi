@@ -16,6 +16,7 @@ __all__ = [
     "ngram_entropy_pair",
     "num_threads",
     "renyi_entropy",
+    "text_sizes_batch",
     "tsallis_entropy",
     "__version__",
 ]
@@ -118,3 +119,5 @@ class TokenStats:
         shares: list[float] = ...,
         n_bins: float | None = None,
     ) -> dict[str, Any]: ...
+
+def text_sizes_batch(texts: list[str]) -> tuple[int, int, int]: ...

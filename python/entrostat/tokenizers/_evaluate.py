@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import _validate
-from .._core import __version__, num_threads
+from .._core import __version__, num_threads, text_sizes_batch
 from ._corpora import IdCorpus, TextCorpus, load_corpus, train_test_split
 from ._default import default_corpus
 from ._loaders import Tokenizer, available_pretrained, load_tokenizer
@@ -40,10 +40,11 @@ class _TextCounts:
     n_roundtrip: int = 0
 
     def add(self, texts: Sequence[str]) -> int:
-        raw = sum(len(t.encode("utf-8", "surrogatepass")) for t in texts)
+        # One pass in the core: str.split() alone would cost ~8% of a fast encoder's time.
+        raw, chars, words = text_sizes_batch(list(texts))
         self.n_bytes += raw
-        self.n_chars += sum(len(t) for t in texts)
-        self.n_words += sum(len(t.split()) for t in texts)
+        self.n_chars += chars
+        self.n_words += words
         self.n_docs += len(texts)
         return raw
 

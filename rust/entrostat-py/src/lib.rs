@@ -32,5 +32,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<discrete::PyCounts>()?;
     m.add_class::<discrete::PyNgramCounts>()?;
     m.add_class::<tokenizers::PyTokenStats>()?;
+    m.add_function(wrap_pyfunction!(tokenizers::text_sizes_batch, m)?)?;
     Ok(())
 }

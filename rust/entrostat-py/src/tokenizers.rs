@@ -5,10 +5,11 @@ use crate::errors::to_py;
 use crate::run::detach;
 use entrostat_core::discrete::estimators::Estimator;
 use entrostat_core::tokenizers::stats::TokenStats;
+use entrostat_core::tokenizers::text::text_sizes;
 use entrostat_core::Cancel;
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
 
 /// Streaming, mergeable token-stream counts (wrapped by `entrostat.tokenizers.TokenStats`).
 #[pyclass(name = "TokenStats", module = "entrostat._core")]
@@ -103,4 +104,24 @@ impl PyTokenStats {
             self.inner.n_documents()
         )
     }
+}
+
+/// Total `(bytes, chars, words)` of a batch of texts: `len(t.encode())`, `len(t)` and
+/// `len(t.split())` summed, in one pass over each text's UTF-8 (no Python per word).
+#[pyfunction]
+pub fn text_sizes_batch(texts: Vec<Bound<'_, PyString>>) -> PyResult<(u64, u64, u64)> {
+    let mut total = (0u64, 0u64, 0u64);
+    for t in &texts {
+        let (b, c, w) = match t.to_str() {
+            Ok(s) => text_sizes(s),
+            // Lone surrogates have no UTF-8 form: count them as Python does.
+            Err(_) => {
+                let raw = t.call_method1("encode", ("utf-8", "surrogatepass"))?;
+                let words = t.call_method0("split")?;
+                (raw.len()? as u64, t.len()? as u64, words.len()? as u64)
+            }
+        };
+        total = (total.0 + b, total.1 + c, total.2 + w);
+    }
+    Ok(total)
 }

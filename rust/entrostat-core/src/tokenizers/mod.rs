@@ -2,3 +2,4 @@
 //! Python; here are the counts of its output and the entropies made from them.
 
 pub mod stats;
+pub mod text;
