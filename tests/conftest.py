@@ -110,3 +110,19 @@ def markov_sequence(rng: np.random.Generator, n: int, vocab: int, stickiness: fl
     for t in range(1, n):
         out[t] = min(int(np.searchsorted(cum[out[t - 1]], u[t])), vocab - 1)
     return out
+
+
+def assert_same_metrics(a, b) -> None:
+    """Equal ``TokenMetrics``: counts exactly, entropies to rounding (sums run in table order)."""
+    da, db = a.to_dict(), b.to_dict()
+    assert da.keys() == db.keys()
+    for key, va in da.items():
+        vb = db[key]
+        if isinstance(va, dict):
+            assert va.keys() == vb.keys(), key
+            for k in va:
+                assert va[k] == pytest.approx(vb[k], rel=1e-12, abs=1e-12), (key, k)
+        elif isinstance(va, float):
+            assert va == pytest.approx(vb, rel=1e-12, abs=1e-12), key
+        else:
+            assert va == vb, key
