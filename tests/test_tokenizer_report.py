@@ -328,13 +328,14 @@ def test_table_fits_width_and_names_everything(width):
     assert "\x1b[" not in text  # no ANSI codes unless color=True
     for name in (*TOKENIZERS, *(c[0] for c in CORPORA)):
         assert name in text
-    for header in ("tokens/", "fertility", "H(t|3", "parity", "MB/s", "Renyi", "hapax"):
+    for header in ("tokens/", "fertility", "H(t|3", "parity", "MB/s", "Renyi", "hapax", "trips"):
         assert header in text
     # Each corpus heads its group once per table block; at 100 columns both tables fit.
     blocks = sum(line.startswith(("Compression and context", "Vocabulary use"))
                  for line in lines)
     assert blocks == 2 if width == 100 else blocks > 2
-    assert text.count("python-stdlib (code, python)") == blocks
+    # (a narrow continuation block may fold the heading after its first word)
+    assert text.count("python-stdlib") == blocks
 
 
 def test_narrow_table_folds_long_names_and_keeps_every_value(report):

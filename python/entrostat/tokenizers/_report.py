@@ -268,6 +268,7 @@ def _key_columns(entries: Sequence[Entry]) -> tuple[list[_Column], list[_Column]
         _Column("vocab\nused", _attr("vocab_used"), _fmt_percent),
         _Column("types for\n90% cov.", _coverage(0.9), _fmt_int),
         _Column("hapax", _attr("hapax_share"), _fmt_percent),
+        _Column("round\ntrips", _attr("roundtrip_share"), _fmt_percent),
     ]
     return compression, vocabulary
 
