@@ -8,5 +8,6 @@ pub mod estimators;
 pub mod histogram;
 pub mod joint;
 pub mod ngrams;
+pub mod partition;
 pub mod table;
 pub mod zeroed;

@@ -1,16 +1,21 @@
 //! Exact n-gram counts of symbol streams, mergeable across chunks (n-grams that cross a
-//! chunk boundary included) and sharded by the hash of each n-gram's prefix, so that
-//! threads build disjoint tables and conditional entropies need no global group-by.
+//! chunk boundary included), with document boundaries that no n-gram crosses.
 //!
-//! An n-gram of order k is packed into a `u128` with `w = min(64, 128 / k)` bits per
-//! symbol (last symbol lowest) while every symbol is below 2^w; otherwise the table
-//! switches to "wide" keys holding the symbols themselves. Symbols are the labels' 64-bit
-//! two's-complement patterns, so the keys do not depend on how the stream was chunked.
-//! Memory is proportional to the number of distinct n-grams, never to V^k.
+//! Design. An n-gram of order k is packed into one integer key, last symbol lowest: a
+//! `u64` with `w = 64 / k` bits per symbol (k = 1: the symbol itself) while every symbol
+//! fits, else a `u128` with `w = min(64, 128 / k)`, else "wide" keys holding the symbols
+//! (hash maps; the table converts once, when a symbol first does not fit). Symbols are the
+//! labels' 64-bit two's-complement patterns, so keys do not depend on chunking or dtype.
+//! Counting is radix-partitioned (see `partition`): each batch of windows is scanned in
+//! parallel and its keys are scattered into 4096 partitions by a hash of their (k-1)-
+//! prefix; a partition's keys are later counted in a hash table that stays in cache and
+//! kept as compact (key, count) pairs. Prefix-partitioning keeps every n-gram with its
+//! prefix, so the prefix counts of `count_vectors` are partition-local. Memory is the
+//! pairs (16 or 32 bytes per distinct n-gram) plus pending keys bounded by a constant and
+//! half the pairs; never proportional to V^k.
 
-use super::counting::CHUNK;
 use super::joint::column_range;
-use super::table::CountTable;
+use super::partition::{with_capacity, Counter, Key, Run, Scan, Scratch};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::labels::{bits64, Domain, Label, Labels};
@@ -18,23 +23,59 @@ use crate::{pool, with_labels};
 use hashbrown::HashMap;
 use ndarray::{s, ArrayView1};
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 /// Longest n-gram order supported.
 pub const MAX_ORDER: usize = 8;
-/// Fixed number of shards, so that tables built anywhere can be merged shard by shard.
-const SHARDS: usize = 16;
+/// Fixed number of shards of the wide tables, so that they merge shard by shard.
+const WIDE_SHARDS: usize = 16;
+/// Symbols scanned between cancellation checks.
+const CHECK_EVERY: usize = 1 << 16;
+/// Windows per parallel batch (each thread scatters its share into one run).
+const BATCH: usize = 1 << 24;
+/// Fewer windows than this are counted on the calling thread.
+const SMALL: usize = 1 << 16;
+
+type WideShards = Vec<HashMap<Box<[u64]>, u64>>;
 
 #[derive(Debug, Clone)]
 enum Table {
-    Narrow(Vec<CountTable<[u64; 2]>>),
-    Wide(Vec<HashMap<Box<[u64]>, u64>>),
+    /// Keys packed in a `u64`, `width64(k)` bits per symbol.
+    N64(Counter<u64>),
+    /// Keys packed in a `u128`, `width128(k)` bits per symbol.
+    N128(Counter<u128>),
+    Wide(WideShards),
+}
+
+fn width64(k: usize) -> u32 {
+    if k == 1 {
+        64
+    } else {
+        64 / k as u32
+    }
+}
+
+fn width128(k: usize) -> u32 {
+    (128 / k as u32).min(64)
+}
+
+fn fits(max_symbol: u64, w: u32) -> bool {
+    w >= 64 || max_symbol < 1u64 << w
+}
+
+/// Partition key of an n-gram key: its prefix; unigrams (empty prefix) the symbol itself.
+fn shift_of(k: usize, w: u32) -> u32 {
+    if k == 1 {
+        0
+    } else {
+        w
+    }
 }
 
 /// Streaming, mergeable counts of the n-grams of order `order` of a symbol stream.
 #[derive(Debug, Clone)]
 pub struct NgramCounts {
     order: usize,
-    width: u32,
     table: Table,
     /// Symbols seen in total.
     len: u64,
@@ -60,31 +101,11 @@ fn check_flags(flags: u8, arg: &'static str) -> Result<u8> {
     Ok(flags)
 }
 
-#[inline(always)]
-fn mix(h: u64) -> usize {
-    // Fibonacci hashing: the top bits of a multiply spread any input over the shards.
-    (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60) as usize
-}
-
-#[inline(always)]
-fn shard_of_narrow(prefix: u128) -> usize {
-    mix((prefix as u64) ^ ((prefix >> 64) as u64).rotate_left(29))
-}
-
-/// N-grams are sharded by their prefix; unigrams (empty prefix) by the symbol itself.
-#[inline(always)]
-fn shard_key(key: u128, w: usize, order: usize) -> u128 {
-    if order == 1 {
-        key
-    } else {
-        key >> w
-    }
-}
-
 fn shard_of_wide(prefix: &[u64]) -> usize {
-    mix(prefix.iter().fold(0u64, |h, &s| {
+    let h = prefix.iter().fold(0u64, |h, &s| {
         h.rotate_left(23) ^ s.wrapping_mul(0xA24B_AED4_963E_E407)
-    }))
+    });
+    (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60) as usize
 }
 
 pub fn check_order(order: usize) -> Result<()> {
@@ -97,13 +118,185 @@ pub fn check_order(order: usize) -> Result<()> {
     Ok(())
 }
 
+/// The key of a row of `k` symbols, `w` bits each.
+fn pack<K: Key>(row: &[u64], w: u32) -> K {
+    row.iter().fold(K::ZERO, |acc, &s| {
+        if w >= K::BITS {
+            K::from_u64(s)
+        } else {
+            acc.shl_or(w, s)
+        }
+    })
+}
+
+/// Append the `k` symbols of `key` (`w` bits each) to `out`.
+fn unpack<K: Key>(key: K, k: usize, w: u32, out: &mut Vec<u64>) {
+    let mask = if w >= 64 { u64::MAX } else { (1u64 << w) - 1 };
+    for j in (0..k).rev() {
+        let shift = w * j as u32;
+        let sym = if shift >= K::BITS {
+            0
+        } else {
+            key.shr(shift).low64()
+        };
+        out.push(sym & mask);
+    }
+}
+
+/// Every (key, count) pair of a counter, in no order.
+fn all_pairs<K: Key>(c: &Counter<K>) -> Vec<(K, u64)> {
+    let mut parts = c.par_partitions(Vec::new, |v: &mut Vec<(K, u64)>, p| v.extend_from_slice(p));
+    let mut all = parts.pop().unwrap_or_default();
+    all.reserve(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        all.extend(p);
+    }
+    all
+}
+
+/// The windows of order `k` whose starts lie in `lo..hi` and that lie within one segment
+/// of `syms` (`breaks`, sorted, are where segments start), as keys of `w` bits per symbol;
+/// their partition keys are `key >> shift`.
+struct Windows<'a, T> {
+    syms: &'a [T],
+    breaks: &'a [usize],
+    lo: usize,
+    hi: usize,
+    k: usize,
+    w: u32,
+    shift: u32,
+    cancel: &'a Cancel,
+}
+
+impl<T: Label> Windows<'_, T> {
+    fn each<K: Key, F: FnMut(K)>(&self, mut f: F) -> Result<()> {
+        let (k, w, n) = (self.k, self.w, self.syms.len());
+        let mask = K::low_mask(w * k as u32);
+        // The segment holding window start `lo`, then the following ones.
+        let mut bi = self.breaks.partition_point(|&b| b <= self.lo);
+        let mut seg_start = if bi == 0 { 0 } else { self.breaks[bi - 1] };
+        loop {
+            let seg_end = self.breaks.get(bi).map_or(n, |&b| b.min(n));
+            let a = self.lo.max(seg_start);
+            let b = (seg_end + 1).saturating_sub(k).min(self.hi);
+            for start in (a..b).step_by(CHECK_EVERY) {
+                self.cancel.check()?;
+                let end = (start + CHECK_EVERY).min(b);
+                let piece = &self.syms[start..end + k - 1];
+                if k == 1 {
+                    piece.iter().for_each(|&s| f(K::from_u64(bits64(s))));
+                } else {
+                    let mut key = K::ZERO;
+                    for &s in &piece[..k - 1] {
+                        key = key.shl_or(w, bits64(s));
+                    }
+                    for &s in &piece[k - 1..] {
+                        key = key.shl_or(w, bits64(s)).and(mask);
+                        f(key);
+                    }
+                }
+            }
+            if bi >= self.breaks.len() || seg_end >= self.hi {
+                return Ok(());
+            }
+            seg_start = seg_end;
+            bi += 1;
+        }
+    }
+}
+
+impl<T: Label, K: Key> Scan<K> for Windows<'_, T> {
+    fn shift(&self) -> u32 {
+        self.shift
+    }
+    fn scan<F: FnMut(K)>(&self, f: F) -> Result<()> {
+        self.each(f)
+    }
+}
+
+/// Count the windows of `syms` (see [`Windows`]) into `counter`.
+fn count_into<T: Label, K: Key>(
+    counter: &mut Counter<K>,
+    syms: &[T],
+    breaks: &[usize],
+    k: usize,
+    w: u32,
+    cancel: &Cancel,
+) -> Result<()> {
+    let n_windows = syms.len() + 1 - k;
+    let shift = counter.shift();
+    let windows = |lo: usize, hi: usize| Windows {
+        syms,
+        breaks,
+        lo,
+        hi,
+        k,
+        w,
+        shift,
+        cancel,
+    };
+    if n_windows < SMALL {
+        return windows(0, n_windows).each(|key| counter.push(key));
+    }
+    let parts = pool::num_threads().max(1);
+    for lo in (0..n_windows).step_by(BATCH) {
+        let hi = (lo + BATCH).min(n_windows);
+        let per = (hi - lo).div_ceil(parts);
+        let runs: Vec<Run<K>> = pool::install(|| {
+            (0..parts)
+                .into_par_iter()
+                .map(|p| {
+                    let win = windows((lo + p * per).min(hi), (lo + (p + 1) * per).min(hi));
+                    Run::build(&win)
+                })
+                .collect::<Result<_>>()
+        })?;
+        counter.add_runs(runs);
+    }
+    Ok(())
+}
+
+/// Counts of the distinct n-grams of a counter and of their prefixes (`key >> w`).
+fn vectors_of<K: Key>(c: &Counter<K>, with_prefixes: bool, w: u32) -> (Vec<f64>, Vec<f64>) {
+    let upper = c.stored() + c.pending();
+    // Workers count a partition into small local buffers, then append them to the shared
+    // outputs: the outputs' pages are touched once, in order, and never copied.
+    let grams = Mutex::new(with_capacity::<f64>(upper));
+    let prefixes = Mutex::new(with_capacity::<f64>(if with_prefixes { upper } else { 0 }));
+    c.par_partitions(
+        || (Vec::new(), Vec::new(), Scratch::<K>::default()),
+        |(mine, my_prefixes, scratch), pairs| {
+            mine.clear();
+            mine.extend(pairs.iter().map(|p| p.1 as f64));
+            lock(&grams).extend_from_slice(mine);
+            if with_prefixes {
+                scratch.reset_for(0, pairs.len());
+                scratch.add_prefixes(pairs, w);
+                scratch.learn(0, pairs.len());
+                my_prefixes.clear();
+                my_prefixes.extend(scratch.drain().iter().map(|p| p.1 as f64));
+                lock(&prefixes).extend_from_slice(my_prefixes);
+            }
+        },
+    );
+    let mut grams = grams.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut prefixes = prefixes.into_inner().unwrap_or_else(|e| e.into_inner());
+    grams.shrink_to_fit();
+    prefixes.shrink_to_fit();
+    c.note_support(grams.len());
+    (grams, prefixes)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl NgramCounts {
     pub fn new(order: usize) -> Result<Self> {
         check_order(order)?;
         Ok(NgramCounts {
             order,
-            width: (128 / order as u32).min(64),
-            table: Table::Narrow(vec![CountTable::new(); SHARDS]),
+            table: Table::N64(Counter::new(shift_of(order, width64(order)))),
             len: 0,
             head: Vec::new(),
             tail: Vec::new(),
@@ -128,7 +321,8 @@ impl NgramCounts {
     /// Distinct n-grams seen.
     pub fn support(&self) -> usize {
         match &self.table {
-            Table::Narrow(s) => s.iter().map(|m| m.len()).sum(),
+            Table::N64(c) => c.support(),
+            Table::N128(c) => c.support(),
             Table::Wide(s) => s.iter().map(|m| m.len()).sum(),
         }
     }
@@ -139,102 +333,87 @@ impl NgramCounts {
         &self.tail
     }
 
-    fn fits_narrow(&self, max_symbol: u64) -> bool {
-        self.width == 64 || max_symbol < (1u64 << self.width)
+    /// Bits per symbol of the packed keys (64 for wide keys).
+    fn width(&self) -> u32 {
+        match &self.table {
+            Table::N64(_) => width64(self.order),
+            Table::N128(_) | Table::Wide(_) => width128(self.order),
+        }
     }
 
-    fn make_wide(&mut self) {
-        if let Table::Narrow(shards) = &self.table {
-            let (w, k) = (self.width, self.order);
-            let mask = if w == 64 { u64::MAX } else { (1u64 << w) - 1 };
-            let mut wide: Vec<HashMap<Box<[u64]>, u64>> = vec![HashMap::new(); SHARDS];
-            for m in shards {
-                for (key, c) in m.iter() {
-                    let key = join(key);
-                    let syms: Box<[u64]> = (0..k)
-                        .map(|j| ((key >> (w as usize * (k - 1 - j))) as u64) & mask)
-                        .collect();
-                    let shard = shard_of_wide(&syms[..k - 1]);
-                    wide[shard].insert(syms, c);
-                }
+    /// Switch to a key representation that holds symbols up to `max_symbol`.
+    fn make_fit(&mut self, max_symbol: u64) {
+        let k = self.order;
+        let rank = if fits(max_symbol, width64(k)) {
+            0
+        } else if fits(max_symbol, width128(k)) {
+            1
+        } else {
+            2
+        };
+        self.raise_to(rank);
+    }
+
+    fn rank(&self) -> u8 {
+        match self.table {
+            Table::N64(_) => 0,
+            Table::N128(_) => 1,
+            Table::Wide(_) => 2,
+        }
+    }
+
+    /// Convert the table to representation `rank` (0: u64 keys, 1: u128, 2: wide) when it
+    /// is narrower (the conversion is exact: narrower keys always fit wider ones).
+    fn raise_to(&mut self, rank: u8) {
+        let k = self.order;
+        if rank >= 1 {
+            if let Table::N64(c) = &self.table {
+                let (w, w2) = (width64(k), width128(k));
+                let mut row = Vec::with_capacity(k);
+                let pairs: Vec<(u128, u64)> = all_pairs(c)
+                    .into_iter()
+                    .map(|(key, n)| {
+                        row.clear();
+                        unpack(key, k, w, &mut row);
+                        (pack(&row, w2), n)
+                    })
+                    .collect();
+                self.table = Table::N128(Counter::from_pairs(&pairs, shift_of(k, w2)));
+            }
+        }
+        if rank >= 2 && !matches!(self.table, Table::Wide(_)) {
+            let (flat, counts) = self.items();
+            let mut wide: WideShards = vec![HashMap::new(); WIDE_SHARDS];
+            for (row, n) in flat.chunks(k).zip(counts) {
+                wide[shard_of_wide(&row[..k - 1])].insert(row.into(), n);
             }
             self.table = Table::Wide(wide);
         }
     }
 
-    /// Count every window of `syms` (already-coded symbols) that lies within one segment;
-    /// `breaks` (sorted) are the positions where a new segment (document) starts.
-    fn count_windows(&mut self, syms: &[u64], breaks: &[usize], cancel: &Cancel) -> Result<()> {
+    /// Count every window of `syms` that lies within one segment; `breaks` (sorted) are the
+    /// positions where a new segment (document) starts; every symbol is <= `max_symbol`.
+    fn count_windows<T: Label>(
+        &mut self,
+        syms: &[T],
+        breaks: &[usize],
+        max_symbol: u64,
+        cancel: &Cancel,
+    ) -> Result<()> {
         let k = self.order;
         if syms.len() < k {
             return Ok(());
         }
-        let max_symbol = syms.iter().copied().max().unwrap_or(0);
-        if !self.fits_narrow(max_symbol) {
-            self.make_wide();
-        }
-        let groups = pool::num_threads().clamp(1, SHARDS);
-        let w = self.width as usize;
+        self.make_fit(max_symbol);
         match &mut self.table {
-            Table::Narrow(shards) => {
-                let mask: u128 = if w * k >= 128 {
-                    u128::MAX
-                } else {
-                    (1u128 << (w * k)) - 1
-                };
-                let mut owned: Vec<Vec<&mut CountTable<[u64; 2]>>> =
-                    (0..groups).map(|_| Vec::new()).collect();
-                for (i, m) in shards.iter_mut().enumerate() {
-                    owned[i % groups].push(m);
-                }
-                pool::install(|| {
-                    owned
-                        .into_par_iter()
-                        .enumerate()
-                        .try_for_each(|(g, mut mine)| {
-                            // Keys are staged per shard and added in batches, so that each
-                            // batch's slots are prefetched together.
-                            let mut staged: Vec<Vec<[u64; 2]>> =
-                                (0..mine.len()).map(|_| Vec::with_capacity(STAGE)).collect();
-                            let mut key: u128 = 0;
-                            // Symbols of the current segment seen so far, capped at k.
-                            let mut filled = 0usize;
-                            let mut next_break = breaks.iter().copied().peekable();
-                            for (c, piece) in syms.chunks(CHUNK).enumerate() {
-                                cancel.check()?;
-                                for (j, &sym) in piece.iter().enumerate() {
-                                    key = ((key << w) | sym as u128) & mask;
-                                    while next_break.next_if(|&b| b <= c * CHUNK + j).is_some() {
-                                        filled = 0;
-                                    }
-                                    filled = (filled + 1).min(k);
-                                    if filled < k {
-                                        continue;
-                                    }
-                                    let shard = shard_of_narrow(shard_key(key, w, k));
-                                    if shard % groups == g {
-                                        let local = shard / groups;
-                                        let buf = &mut staged[local];
-                                        buf.push(split(key));
-                                        if buf.len() == STAGE {
-                                            mine[local].add_each(buf);
-                                            buf.clear();
-                                        }
-                                    }
-                                }
-                            }
-                            for (table, buf) in mine.iter_mut().zip(&staged) {
-                                table.add_each(buf);
-                            }
-                            Ok(())
-                        })
-                })
-            }
+            Table::N64(c) => count_into(c, syms, breaks, k, width64(k), cancel),
+            Table::N128(c) => count_into(c, syms, breaks, k, width128(k), cancel),
             Table::Wide(shards) => {
-                let ends = breaks.iter().copied().chain([syms.len()]);
+                let codes: Vec<u64> = syms.iter().map(|&v| bits64(v)).collect();
+                let ends = breaks.iter().copied().chain([codes.len()]);
                 let mut start = 0;
                 for end in ends {
-                    for win in syms[start..end.max(start)].windows(k) {
+                    for win in codes[start..end.clamp(start, codes.len())].windows(k) {
                         let shard = shard_of_wide(&win[..k - 1]);
                         *shards[shard].entry(win.into()).or_insert(0) += 1;
                     }
@@ -243,6 +422,12 @@ impl NgramCounts {
                 cancel.check()
             }
         }
+    }
+
+    /// Count the windows of a few codes (stream seams).
+    fn count_seam(&mut self, codes: &[u64], cancel: &Cancel) -> Result<()> {
+        let max_symbol = codes.iter().copied().max().unwrap_or(0);
+        self.count_windows(codes, &[], max_symbol, cancel)
     }
 
     /// Append a contiguous piece of stream: n-grams crossing from what came before are counted.
@@ -259,6 +444,22 @@ impl NgramCounts {
         starts: &[usize],
         cancel: &Cancel,
     ) -> Result<()> {
+        let max_symbol = if syms.len() < SMALL {
+            syms.iter().copied().max()
+        } else {
+            pool::install(|| syms.par_iter().copied().max())
+        };
+        let max_symbol = max_symbol.unwrap_or(0);
+        self.update_slice(syms, starts, max_symbol, cancel)
+    }
+
+    fn update_slice<T: Label>(
+        &mut self,
+        syms: &[T],
+        starts: &[usize],
+        max_symbol: u64,
+        cancel: &Cancel,
+    ) -> Result<()> {
         if starts.windows(2).any(|w| w[0] > w[1]) || starts.last() > Some(&syms.len()) {
             return Err(Error::value(
                 "offsets",
@@ -266,24 +467,25 @@ impl NgramCounts {
             ));
         }
         let k = self.order;
+        let code = |s: &[T]| s.iter().map(|&v| bits64(v)).collect::<Vec<u64>>();
         let first = starts.first().map_or(syms.len(), |&p| p);
         // Windows that start in the old tail and end in the continued document.
         let lead = first.min(k - 1);
         let mut boundary = self.tail.clone();
-        boundary.extend_from_slice(&syms[..lead]);
-        self.count_windows(&boundary, &[], cancel)?;
-        self.count_windows(syms, starts, cancel)?;
+        boundary.extend(code(&syms[..lead]));
+        self.count_seam(&boundary, cancel)?;
+        self.count_windows(syms, starts, max_symbol, cancel)?;
         // Head: the first k-1 symbols of the whole stream.
         if self.head.len() < k - 1 {
             let need = (k - 1 - self.head.len()).min(syms.len());
-            self.head.extend_from_slice(&syms[..need]);
+            self.head.extend(code(&syms[..need]));
         }
         // Tail: the last k-1 symbols of the last document.
         let mut tail = match starts.last() {
-            Some(&p) => syms[p.max(syms.len().saturating_sub(k - 1))..].to_vec(),
+            Some(&p) => code(&syms[p.max(syms.len().saturating_sub(k - 1))..]),
             None => {
                 let mut t = std::mem::take(&mut self.tail);
-                t.extend_from_slice(&syms[syms.len().saturating_sub(k - 1)..]);
+                t.extend(code(&syms[syms.len().saturating_sub(k - 1)..]));
                 t
             }
         };
@@ -310,13 +512,29 @@ impl NgramCounts {
             _ => 0,
         };
         self.sign_flags = check_flags(self.sign_flags | flags, "seq")?;
-        // Code the stream piecewise so the codes never cost more than a slice of the input.
-        const PIECE: usize = 1 << 24;
+        // Largest symbol code: negative labels have codes of 2^63 and more.
+        let max_symbol = match x.domain() {
+            Domain::Signed if lo < 1 << 63 => u64::MAX,
+            domain => domain.value(hi) as u64,
+        };
+        with_labels!(x, v => self.update_view(v.view(), max_symbol, cancel))
+    }
+
+    fn update_view<T: Label>(
+        &mut self,
+        x: ArrayView1<'_, T>,
+        max_symbol: u64,
+        cancel: &Cancel,
+    ) -> Result<()> {
+        if let Some(sl) = x.as_slice() {
+            return self.update_slice(sl, &[], max_symbol, cancel);
+        }
+        // Strided: code the stream piecewise, so the codes cost a slice of the input.
+        const PIECE: usize = 1 << 20;
         let n = x.len();
         for start in (0..n).step_by(PIECE) {
-            let end = (start + PIECE).min(n);
-            let piece = with_labels!(x, v => codes_of(v.slice(s![start..end])));
-            self.update_codes(&piece, cancel)?;
+            let piece = codes_of(x.slice(s![start..(start + PIECE).min(n)]));
+            self.update_slice(&piece, &[], max_symbol, cancel)?;
         }
         Ok(())
     }
@@ -344,18 +562,13 @@ impl NgramCounts {
         if self.len == 0 {
             return Ok(other);
         }
-        if matches!(other.table, Table::Wide(_)) {
-            self.make_wide();
-        }
-        if matches!(self.table, Table::Wide(_)) {
-            other.make_wide();
-        }
+        // Bring both tables to the wider representation of the two.
+        let rank = self.rank().max(other.rank());
+        self.raise_to(rank);
+        other.raise_to(rank);
         match (&mut self.table, other.table) {
-            (Table::Narrow(a), Table::Narrow(b)) => {
-                for (mine, theirs) in a.iter_mut().zip(&b) {
-                    mine.absorb(theirs);
-                }
-            }
+            (Table::N64(a), Table::N64(b)) => a.absorb(b),
+            (Table::N128(a), Table::N128(b)) => a.absorb(b),
             (Table::Wide(a), Table::Wide(b)) => merge_shards(a, b),
             _ => unreachable!("both tables were made the same kind above"),
         }
@@ -363,7 +576,7 @@ impl NgramCounts {
         let k = self.order;
         let mut seam = self.tail.clone();
         seam.extend_from_slice(&other.head);
-        self.count_windows(&seam, &[], cancel)?;
+        self.count_seam(&seam, cancel)?;
         if self.head.len() < k - 1 {
             let need = (k - 1 - self.head.len()).min(other.head.len());
             self.head.extend_from_slice(&other.head[..need]);
@@ -382,48 +595,33 @@ impl NgramCounts {
 
     /// Counts of the distinct n-grams, and of their (order-1)-prefixes over the same windows.
     pub fn count_vectors(&self) -> (Vec<f64>, Vec<f64>) {
-        let w = self.width as usize;
         let k = self.order;
-        let per_shard: Vec<(Vec<f64>, Vec<f64>)> = pool::install(|| match &self.table {
-            Table::Narrow(shards) => shards
-                .par_iter()
-                .map(|m| {
-                    let mut prefixes: CountTable<[u64; 2]> = CountTable::new();
-                    // At most one prefix per n-gram: size once rather than grow.
-                    prefixes.reserve(m.len());
-                    let pairs: Vec<([u64; 2], u64)> = m
-                        .iter()
-                        .map(|(key, c)| (split(join(key) >> w), c))
-                        .collect();
-                    prefixes.add_pairs(&pairs);
-                    (
-                        m.values().map(|c| c as f64).collect(),
-                        prefixes.values().map(|c| c as f64).collect(),
-                    )
-                })
-                .collect(),
-            Table::Wide(shards) => shards
-                .par_iter()
-                .map(|m| {
-                    let mut prefixes: HashMap<&[u64], u64> = HashMap::new();
-                    for (key, &c) in m {
-                        *prefixes.entry(&key[..k - 1]).or_insert(0) += c;
-                    }
-                    (
-                        m.values().map(|&c| c as f64).collect(),
-                        prefixes.values().map(|&c| c as f64).collect(),
-                    )
-                })
-                .collect(),
-        });
-        let mut ngrams = Vec::with_capacity(self.support());
-        let mut prefixes = Vec::new();
-        for (a, b) in per_shard {
-            ngrams.extend(a);
-            prefixes.extend(b);
-        }
+        let w = self.width();
+        let (ngrams, mut prefixes) = match &self.table {
+            Table::N64(c) => vectors_of(c, k > 1, w),
+            Table::N128(c) => vectors_of(c, k > 1, w),
+            Table::Wide(shards) => {
+                let per_shard: Vec<(Vec<f64>, Vec<f64>)> = pool::install(|| {
+                    shards
+                        .par_iter()
+                        .map(|m| {
+                            let mut prefixes: HashMap<&[u64], u64> = HashMap::new();
+                            for (key, &c) in m {
+                                *prefixes.entry(&key[..k - 1]).or_insert(0) += c;
+                            }
+                            (
+                                m.values().map(|&c| c as f64).collect(),
+                                prefixes.values().map(|&c| c as f64).collect(),
+                            )
+                        })
+                        .collect()
+                });
+                let (a, b): (Vec<Vec<f64>>, Vec<Vec<f64>>) = per_shard.into_iter().unzip();
+                (a.concat(), b.concat())
+            }
+        };
         if k == 1 {
-            // Every unigram has the empty prefix; shards split it, so total it here.
+            // Every unigram has the empty prefix.
             prefixes = vec![self.n_windows() as f64];
         }
         (ngrams, prefixes)
@@ -432,30 +630,35 @@ impl NgramCounts {
     /// Distinct n-grams as rows of `order` symbols (row-major) and their counts, sorted.
     pub fn items(&self) -> (Vec<u64>, Vec<u64>) {
         let k = self.order;
-        let w = self.width as usize;
-        let mask = if w == 64 { u64::MAX } else { (1u64 << w) - 1 };
-        let mut rows: Vec<(Vec<u64>, u64)> = match &self.table {
-            Table::Narrow(shards) => shards
-                .iter()
-                .flat_map(|m| m.iter())
-                .map(|(key, c)| {
-                    let key = join(key);
-                    let syms = (0..k)
-                        .map(|j| ((key >> (w * (k - 1 - j))) as u64) & mask)
-                        .collect();
-                    (syms, c)
-                })
-                .collect(),
-            Table::Wide(shards) => shards
-                .iter()
-                .flat_map(|m| m.iter())
-                .map(|(key, &c)| (key.to_vec(), c))
-                .collect(),
-        };
-        rows.sort_unstable();
-        let counts = rows.iter().map(|(_, c)| *c).collect();
-        let flat = rows.into_iter().flat_map(|(s, _)| s).collect();
-        (flat, counts)
+        let w = self.width();
+        // Packed keys sort as their rows do (first symbol highest).
+        fn rows_of<K: Key>(c: &Counter<K>, k: usize, w: u32) -> (Vec<u64>, Vec<u64>) {
+            let mut pairs = all_pairs(c);
+            pool::install(|| pairs.par_sort_unstable());
+            let mut flat = Vec::with_capacity(pairs.len() * k);
+            for &(key, _) in &pairs {
+                unpack(key, k, w, &mut flat);
+            }
+            (flat, pairs.into_iter().map(|p| p.1).collect())
+        }
+        match &self.table {
+            Table::N64(c) => rows_of(c, k, w),
+            Table::N128(c) => rows_of(c, k, w),
+            Table::Wide(shards) => {
+                let mut rows: Vec<(&[u64], u64)> = shards
+                    .iter()
+                    .flat_map(|m| m.iter())
+                    .map(|(key, &c)| (&key[..], c))
+                    .collect();
+                rows.sort_unstable();
+                let counts = rows.iter().map(|&(_, c)| c).collect();
+                let flat = rows
+                    .into_iter()
+                    .flat_map(|(s, _)| s.iter().copied())
+                    .collect();
+                (flat, counts)
+            }
+        }
     }
 
     /// Rebuild from `items()`, `head`, `tail` and `len` (the pickled state).
@@ -477,40 +680,31 @@ impl NgramCounts {
         if !consistent {
             return Err(Error::value("state", "inconsistent NgramCounts state"));
         }
-        if !me.fits_narrow(ngrams.iter().copied().max().unwrap_or(0)) {
-            me.make_wide();
-        }
-        let w = me.width as usize;
-        for (row, &c) in ngrams.chunks(k.max(1)).zip(counts) {
-            match &mut me.table {
-                Table::Narrow(shards) => {
-                    let key = row.iter().fold(0u128, |acc, &s| (acc << w) | s as u128);
-                    shards[shard_of_narrow(shard_key(key, w, k))].add(split(key), c);
-                }
-                Table::Wide(shards) => {
-                    shards[shard_of_wide(&row[..k - 1])].insert(row.into(), c);
-                }
+        let max_symbol = ngrams.iter().copied().max().unwrap_or(0);
+        let rows = ngrams.chunks(k).zip(counts.iter().copied());
+        me.table = if fits(max_symbol, width64(k)) {
+            let w = width64(k);
+            let pairs: Vec<(u64, u64)> = rows.map(|(r, c)| (pack(r, w), c)).collect();
+            Table::N64(Counter::from_pairs(&pairs, shift_of(k, w)))
+        } else if fits(max_symbol, width128(k)) {
+            let w = width128(k);
+            let pairs: Vec<(u128, u64)> = rows.map(|(r, c)| (pack(r, w), c)).collect();
+            Table::N128(Counter::from_pairs(&pairs, shift_of(k, w)))
+        } else {
+            let mut wide: WideShards = vec![HashMap::new(); WIDE_SHARDS];
+            for (row, c) in rows.filter(|&(_, c)| c > 0) {
+                *wide[shard_of_wide(&row[..k - 1])]
+                    .entry(row.into())
+                    .or_insert(0) += c;
             }
-        }
+            Table::Wide(wide)
+        };
         me.head = head;
         me.tail = tail;
         me.len = len;
         me.sign_flags = check_flags(sign_flags, "state")?;
         Ok(me)
     }
-}
-
-/// Keys staged per shard before a batched add.
-const STAGE: usize = 64;
-
-#[inline(always)]
-fn split(k: u128) -> [u64; 2] {
-    [k as u64, (k >> 64) as u64]
-}
-
-#[inline(always)]
-fn join(k: [u64; 2]) -> u128 {
-    k[0] as u128 | ((k[1] as u128) << 64)
 }
 
 fn merge_shards<K: std::hash::Hash + Eq>(a: &mut [HashMap<K, u64>], b: Vec<HashMap<K, u64>>) {
@@ -575,9 +769,9 @@ mod tests {
                 let mut b = NgramCounts::new(k).unwrap();
                 b.update_codes(&seq[split..], &NEVER).unwrap();
                 let merged = a.clone().merge(b, &NEVER).unwrap();
-                assert_eq!(as_rows(&merged), want, "order {k} split {split} (merge)");
+                check(&merged, &want, &format!("order {k} split {split} (merge)"));
                 a.update_codes(&seq[split..], &NEVER).unwrap();
-                assert_eq!(as_rows(&a), want, "order {k} split {split} (update)");
+                check(&a, &want, &format!("order {k} split {split} (update)"));
             }
         }
     }
@@ -656,6 +850,211 @@ mod tests {
                 c.update_documents(&seq[cut..], &rest, &NEVER).unwrap();
                 assert_eq!(as_rows(&c), want, "order {k} cut {cut}");
             }
+        }
+    }
+
+    /// A deterministic pseudo-random stream.
+    fn rng(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
+    /// Zipf-like symbols below `vocab` (many repeats, a long tail), shifted by `base`.
+    fn zipfish(n: usize, vocab: u64, base: u64, seed: u64) -> Vec<u64> {
+        let mut r = rng(seed);
+        (0..n)
+            .map(|_| {
+                let u = (r() >> 11) as f64 / (1u64 << 53) as f64;
+                base.wrapping_add(((1.0 / (u + 1e-9)).powf(0.9) as u64) % vocab)
+            })
+            .collect()
+    }
+
+    /// Windows of each document (documents given by `starts`) of order `k`.
+    fn brute_docs(seq: &[u64], starts: &[usize], k: usize) -> Vec<(Vec<u64>, u64)> {
+        let mut m: std::collections::BTreeMap<Vec<u64>, u64> = Default::default();
+        let bounds: Vec<usize> = std::iter::once(0)
+            .chain(starts.iter().copied())
+            .chain([seq.len()])
+            .collect();
+        for w in bounds.windows(2) {
+            for win in seq[w[0]..w[1].max(w[0])].windows(k) {
+                *m.entry(win.to_vec()).or_default() += 1;
+            }
+        }
+        m.into_iter().collect()
+    }
+
+    fn sorted_vectors(c: &NgramCounts) -> (Vec<u64>, Vec<u64>) {
+        let (a, b) = c.count_vectors();
+        let mut a: Vec<u64> = a.into_iter().map(|v| v as u64).collect();
+        let mut b: Vec<u64> = b.into_iter().map(|v| v as u64).collect();
+        a.sort_unstable();
+        b.sort_unstable();
+        (a, b)
+    }
+
+    /// Everything `c` reports agrees with the windows in `want`.
+    fn check(c: &NgramCounts, want: &[(Vec<u64>, u64)], what: &str) {
+        let k = c.order();
+        assert_eq!(as_rows(c), want, "{what}: items");
+        assert_eq!(c.support(), want.len(), "{what}: support");
+        let mut grams: Vec<u64> = want.iter().map(|p| p.1).collect();
+        grams.sort_unstable();
+        let mut prefixes: std::collections::BTreeMap<&[u64], u64> = Default::default();
+        for (row, n) in want {
+            *prefixes.entry(&row[..k - 1]).or_default() += n;
+        }
+        let mut prefixes: Vec<u64> = prefixes.into_values().collect();
+        if k == 1 {
+            prefixes = vec![c.n_windows()];
+        }
+        prefixes.sort_unstable();
+        assert_eq!(
+            sorted_vectors(c),
+            (grams, prefixes),
+            "{what}: count vectors"
+        );
+    }
+
+    #[test]
+    fn large_streams_match_brute_force_in_every_representation() {
+        // Long enough for the parallel, partitioned path; alphabets that fit u64 keys for
+        // every order, u128 keys only, and neither (wide keys).
+        let n = 150_000;
+        let streams = [
+            ("small", zipfish(n, 40, 0, 1)),
+            ("vocab", zipfish(n, 60_000, 0, 2)),
+            ("u128", zipfish(n, 5_000, 1 << 33, 3)),
+            ("wide", zipfish(n, 3_000, u64::MAX - 2_999, 4)),
+            // One prefix followed by many distinct symbols: a partition counted in parts.
+            (
+                "hot",
+                (0..n as u64)
+                    .map(|i| if i % 2 == 0 { 7 } else { i % 60_001 })
+                    .collect(),
+            ),
+        ];
+        for (name, seq) in &streams {
+            for k in 1..=MAX_ORDER {
+                let want = brute_docs(seq, &[], k);
+                let mut c = NgramCounts::new(k).unwrap();
+                c.update(&Labels::from(&seq[..]), &NEVER).unwrap();
+                check(&c, &want, &format!("{name} order {k}"));
+                // Pickled state round trip.
+                let (flat, counts) = c.items();
+                let back = NgramCounts::from_parts(
+                    k,
+                    &flat,
+                    &counts,
+                    c.head.clone(),
+                    c.tail.clone(),
+                    c.len,
+                    0,
+                )
+                .unwrap();
+                check(&back, &want, &format!("{name} order {k} from_parts"));
+            }
+        }
+    }
+
+    #[test]
+    fn chunks_documents_and_flushes_agree() {
+        let mut r = rng(7);
+        let base = zipfish(200_000, 30_000, 0, 5);
+        for k in [1, 2, 3, 4, 6] {
+            // Documents of random lengths, some longer than a chunk, some empty.
+            let mut starts = vec![];
+            let mut p = 0;
+            while p < base.len() {
+                starts.push(p);
+                p += (r() % 40_000) as usize * (r() % 4 != 0) as usize;
+            }
+            let want = brute_docs(&base, &starts, k);
+            // Streamed in pieces of random sizes, documents cut anywhere.
+            let mut c = NgramCounts::new(k).unwrap();
+            let mut lo = 0;
+            while lo < base.len() {
+                let hi = (lo + (r() % 90_000) as usize).min(base.len());
+                let local: Vec<usize> = starts
+                    .iter()
+                    .filter(|&&s| s >= lo && s <= hi)
+                    .filter(|&&s| s < hi || hi == base.len())
+                    .map(|&s| s - lo)
+                    .collect();
+                c.update_documents(&base[lo..hi], &local, &NEVER).unwrap();
+                lo = hi;
+            }
+            check(&c, &want, &format!("order {k} streamed"));
+            if let Table::N64(counter) = &mut c.table {
+                counter.flush();
+            }
+            check(&c, &want, &format!("order {k} flushed"));
+        }
+    }
+
+    #[test]
+    fn merges_bring_representations_together() {
+        let a = zipfish(90_000, 1_000, 0, 8);
+        let b = zipfish(80_000, 1_000, 1 << 40, 9);
+        let w = zipfish(70_000, 1_000, u64::MAX - 999, 10);
+        let orders: [[&Vec<u64>; 3]; 4] = [[&a, &b, &w], [&b, &a, &w], [&w, &b, &a], [&b, &b, &a]];
+        for k in [2, 3, 5] {
+            for parts in orders {
+                let whole: Vec<u64> = parts.iter().flat_map(|p| p.iter().copied()).collect();
+                let want = brute_docs(&whole, &[], k);
+                let counts: Vec<NgramCounts> = parts
+                    .iter()
+                    .map(|p| {
+                        let mut c = NgramCounts::new(k).unwrap();
+                        c.update_codes(p, &NEVER).unwrap();
+                        c
+                    })
+                    .collect();
+                let left = counts[0]
+                    .clone()
+                    .merge(counts[1].clone(), &NEVER)
+                    .unwrap()
+                    .merge(counts[2].clone(), &NEVER)
+                    .unwrap();
+                check(&left, &want, &format!("order {k} merged"));
+                let right = counts[1].clone().merge(counts[2].clone(), &NEVER).unwrap();
+                let right = counts[0].clone().merge(right, &NEVER).unwrap();
+                check(&right, &want, &format!("order {k} merged right"));
+            }
+        }
+    }
+
+    #[test]
+    fn strided_and_signed_labels() {
+        let seq: Vec<i64> = zipfish(100_000, 500, 0, 11)
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if i % 1000 == 8 {
+                    -(v as i64) - 1
+                } else {
+                    v as i64
+                }
+            })
+            .collect();
+        let view = ndarray::ArrayView1::from(&seq[..]);
+        let strided = view.slice(s![..;2]);
+        let codes: Vec<u64> = strided.iter().map(|&v| v as u64).collect();
+        for k in [1, 2, 3] {
+            let mut c = NgramCounts::new(k).unwrap();
+            c.update(&Labels::from(strided), &NEVER).unwrap();
+            check(
+                &c,
+                &brute_docs(&codes, &[], k),
+                &format!("order {k} strided"),
+            );
+            assert_eq!(c.sign_flags(), NEGATIVE);
         }
     }
 }

@@ -196,8 +196,9 @@ impl<K: TableKey> CountTable<K> {
     }
 }
 
+/// Ask for the cache line of `p` ahead of use.
 #[inline(always)]
-fn prefetch<T>(p: &T) {
+pub(crate) fn prefetch<T>(p: &T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: prefetching is a hint; it never faults, whatever the address.
     unsafe {

@@ -1,0 +1,1067 @@
+//! Radix-partitioned exact counting of integer keys (`u64` or `u128`), built for inputs
+//! whose distinct keys do not fit any cache.
+//!
+//! Every key belongs to one of [`PARTS`] partitions, picked by the top bits of a hash of
+//! its *partition key* (`key >> shift`; for n-grams the prefix), and partitions come in
+//! [`GROUPS`] groups, the unit of parallel work. A [`Counter`] holds
+//!
+//! * the counted state: the distinct `(key, count)` pairs, stored compactly, partition
+//!   after partition, in a few large buffers (one per worker of the last rewrite);
+//! * pending keys: [`Run`]s of keys grouped by partition (a two-pass counting sort of
+//!   each batch of input), not yet counted.
+//!
+//! Counting a partition adds its stored pairs and its pending keys into a small hash table
+//! ([`Scratch`]) that stays in the L2 cache (a partition expected to hold more keys than
+//! fit is first split by another part of the key hash), then writes the pairs out: no
+//! probe goes to DRAM, which probes into one large table would do for almost every new
+//! key. Pending keys are counted into the state ("flushed") only once they outnumber the
+//! stored pairs and a large constant, because a flush rewrites the state; queries
+//! ([`Counter::par_partitions`]) combine stored and pending keys on the fly. Large buffers
+//! ask for transparent huge pages: in a virtual machine, touching fresh memory page by
+//! page costs more than filling it. The partition layout is a fixed constant, so counters
+//! built anywhere merge partition by partition.
+
+use super::table::prefetch;
+use crate::pool;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+/// log2 of the number of partitions.
+pub const PART_BITS: u32 = 12;
+/// Number of partitions (fixed, so that counters built anywhere merge partition by partition).
+pub const PARTS: usize = 1 << PART_BITS;
+/// Number of groups of partitions (each group is one allocation and one unit of work).
+pub const GROUPS: usize = 64;
+const PER_GROUP: usize = PARTS / GROUPS;
+
+/// Keys that can be counted: plain unsigned integers.
+pub trait Key: Copy + Eq + Ord + Send + Sync + std::fmt::Debug + 'static {
+    const ZERO: Self;
+    const BITS: u32;
+    fn from_u64(v: u64) -> Self;
+    /// The low 64 bits.
+    fn low64(self) -> u64;
+    /// `(self << w) | v` (`w < BITS`).
+    fn shl_or(self, w: u32, v: u64) -> Self;
+    fn and(self, mask: Self) -> Self;
+    fn shr(self, w: u32) -> Self;
+    /// All ones in the low `bits` bits (`bits <= BITS`).
+    fn low_mask(bits: u32) -> Self;
+    /// Well-mixed hash for table slots (top bits used).
+    fn slot_hash(self) -> u64;
+    /// The partition of a partition key (independent of `slot_hash`).
+    fn part(self) -> usize;
+}
+
+#[inline(always)]
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let m = (a as u128) * (b as u128);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+impl Key for u64 {
+    const ZERO: Self = 0;
+    const BITS: u32 = 64;
+    #[inline(always)]
+    fn from_u64(v: u64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn low64(self) -> u64 {
+        self
+    }
+    #[inline(always)]
+    fn shl_or(self, w: u32, v: u64) -> Self {
+        (self << w) | v
+    }
+    #[inline(always)]
+    fn and(self, mask: Self) -> Self {
+        self & mask
+    }
+    #[inline(always)]
+    fn shr(self, w: u32) -> Self {
+        self >> w
+    }
+    fn low_mask(bits: u32) -> Self {
+        if bits >= 64 {
+            u64::MAX
+        } else {
+            (1 << bits) - 1
+        }
+    }
+    #[inline(always)]
+    fn slot_hash(self) -> u64 {
+        fold_mul(self ^ 0x2D35_8DCC_AA6C_78A5, 0x8BB8_4B93_962E_ACC9)
+    }
+    #[inline(always)]
+    fn part(self) -> usize {
+        // Fibonacci hashing: the top bits of a multiply spread any input.
+        (self.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - PART_BITS)) as usize
+    }
+}
+
+impl Key for u128 {
+    const ZERO: Self = 0;
+    const BITS: u32 = 128;
+    #[inline(always)]
+    fn from_u64(v: u64) -> Self {
+        v as u128
+    }
+    #[inline(always)]
+    fn low64(self) -> u64 {
+        self as u64
+    }
+    #[inline(always)]
+    fn shl_or(self, w: u32, v: u64) -> Self {
+        (self << w) | v as u128
+    }
+    #[inline(always)]
+    fn and(self, mask: Self) -> Self {
+        self & mask
+    }
+    #[inline(always)]
+    fn shr(self, w: u32) -> Self {
+        self >> w
+    }
+    fn low_mask(bits: u32) -> Self {
+        if bits >= 128 {
+            u128::MAX
+        } else {
+            (1 << bits) - 1
+        }
+    }
+    #[inline(always)]
+    fn slot_hash(self) -> u64 {
+        let hi = fold_mul(
+            (self >> 64) as u64 ^ 0x1656_67B1_9E37_79F9,
+            0xC2B2_AE3D_27D4_EB4F,
+        );
+        fold_mul(
+            self as u64 ^ hi ^ 0x2D35_8DCC_AA6C_78A5,
+            0x8BB8_4B93_962E_ACC9,
+        )
+    }
+    #[inline(always)]
+    fn part(self) -> usize {
+        let folded = (self as u64) ^ ((self >> 64) as u64).wrapping_mul(0xA24B_AED4_963E_E407);
+        folded.part()
+    }
+}
+
+/// Ask for transparent huge pages behind a large buffer that is about to be filled. Fresh
+/// memory costs one page fault per 4 KiB page otherwise, which in a virtual machine costs
+/// more than filling the page (huge pages: one fault per 2 MiB).
+pub fn advise_huge<T>(v: &Vec<T>) {
+    const HUGE: usize = 2 << 20;
+    let bytes = v.capacity() * std::mem::size_of::<T>();
+    if bytes < 2 * HUGE {
+        return;
+    }
+    let start = v.as_ptr() as usize;
+    let (lo, hi) = (
+        (start + HUGE - 1) & !(HUGE - 1),
+        (start + bytes) & !(HUGE - 1),
+    );
+    #[cfg(target_os = "linux")]
+    if hi > lo {
+        // SAFETY: [lo, hi) lies inside the vector's allocation and is page aligned;
+        // MADV_HUGEPAGE only changes how the kernel backs those pages, never their
+        // contents, so no Rust value is affected. Failure (no THP) is harmless.
+        unsafe {
+            libc::madvise(lo as *mut libc::c_void, hi - lo, libc::MADV_HUGEPAGE);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (lo, hi);
+}
+
+/// A vector of `len` zeros that will be written in random order (huge pages when large).
+fn zeros<K: Key>(len: usize) -> Vec<K> {
+    // `vec!` of zeros takes untouched memory from the allocator (calloc), so the advice
+    // comes before the first write.
+    let v = vec![K::ZERO; len];
+    advise_huge(&v);
+    v
+}
+
+/// An empty vector with room for `cap` elements, huge pages when large.
+pub fn with_capacity<T>(cap: usize) -> Vec<T> {
+    let v = Vec::with_capacity(cap);
+    advise_huge(&v);
+    v
+}
+
+/// Reusable buffers for sub-partitions.
+struct SubBuffers<K> {
+    keys: Vec<K>,
+    mine: Vec<(K, u64)>,
+    theirs: Vec<(K, u64)>,
+}
+
+impl<K> Default for SubBuffers<K> {
+    fn default() -> Self {
+        SubBuffers {
+            keys: Vec::new(),
+            mine: Vec::new(),
+            theirs: Vec::new(),
+        }
+    }
+}
+
+/// An open-addressing (linear probing) table of counts, reused across partitions: sized
+/// for one partition, so that it stays in cache. A zero count marks an empty slot.
+pub struct Scratch<K: Key> {
+    slots: Vec<(K, u64)>,
+    /// log2 of the capacity in use (a prefix of `slots`); all other slots are empty.
+    bits: u32,
+    len: usize,
+    /// Output buffer of `drain`.
+    out: Vec<(K, u64)>,
+    /// Buffers of `combine`'s sub-partitions.
+    subs: SubBuffers<K>,
+    /// New distinct keys per incoming key, as seen in the last partitions (for sizing).
+    ratio: f64,
+}
+
+impl<K: Key> Default for Scratch<K> {
+    fn default() -> Self {
+        Scratch {
+            slots: Vec::new(),
+            bits: 0,
+            len: 0,
+            out: Vec::new(),
+            subs: SubBuffers::default(),
+            ratio: 0.5,
+        }
+    }
+}
+
+impl<K: Key> Scratch<K> {
+    /// Empty the table (it must be drained) and size it for about `expect` keys (it
+    /// grows past that as needed: a table sized for far more keys than it receives would
+    /// spill out of the cache).
+    pub fn reset(&mut self, expect: usize) {
+        debug_assert_eq!(self.len, 0);
+        let cap = (expect + expect / 3 + 16).next_power_of_two();
+        if self.slots.len() < cap {
+            self.slots = vec![(K::ZERO, 0); cap];
+        }
+        self.bits = cap.trailing_zeros();
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Expected distinct keys after adding `incoming` keys to `distinct` known ones: about
+    /// the share seen new lately are new.
+    pub fn expect(&self, distinct: usize, incoming: usize) -> usize {
+        distinct + (incoming as f64 * self.ratio) as usize
+    }
+
+    /// `reset` for `distinct` known keys plus `incoming` keys.
+    pub fn reset_for(&mut self, distinct: usize, incoming: usize) {
+        self.reset(self.expect(distinct, incoming));
+    }
+
+    /// Learn the share of new keys: the table held `base` keys before `incoming` more.
+    pub fn learn(&mut self, base: usize, incoming: usize) {
+        if incoming > 0 {
+            let r = self.len.saturating_sub(base) as f64 / incoming as f64;
+            self.ratio = 0.5 * self.ratio + 0.5 * r.min(1.0);
+        }
+    }
+
+    fn grow(&mut self) {
+        let live = self.drain().to_vec();
+        self.reset(live.len() * 2);
+        for (k, c) in live {
+            self.add_new(k, c);
+        }
+    }
+
+    /// Add a key known to be absent (the pairs of one partition are distinct).
+    #[inline(always)]
+    pub fn add_new(&mut self, key: K, c: u64) {
+        if 4 * self.len >= 3 << self.bits {
+            self.grow();
+        }
+        let mask = (1usize << self.bits) - 1;
+        let mut i = (key.slot_hash() >> (64 - self.bits)) as usize;
+        while self.slots[i].1 != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = (key, c);
+        self.len += 1;
+    }
+
+    /// Add one to the count of each key.
+    pub fn add_keys(&mut self, mut keys: &[K]) {
+        // As `add_all`, specialised for slices (indexing beats a second iterator).
+        const AHEAD: usize = 8;
+        while !keys.is_empty() {
+            let limit = (3usize << self.bits) / 4;
+            if self.len >= limit {
+                self.grow();
+                continue;
+            }
+            let (now, rest) = keys.split_at((limit - self.len).min(keys.len()));
+            keys = rest;
+            let bits = self.bits;
+            let mask = (1usize << bits) - 1;
+            let slots = &mut self.slots[..=mask];
+            let mut len = self.len;
+            for (j, &key) in now.iter().enumerate() {
+                if let Some(&next) = now.get(j + AHEAD) {
+                    prefetch(&slots[(next.slot_hash() >> (64 - bits)) as usize]);
+                }
+                let mut i = (key.slot_hash() >> (64 - bits)) as usize;
+                loop {
+                    let (k, n) = slots[i];
+                    if std::hint::black_box((n == 0) | (k == key)) {
+                        slots[i] = (key, n + 1);
+                        len += (n == 0) as usize;
+                        break;
+                    }
+                    i = (i + 1) & mask;
+                }
+            }
+            self.len = len;
+        }
+    }
+
+    /// Add each `(key, count)` (counts > 0).
+    pub fn add_pairs(&mut self, pairs: &[(K, u64)]) {
+        self.add_all(pairs.iter().copied(), pairs.len());
+    }
+
+    /// Add each count to the count of its key's prefix `key >> shift`.
+    pub fn add_prefixes(&mut self, pairs: &[(K, u64)], shift: u32) {
+        self.add_all(pairs.iter().map(|&(k, c)| (k.shr(shift), c)), pairs.len());
+    }
+
+    /// Add `n` (key, count > 0) pairs, the table's fields in locals; slots are prefetched a
+    /// few keys ahead (the tables of frequent partitions can reach the L3 cache).
+    #[inline(always)]
+    fn add_all(&mut self, pairs: impl Iterator<Item = (K, u64)> + Clone, n: usize) {
+        const AHEAD: usize = 8;
+        let mut ahead = pairs.clone().skip(AHEAD);
+        let mut pairs = pairs;
+        let mut left = n;
+        while left > 0 {
+            let limit = (3usize << self.bits) / 4;
+            if self.len >= limit {
+                self.grow();
+                continue;
+            }
+            let now = (limit - self.len).min(left);
+            left -= now;
+            let bits = self.bits;
+            let mask = (1usize << bits) - 1;
+            let slots = &mut self.slots[..=mask];
+            let mut len = self.len;
+            for (key, c) in pairs.by_ref().take(now) {
+                if let Some((next, _)) = ahead.next() {
+                    prefetch(&slots[(next.slot_hash() >> (64 - bits)) as usize]);
+                }
+                let mut i = (key.slot_hash() >> (64 - bits)) as usize;
+                loop {
+                    let (k, n) = slots[i];
+                    // "Empty or this key" as one branch (well predicted: only probing past
+                    // another key mispredicts); `black_box` keeps the compiler from
+                    // splitting it into two branches, one of which (is the key new?) is a
+                    // coin toss.
+                    if std::hint::black_box((n == 0) | (k == key)) {
+                        slots[i] = (key, n + c);
+                        len += (n == 0) as usize;
+                        break;
+                    }
+                    i = (i + 1) & mask;
+                }
+            }
+            self.len = len;
+        }
+    }
+
+    /// The (key, count) pairs of the table, in table order (valid until the next change);
+    /// the table is left empty.
+    pub fn drain(&mut self) -> &[(K, u64)] {
+        let cap = 1usize << self.bits;
+        if self.out.len() < cap {
+            self.out = vec![(K::ZERO, 0); cap];
+        }
+        let mut j = 0;
+        if self.len > 0 {
+            // Branch-free compaction: every slot is copied, only live ones advance `j`.
+            let out = &mut self.out[..cap];
+            for slot in &self.slots[..cap] {
+                out[j] = *slot;
+                j += (slot.1 != 0) as usize;
+            }
+            self.slots[..cap].fill((K::ZERO, 0));
+        }
+        self.len = 0;
+        &self.out[..j]
+    }
+}
+
+/// Keys grouped by partition: partition `q` holds `keys[offsets[q]..offsets[q + 1]]`.
+#[derive(Clone)]
+pub struct Run<K: Key> {
+    keys: Vec<K>,
+    offsets: Vec<u32>,
+}
+
+/// A source of keys that can be enumerated twice, identically (the two passes of a
+/// counting sort); `shift` turns a key into its partition key (`key >> shift`).
+pub trait Scan<K: Key> {
+    fn shift(&self) -> u32;
+    fn scan<F: FnMut(K)>(&self, f: F) -> crate::Result<()>;
+}
+
+/// Keys of a slice.
+pub struct SliceScan<'a, K> {
+    pub keys: &'a [K],
+    pub shift: u32,
+}
+
+impl<K: Key> Scan<K> for SliceScan<'_, K> {
+    fn shift(&self) -> u32 {
+        self.shift
+    }
+    fn scan<F: FnMut(K)>(&self, f: F) -> crate::Result<()> {
+        self.keys.iter().copied().for_each(f);
+        Ok(())
+    }
+}
+
+impl<K: Key> Run<K> {
+    /// Group the keys of `source` by partition: one pass counts, a second places.
+    pub fn build<S: Scan<K>>(source: &S) -> crate::Result<Run<K>> {
+        let shift = source.shift();
+        let mut sizes = vec![0u32; PARTS];
+        source.scan(|key| sizes[key.shr(shift).part()] += 1)?;
+        let mut offsets = Vec::with_capacity(PARTS + 1);
+        let mut at = Vec::with_capacity(PARTS);
+        let mut total = 0u32;
+        for &s in &sizes {
+            offsets.push(total);
+            at.push(total as usize);
+            total += s;
+        }
+        offsets.push(total);
+        let mut keys = zeros::<K>(total as usize);
+        source.scan(|key| {
+            let q = key.shr(shift).part();
+            keys[at[q]] = key;
+            at[q] += 1;
+        })?;
+        Ok(Run { keys, offsets })
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    #[inline]
+    fn part(&self, q: usize) -> &[K] {
+        &self.keys[self.offsets[q] as usize..self.offsets[q + 1] as usize]
+    }
+
+    fn group_len(&self, g: usize) -> usize {
+        (self.offsets[(g + 1) * PER_GROUP] - self.offsets[g * PER_GROUP]) as usize
+    }
+}
+
+/// Where the pairs of one group lie: `chunks[chunk][start..ends[PER_GROUP - 1]]`,
+/// partition `s` of the group ending at `ends[s]` (no `ends`: no pairs).
+#[derive(Clone, Default)]
+struct GroupLoc {
+    chunk: usize,
+    start: usize,
+    ends: Vec<usize>,
+}
+
+/// Exact counts of keys, partitioned (see the module documentation).
+#[derive(Clone)]
+pub struct Counter<K: Key> {
+    /// Stored pairs, in a few large buffers (one per worker of the last rewrite: large
+    /// enough to be mapped afresh, so that they get huge pages).
+    chunks: Vec<Vec<(K, u64)>>,
+    groups: Vec<GroupLoc>,
+    runs: Vec<Run<K>>,
+    /// Keys of small batches, not yet grouped by partition.
+    loose: Vec<K>,
+    /// Partition key of a key: `key >> shift`.
+    shift: u32,
+    /// Distinct keys stored.
+    stored: usize,
+    /// Distinct keys, stored and pending (counted on demand, while keys are pending).
+    support: OnceLock<usize>,
+}
+
+impl<K: Key> std::fmt::Debug for Counter<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Counter(stored={}, pending={})",
+            self.stored,
+            self.pending()
+        )
+    }
+}
+
+/// Counters holding at most this many keys and pairs are read in one piece.
+const SMALL_ALL: usize = 1 << 12;
+/// Loose keys are grouped into a run once they are this many.
+const LOOSE_MAX: usize = 1 << 16;
+/// Pending keys are counted once they take this many bytes (and outnumber the stored
+/// pairs), which bounds their memory by a constant plus half the state's. Large, because
+/// counting them costs rewriting the stored pairs.
+const FLUSH_MIN: usize = 1 << 30;
+
+/// Run `work(state, g)` for every group on a few workers that take groups from a shared
+/// queue, largest first (`size(g)` estimates the work), and return the workers' states.
+fn on_groups<S: Send>(
+    size: impl Fn(usize) -> usize,
+    init: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, usize) + Sync,
+) -> Vec<S> {
+    let sizes: Vec<usize> = (0..GROUPS).map(size).collect();
+    let mut order: Vec<usize> = (0..GROUPS).collect();
+    order.sort_by_key(|&g| std::cmp::Reverse(sizes[g]));
+    let total: usize = sizes.iter().sum();
+    let workers = if total < 1 << 14 {
+        1
+    } else {
+        pool::num_threads().clamp(1, GROUPS)
+    };
+    let next = AtomicUsize::new(0);
+    let worker = |_| {
+        let mut state = init();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= GROUPS {
+                break;
+            }
+            work(&mut state, order[i]);
+        }
+        state
+    };
+    if workers == 1 {
+        vec![worker(0)]
+    } else {
+        pool::install(|| (0..workers).into_par_iter().map(worker).collect())
+    }
+}
+
+/// A worker's share of a rewrite: its buffer, the groups it wrote, its scratch table.
+struct Rewrite<K: Key> {
+    out: Vec<(K, u64)>,
+    locs: Vec<(usize, GroupLoc)>,
+    scratch: Scratch<K>,
+}
+
+impl<K: Key> Counter<K> {
+    /// An empty counter whose keys are partitioned by `key >> shift`.
+    pub fn new(shift: u32) -> Self {
+        Counter {
+            chunks: Vec::new(),
+            groups: vec![GroupLoc::default(); GROUPS],
+            runs: Vec::new(),
+            loose: Vec::new(),
+            shift,
+            stored: 0,
+            support: OnceLock::new(),
+        }
+    }
+
+    pub fn shift(&self) -> u32 {
+        self.shift
+    }
+
+    /// Distinct keys stored (pending keys aside).
+    pub fn stored(&self) -> usize {
+        self.stored
+    }
+
+    /// Keys added but not yet counted.
+    pub fn pending(&self) -> usize {
+        self.runs.iter().map(|r| r.len()).sum::<usize>() + self.loose.len()
+    }
+
+    /// The stored pairs of partition `s` of group `g`.
+    #[inline]
+    fn part(&self, g: usize, s: usize) -> &[(K, u64)] {
+        let loc = &self.groups[g];
+        if loc.ends.is_empty() {
+            return &[];
+        }
+        let start = if s == 0 { loc.start } else { loc.ends[s - 1] };
+        &self.chunks[loc.chunk][start..loc.ends[s]]
+    }
+
+    fn group_len(&self, g: usize) -> usize {
+        let loc = &self.groups[g];
+        loc.ends.last().map_or(0, |&e| e - loc.start)
+    }
+
+    /// Count one key (small batches: grouped by partition later).
+    #[inline]
+    pub fn push(&mut self, key: K) {
+        self.support.take();
+        self.loose.push(key);
+        if self.loose.len() >= LOOSE_MAX {
+            self.group_loose();
+        }
+    }
+
+    fn group_loose(&mut self) {
+        if !self.loose.is_empty() {
+            let keys = std::mem::take(&mut self.loose);
+            let run = Run::build(&SliceScan {
+                keys: &keys,
+                shift: self.shift,
+            })
+            .expect("scanning a slice cannot fail");
+            self.runs.push(run);
+        }
+    }
+
+    /// Count the keys of runs built elsewhere (with the same `shift`).
+    pub fn add_runs(&mut self, runs: impl IntoIterator<Item = Run<K>>) {
+        self.support.take();
+        self.runs.extend(runs.into_iter().filter(|r| !r.is_empty()));
+        if self.pending() >= (FLUSH_MIN / std::mem::size_of::<K>()).max(self.stored) {
+            self.flush();
+        }
+    }
+
+    /// Count every pending key into the stored pairs.
+    pub fn flush(&mut self) {
+        self.group_loose();
+        if self.runs.is_empty() {
+            return;
+        }
+        let runs = std::mem::take(&mut self.runs);
+        self.rewrite(None, &runs);
+    }
+
+    /// Replace the stored pairs by themselves plus `other`'s stored pairs plus the keys of
+    /// `runs`, group by group on a few workers.
+    fn rewrite(&mut self, other: Option<&Counter<K>>, runs: &[Run<K>]) {
+        let size = |g: usize| {
+            self.group_len(g)
+                + other.map_or(0, |o| o.group_len(g))
+                + runs.iter().map(|r| r.group_len(g)).sum::<usize>()
+        };
+        let upper: usize = (0..GROUPS).map(size).sum();
+        let parts = on_groups(
+            size,
+            || Rewrite {
+                out: with_capacity(upper),
+                locs: Vec::new(),
+                scratch: Scratch::default(),
+            },
+            |w, g| {
+                let start = w.out.len();
+                let mut ends = Vec::with_capacity(PER_GROUP);
+                for s in 0..PER_GROUP {
+                    let theirs = other.map_or(&[][..], |o| o.part(g, s));
+                    let q = g * PER_GROUP + s;
+                    let keys = runs.iter().map(|r| r.part(q));
+                    combine(&mut w.scratch, self.part(g, s), theirs, keys, &mut w.out);
+                    ends.push(w.out.len());
+                }
+                let loc = GroupLoc {
+                    chunk: 0,
+                    start,
+                    ends,
+                };
+                w.locs.push((g, loc));
+            },
+        );
+        self.chunks.clear();
+        for (c, mut w) in parts.into_iter().enumerate() {
+            w.out.shrink_to_fit();
+            for (g, mut loc) in w.locs {
+                loc.chunk = c;
+                self.groups[g] = loc;
+            }
+            self.chunks.push(w.out);
+        }
+        self.stored = self.chunks.iter().map(|c| c.len()).sum();
+    }
+
+    /// Add every count of `other` (built with the same `shift`).
+    pub fn absorb(&mut self, mut other: Counter<K>) {
+        self.support.take();
+        debug_assert_eq!(self.shift, other.shift);
+        self.flush();
+        other.flush();
+        if other.stored == 0 {
+            return;
+        }
+        if self.stored == 0 {
+            *self = other;
+            return;
+        }
+        self.rewrite(Some(&other), &[]);
+    }
+
+    /// A counter holding `pairs` (counts of equal keys add up; zero counts are dropped).
+    pub fn from_pairs(pairs: &[(K, u64)], shift: u32) -> Self {
+        // Group the pairs by partition (a counting sort), as the one chunk of a raw
+        // counter, then combine that with an empty counter.
+        let mut sizes = vec![0usize; PARTS];
+        for &(k, _) in pairs {
+            sizes[k.shr(shift).part()] += 1;
+        }
+        let mut raw = Counter::new(shift);
+        let mut at = Vec::with_capacity(PARTS);
+        let mut end = 0;
+        for (g, loc) in raw.groups.iter_mut().enumerate() {
+            loc.start = end;
+            for s in 0..PER_GROUP {
+                at.push(end);
+                end += sizes[g * PER_GROUP + s];
+                loc.ends.push(end);
+            }
+        }
+        let mut sorted = vec![(K::ZERO, 0); pairs.len()];
+        for &(k, c) in pairs {
+            let q = k.shr(shift).part();
+            sorted[at[q]] = (k, c);
+            at[q] += 1;
+        }
+        raw.chunks.push(sorted);
+        raw.stored = pairs.len();
+        let mut me = Counter::new(shift);
+        me.rewrite(Some(&raw), &[]);
+        me
+    }
+
+    /// Distinct keys counted.
+    pub fn support(&self) -> usize {
+        if self.pending() == 0 {
+            return self.stored;
+        }
+        *self.support.get_or_init(|| {
+            self.par_partitions(|| 0usize, |n, pairs| *n += pairs.len())
+                .into_iter()
+                .sum()
+        })
+    }
+
+    /// Record the support found by a pass over every partition.
+    pub fn note_support(&self, support: usize) {
+        let _ = self.support.set(support);
+    }
+
+    /// Call `visit(state, pairs)` with the distinct `(key, count)` pairs of every partition
+    /// (stored and pending keys combined, in no order; small counters pass all partitions
+    /// in one call), on a few workers, each with its own `state` (returned).
+    pub fn par_partitions<S: Send>(
+        &self,
+        init: impl Fn() -> S + Sync,
+        visit: impl Fn(&mut S, &[(K, u64)]) + Sync,
+    ) -> Vec<S> {
+        let pending = self.pending();
+        if self.stored + pending <= SMALL_ALL {
+            // Few keys: all of them in one table (every partition at once is a partition).
+            let mut scratch = Scratch::default();
+            scratch.reset(self.stored + pending);
+            for g in 0..GROUPS {
+                for s in 0..PER_GROUP {
+                    scratch.add_pairs(self.part(g, s));
+                }
+            }
+            for r in &self.runs {
+                scratch.add_keys(&r.keys);
+            }
+            scratch.add_keys(&self.loose);
+            let mut state = init();
+            if !scratch.is_empty() {
+                visit(&mut state, scratch.drain());
+            }
+            return vec![state];
+        }
+        let mut loose_run = None;
+        if !self.loose.is_empty() {
+            loose_run = Some(
+                Run::build(&SliceScan {
+                    keys: &self.loose,
+                    shift: self.shift,
+                })
+                .expect("scanning a slice cannot fail"),
+            );
+        }
+        let runs: Vec<&Run<K>> = self.runs.iter().chain(loose_run.as_ref()).collect();
+        on_groups(
+            |g| self.group_len(g) + runs.iter().map(|r| r.group_len(g)).sum::<usize>(),
+            || (init(), Scratch::default(), Vec::new()),
+            |(state, scratch, buf), g| {
+                for s in 0..PER_GROUP {
+                    let q = g * PER_GROUP + s;
+                    let old = self.part(g, s);
+                    if runs.iter().all(|r| r.part(q).is_empty()) {
+                        if !old.is_empty() {
+                            visit(state, old);
+                        }
+                        continue;
+                    }
+                    buf.clear();
+                    combine(scratch, old, &[], runs.iter().map(|r| r.part(q)), buf);
+                    visit(state, buf);
+                }
+            },
+        )
+        .into_iter()
+        .map(|(s, _, _)| s)
+        .collect()
+    }
+}
+
+/// Partitions expected to hold more distinct keys than this are counted in sub-partitions
+/// (by another part of the key's hash) of about `SUB_TARGET` keys, so that every table
+/// stays in the L2 cache even for the partition of a very frequent prefix.
+const SUB_MAX: usize = 12 << 10;
+const SUB_TARGET: usize = 2 << 10;
+const MAX_SUBS: usize = 1 << 10;
+
+/// Append to `out` the pairs of one partition: `mine` (distinct stored pairs), plus
+/// `theirs` (pairs that may repeat keys, or have zero counts), plus one per key of `keys`.
+fn combine<'a, K: Key>(
+    scratch: &mut Scratch<K>,
+    mine: &[(K, u64)],
+    theirs: &[(K, u64)],
+    keys: impl Iterator<Item = &'a [K]> + Clone,
+    out: &mut Vec<(K, u64)>,
+) {
+    let incoming: usize = keys.clone().map(|k| k.len()).sum();
+    if incoming == 0 && theirs.is_empty() {
+        out.extend_from_slice(mine);
+        return;
+    }
+    let expect = scratch.expect(mine.len() + theirs.len() / 2, incoming);
+    if expect <= SUB_MAX {
+        count_one(scratch, mine, theirs, keys, incoming, out);
+        return;
+    }
+    let subs = (expect / SUB_TARGET).next_power_of_two().min(MAX_SUBS);
+    let sub_of = |k: K| (k.slot_hash() as usize) & (subs - 1);
+    // Group everything by sub-partition (counting sorts into the worker's buffers).
+    let mut bufs = std::mem::take(&mut scratch.subs);
+    let key_ends = group_by(
+        &mut bufs.keys,
+        keys.flat_map(|k| k.iter().copied()),
+        incoming,
+        subs,
+        |&k| sub_of(k),
+    );
+    let mine_ends = group_by(
+        &mut bufs.mine,
+        mine.iter().copied(),
+        mine.len(),
+        subs,
+        |p| sub_of(p.0),
+    );
+    let theirs_ends = group_by(
+        &mut bufs.theirs,
+        theirs.iter().copied(),
+        theirs.len(),
+        subs,
+        |p| sub_of(p.0),
+    );
+    for s in 0..subs {
+        let range = |ends: &[usize]| if s == 0 { 0 } else { ends[s - 1] }..ends[s];
+        let k = &bufs.keys[range(&key_ends)];
+        count_one(
+            scratch,
+            &bufs.mine[range(&mine_ends)],
+            &bufs.theirs[range(&theirs_ends)],
+            std::iter::once(k),
+            k.len(),
+            out,
+        );
+    }
+    scratch.subs = bufs;
+}
+
+/// Place the `n` items of `items` into `buf` grouped by `sub(item)` (< `subs`); returns
+/// the end of each group.
+fn group_by<T: Copy>(
+    buf: &mut Vec<T>,
+    items: impl Iterator<Item = T> + Clone,
+    n: usize,
+    subs: usize,
+    sub: impl Fn(&T) -> usize,
+) -> Vec<usize> {
+    let mut ends = vec![0usize; subs];
+    if n == 0 {
+        return ends;
+    }
+    for item in items.clone() {
+        ends[sub(&item)] += 1;
+    }
+    let mut at = Vec::with_capacity(subs);
+    let mut total = 0;
+    for e in ends.iter_mut() {
+        at.push(total);
+        total += *e;
+        *e = total;
+    }
+    let first = items.clone().next();
+    buf.clear();
+    buf.resize(n, first.expect("n > 0 items"));
+    for item in items {
+        let s = sub(&item);
+        buf[at[s]] = item;
+        at[s] += 1;
+    }
+    ends
+}
+
+/// `combine` with one table.
+fn count_one<'a, K: Key>(
+    scratch: &mut Scratch<K>,
+    mine: &[(K, u64)],
+    theirs: &[(K, u64)],
+    keys: impl Iterator<Item = &'a [K]>,
+    incoming: usize,
+    out: &mut Vec<(K, u64)>,
+) {
+    scratch.reset_for(mine.len() + theirs.len() / 2, incoming);
+    for &(k, c) in mine {
+        scratch.add_new(k, c);
+    }
+    if theirs.iter().all(|p| p.1 > 0) {
+        scratch.add_pairs(theirs);
+    } else {
+        let nonzero: Vec<(K, u64)> = theirs.iter().copied().filter(|p| p.1 > 0).collect();
+        scratch.add_pairs(&nonzero);
+    }
+    let base = scratch.len();
+    for part in keys {
+        scratch.add_keys(part);
+    }
+    scratch.learn(base, incoming);
+    out.extend_from_slice(scratch.drain());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn sorted<K: Key>(c: &Counter<K>) -> Vec<(K, u64)> {
+        let mut all: Vec<(K, u64)> = c
+            .par_partitions(Vec::new, |v, p| v.extend_from_slice(p))
+            .concat();
+        all.sort_unstable();
+        all
+    }
+
+    fn brute<K: Key>(keys: &[K]) -> Vec<(K, u64)> {
+        let mut want = BTreeMap::new();
+        for &k in keys {
+            *want.entry(k).or_insert(0u64) += 1;
+        }
+        want.into_iter().collect()
+    }
+
+    fn run_of<K: Key>(keys: &[K], shift: u32) -> Run<K> {
+        Run::build(&SliceScan { keys, shift }).unwrap()
+    }
+
+    #[test]
+    fn counts_match_a_btreemap_through_runs_loose_flushes_and_merges() {
+        // Shift 40: keys share partitions in blocks, and one prefix (0) holds most keys,
+        // so that sub-partitioned counting is exercised too.
+        let keys: Vec<u64> = (0..400_000u64)
+            .map(|i| match i % 3 {
+                0 => (i * i) % 50_021,
+                _ => ((i * 7919) % 1_000) << 40 | (i % 977),
+            })
+            .collect();
+        let want = brute(&keys);
+        let shift = 40;
+        let mut a = Counter::new(shift);
+        for &k in &keys[..1000] {
+            a.push(k);
+        }
+        a.add_runs([run_of(&keys[1000..150_000], shift)]);
+        assert_eq!(sorted(&a), brute(&keys[..150_000]));
+        a.flush();
+        assert_eq!(a.pending(), 0);
+        assert_eq!(sorted(&a), brute(&keys[..150_000]));
+        a.add_runs([
+            run_of(&keys[150_000..200_000], shift),
+            run_of(&keys[200_000..210_000], shift),
+        ]);
+        let mut b = Counter::new(shift);
+        for &k in &keys[210_000..] {
+            b.push(k);
+        }
+        let mut merged = a.clone();
+        merged.absorb(b.clone());
+        assert_eq!(sorted(&merged), want);
+        assert_eq!(merged.support(), want.len());
+        // Pending keys counted on the fly agree with flushed ones.
+        let mut c = a.clone();
+        c.add_runs([run_of(&keys[210_000..], shift)]);
+        assert_eq!(c.support(), want.len());
+        assert_eq!(sorted(&c), want);
+        c.flush();
+        assert_eq!(sorted(&c), want);
+        assert_eq!(c.stored(), want.len());
+        let back = Counter::from_pairs(&want, shift);
+        assert_eq!(sorted(&back), want);
+        // Repeated keys and zero counts in raw pairs.
+        let mut raw = want.clone();
+        raw.extend(want.iter().map(|&(k, _)| (k, 0)));
+        raw.extend(want.iter().rev());
+        let twice = Counter::from_pairs(&raw, shift);
+        let want2: Vec<(u64, u64)> = want.iter().map(|&(k, c)| (k, 2 * c)).collect();
+        assert_eq!(sorted(&twice), want2);
+        let mut empty = Counter::new(shift);
+        empty.absorb(Counter::new(shift));
+        assert_eq!(empty.support(), 0);
+        empty.absorb(twice);
+        assert_eq!(sorted(&empty), want2);
+    }
+
+    #[test]
+    fn wide_keys_and_scratch_growth() {
+        let keys: Vec<u128> = (0..100_000u128)
+            .map(|i| (i % 7_001) << 70 | (i % 3))
+            .collect();
+        let mut c = Counter::new(64);
+        for &k in &keys {
+            c.push(k);
+        }
+        assert_eq!(sorted(&c), brute(&keys));
+        let mut s: Scratch<u128> = Scratch::default();
+        s.reset(0);
+        for k in 0..10_000u128 {
+            s.add_pairs(&[(k << 64, 2)]);
+        }
+        s.add_keys(&[3 << 64, 3 << 64]);
+        s.add_pairs(&[(5 << 64, 1), (1 << 100, 7)]);
+        assert_eq!(s.len(), 10_001);
+        let drained = s.drain().to_vec();
+        assert_eq!(drained.len(), 10_001);
+        assert_eq!(drained.iter().map(|p| p.1).sum::<u64>(), 20_010);
+        assert_eq!(s.len(), 0);
+        assert!(s.drain().is_empty());
+    }
+}
