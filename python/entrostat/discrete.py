@@ -471,17 +471,19 @@ class NgramCounts:
 
     def entropy(self, *, estimator: str = "plugin", base: float | None = None):
         """Block entropy of the counted n-grams (as :func:`block_entropy`)."""
-        grams, _ = self._inner.count_vectors()
-        return _estimate_counts(grams, estimator, base, None, self.n)
+        est = check.estimator(estimator)
+        unit = check.log_base(base)
+        block, _ = self._inner.entropies(est)
+        return _result(block, unit, self.n, est)
 
     def conditional_entropy(self, *, estimator: str = "plugin", base: float | None = None):
         """Entropy of the last symbol given the others (as :func:`conditional_block_entropy`)."""
         if self.order == 1:  # no context: the entropy itself
             return np.float64(float(self.entropy(estimator=estimator, base=base)))
-        grams, prefixes = self._inner.count_vectors()
-        h = _estimate_counts(grams, estimator, None, None, self.n)
-        hp = _estimate_counts(prefixes, estimator, None, None, self.n)
-        return np.float64((float(h) - float(hp)) / check.log_base(base))
+        est = check.estimator(estimator)
+        unit = check.log_base(base)
+        (h, _), (hp, _) = self._inner.entropies(est)
+        return np.float64((h - hp) / unit)
 
     def __eq__(self, other):
         if not isinstance(other, NgramCounts):

@@ -5,7 +5,8 @@ use crate::errors::to_py;
 use crate::run::detach;
 use entrostat_core::discrete::accumulator::Counts;
 use entrostat_core::discrete::entropy::{
-    entropy_of_columns, map_rows, ngram_entropies, renyi_of_columns, tsallis_of_columns,
+    entropies_of_ngrams, entropy_of_columns, map_rows, ngram_entropies, renyi_of_columns,
+    tsallis_of_columns,
 };
 use entrostat_core::discrete::estimators::{self as est, Estimate, Estimator};
 use entrostat_core::discrete::ngrams::NgramCounts;
@@ -330,13 +331,17 @@ impl PyNgramCounts {
         PyArray1::from_slice(py, self.inner.tail())
     }
 
-    /// Counts of the distinct n-grams and of their prefixes (float64, unordered).
-    fn count_vectors<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>) {
-        let (a, b) = py.detach(|| self.inner.count_vectors());
-        (PyArray1::from_vec(py, a), PyArray1::from_vec(py, b))
+    /// Entropies (nats) of the counted n-grams and of their prefixes, each (value, stderr).
+    fn entropies(&self, py: Python<'_>, estimator: &str) -> PyResult<(Pair, Pair)> {
+        let est = parse_estimator(estimator)?;
+        if self.inner.n_windows() == 0 {
+            return Err(PyValueError::new_err(
+                "counts: nothing has been counted yet",
+            ));
+        }
+        py.detach(|| entropies_of_ngrams(&self.inner, est))
+            .map(|(a, b)| (pair(a), pair(b)))
+            .map_err(to_py)
     }
 
     /// (ngrams as a (support, order) uint64 array of symbol codes, counts), sorted.

@@ -2,11 +2,13 @@
 //! then estimate from the counts.
 
 use super::counting::count_labels;
-use super::estimators::{entropy_from_counts, renyi_from_counts, tsallis_from_counts};
+use super::estimators::{
+    entropy_from_counts, entropy_from_fingerprint, renyi_from_counts, tsallis_from_counts,
+};
 use super::estimators::{Estimate, Estimator};
 use super::histogram::Histogram;
 use super::joint::count_joint;
-use super::ngrams::count_ngrams;
+use super::ngrams::{count_ngrams, NgramCounts};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::labels::Labels;
@@ -91,17 +93,26 @@ pub fn ngram_entropies(
             ),
         ));
     }
-    let (ngrams, prefixes) = counts.count_vectors();
-    let block = entropy_from_counts(&ngrams, estimator, None)?;
+    entropies_of_ngrams(&counts, estimator)
+}
+
+/// Entropy of counted n-grams and of their prefixes (as `ngram_entropies`); at least one
+/// window must have been counted.
+pub fn entropies_of_ngrams(
+    counts: &NgramCounts,
+    estimator: Estimator,
+) -> Result<(Estimate, Estimate)> {
+    let (ngrams, prefixes) = counts.fingerprints();
+    let block = entropy_from_fingerprint(&ngrams, estimator, None)?;
     // Unigrams have no context: the conditional entropy is the entropy itself, whatever
     // an estimator would make of the single "empty prefix" bin.
-    let context = if order == 1 {
+    let context = if counts.order() == 1 {
         Estimate {
             value: 0.0,
             stderr: Some(0.0).filter(|_| estimator == Estimator::Nsb),
         }
     } else {
-        entropy_from_counts(&prefixes, estimator, None)?
+        entropy_from_fingerprint(&prefixes, estimator, None)?
     };
     Ok((block, context))
 }

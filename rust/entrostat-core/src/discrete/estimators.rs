@@ -1,9 +1,44 @@
 //! Entropy estimators on a vector of counts. All results are in nats.
 //! Formulas and references: docs/estimators.md.
 
+use super::fingerprint::Fingerprint;
 use crate::error::{Error, Result};
 use crate::special::{digamma, ln_gamma_ratio, trigamma};
 use std::str::FromStr;
+
+/// Bins as groups of (count, multiplicity): a vector of counts (each bin once), or a
+/// fingerprint (how many bins hold each count), which is far shorter when millions of
+/// bins share a few count values (n-grams). Every estimator is a sum over bins of a
+/// function of the count and a few totals, so both forms give the same numbers.
+pub trait Bins {
+    /// `f(acc, count, multiplicity)` over the groups, in order.
+    fn fold_bins<A>(&self, init: A, f: impl FnMut(A, f64, f64) -> A) -> A;
+
+    /// Sum of `f(count) * multiplicity` over groups with a nonzero count.
+    fn sum_nonzero(&self, mut f: impl FnMut(f64) -> f64) -> f64 {
+        self.fold_bins(0.0, |s, c, m| if c > 0.0 { s + m * f(c) } else { s })
+    }
+
+    /// Number of bins with a nonzero count.
+    fn nonzero(&self) -> f64 {
+        self.sum_nonzero(|_| 1.0)
+    }
+}
+
+impl Bins for [f64] {
+    fn fold_bins<A>(&self, init: A, mut f: impl FnMut(A, f64, f64) -> A) -> A {
+        self.iter().fold(init, |a, &c| f(a, c, 1.0))
+    }
+}
+
+/// (count, multiplicity) pairs.
+struct Groups<'a>(&'a [(f64, f64)]);
+
+impl Bins for Groups<'_> {
+    fn fold_bins<A>(&self, init: A, mut f: impl FnMut(A, f64, f64) -> A) -> A {
+        self.0.iter().fold(init, |a, &(c, m)| f(a, c, m))
+    }
+}
 
 /// The Shannon-entropy estimators the library offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,17 +136,13 @@ pub fn validate_counts(counts: &[f64], integral: bool) -> Result<f64> {
 }
 
 /// sum c log c over nonzero counts.
-fn sum_c_log_c(counts: &[f64]) -> f64 {
-    counts
-        .iter()
-        .filter(|&&c| c > 0.0)
-        .map(|&c| c * c.ln())
-        .sum()
+fn sum_c_log_c<B: Bins + ?Sized>(counts: &B) -> f64 {
+    counts.sum_nonzero(|c| c * c.ln())
 }
 
 /// Plug-in (maximum-likelihood) entropy: log N - (1/N) sum n log n.
-pub fn plugin(counts: &[f64], total: f64) -> f64 {
-    if counts.iter().filter(|&&c| c > 0.0).nth(1).is_none() {
+pub fn plugin<B: Bins + ?Sized>(counts: &B, total: f64) -> f64 {
+    if counts.nonzero() <= 1.0 {
         return 0.0; // one symbol: exactly zero, not ln N - (N ln N)/N rounded
     }
     let h = total.ln() - sum_c_log_c(counts) / total;
@@ -131,48 +162,42 @@ fn plugin_scaled(counts: &[f64], total: f64) -> f64 {
     }
     let max = counts.iter().copied().fold(0.0, f64::max);
     let scaled: Vec<f64> = counts.iter().map(|&c| c / max).collect();
-    plugin(&scaled, scaled.iter().sum())
+    plugin(&scaled[..], scaled.iter().sum())
 }
 
 /// Miller-Madow: plug-in + (m - 1) / (2N), m = number of nonzero bins.
-pub fn miller_madow(counts: &[f64], total: f64) -> f64 {
-    let m = counts.iter().filter(|&&c| c > 0.0).count() as f64;
-    plugin(counts, total) + (m - 1.0) / (2.0 * total)
+pub fn miller_madow<B: Bins + ?Sized>(counts: &B, total: f64) -> f64 {
+    plugin(counts, total) + (counts.nonzero() - 1.0) / (2.0 * total)
 }
 
 /// Grassberger (2003): log N - (1/N) sum n G(n), G(n) = psi(n) + (-1)^n/2 (psi((n+1)/2) - psi(n/2)).
-pub fn grassberger(counts: &[f64], total: f64) -> f64 {
+pub fn grassberger<B: Bins + ?Sized>(counts: &B, total: f64) -> f64 {
     let g = |n: f64| {
         let sign = if n % 2.0 == 0.0 { 1.0 } else { -1.0 };
         digamma(n) + 0.5 * sign * (digamma((n + 1.0) / 2.0) - digamma(n / 2.0))
     };
-    let s: f64 = counts.iter().filter(|&&c| c > 0.0).map(|&c| c * g(c)).sum();
-    total.ln() - s / total
+    total.ln() - counts.sum_nonzero(|c| c * g(c)) / total
 }
 
 /// Chao-Shen (2003): coverage-adjusted Horvitz-Thompson estimator.
-pub fn chao_shen(counts: &[f64], total: f64) -> f64 {
-    let mut f1 = counts.iter().filter(|&&c| c == 1.0).count() as f64;
+pub fn chao_shen<B: Bins + ?Sized>(counts: &B, total: f64) -> f64 {
+    let mut f1 = counts.sum_nonzero(|c| if c == 1.0 { 1.0 } else { 0.0 });
     if f1 == total {
         f1 = total - 1.0;
     }
     let coverage = 1.0 - f1 / total;
-    counts
-        .iter()
-        .filter(|&&c| c > 0.0)
-        .map(|&c| {
-            let pa = coverage * c / total;
-            let inclusion = 1.0 - (1.0 - pa).powf(total);
-            -pa * pa.ln() / inclusion
-        })
-        .sum()
+    counts.sum_nonzero(|c| {
+        let pa = coverage * c / total;
+        let inclusion = 1.0 - (1.0 - pa).powf(total);
+        -pa * pa.ln() / inclusion
+    })
 }
 
 /// Delete-one jackknife of the plug-in estimate, grouped by bin (the N leave-one-out
 /// estimates take one value per nonzero bin). Written as H - (N-1)/N sum_i n_i d_i with
 /// d_i = H_{-i} - H, which avoids the cancellation of N H - (N-1)/N sum_i n_i H_{-i}.
-pub fn jackknife(counts: &[f64], total: f64) -> f64 {
-    if total <= 1.0 || counts.iter().filter(|&&c| c > 0.0).nth(1).is_none() {
+pub fn jackknife<B: Bins + ?Sized>(counts: &B, total: f64) -> f64 {
+    if total <= 1.0 || counts.nonzero() <= 1.0 {
         return 0.0; // every leave-one-out sample has one symbol too
     }
     let n = total;
@@ -186,49 +211,45 @@ pub fn jackknife(counts: &[f64], total: f64) -> f64 {
         }
     };
     let base = (-1.0 / n).ln_1p() - s / (n * (n - 1.0));
-    let weighted_d: f64 = counts
-        .iter()
-        .filter(|&&c| c > 0.0)
-        .map(|&c| c * (base + step(c) / (n - 1.0)))
-        .sum();
+    let weighted_d = counts.sum_nonzero(|c| c * (base + step(c) / (n - 1.0)));
     plugin(counts, total) - (n - 1.0) / n * weighted_d
 }
 
 /// James-Stein shrinkage towards the uniform distribution over `n_bins` bins
 /// (Hausser and Strimmer, 2009).
-pub fn shrink(counts: &[f64], total: f64, n_bins: f64) -> f64 {
+pub fn shrink<B: Bins + ?Sized>(counts: &B, total: f64, n_bins: f64) -> f64 {
     let target = 1.0 / n_bins;
-    let observed = counts.len() as f64;
+    // Every bin given, zeros included.
+    let all = |f: &dyn Fn(f64) -> f64| counts.fold_bins(0.0, |s, c, m| s + m * f(c));
+    let observed = all(&|_| 1.0);
     // Bins beyond the given counts (n_bins > len) are empty: p_ml = 0 there.
     let unseen = (n_bins - observed).max(0.0);
-    let sum_p2: f64 = counts.iter().map(|&c| (c / total).powi(2)).sum();
-    let sum_dev2: f64 = counts
-        .iter()
-        .map(|&c| (target - c / total).powi(2))
-        .sum::<f64>()
-        + unseen * target * target;
+    let sum_p2 = all(&|c| (c / total).powi(2));
+    let sum_dev2 = all(&|c| (target - c / total).powi(2)) + unseen * target * target;
     let lambda = if total <= 1.0 || sum_dev2 == 0.0 {
         1.0
     } else {
         ((1.0 - sum_p2) / ((total - 1.0) * sum_dev2)).clamp(0.0, 1.0)
     };
     let h = |p: f64| if p > 0.0 { -p * p.ln() } else { 0.0 };
-    let seen: f64 = counts
-        .iter()
-        .map(|&c| h(lambda * target + (1.0 - lambda) * c / total))
-        .sum();
+    let seen = all(&|c| h(lambda * target + (1.0 - lambda) * c / total));
     seen + unseen * h(lambda * target)
 }
 
 /// The counts' fingerprint: (count value, number of bins with that count), zeros included.
-fn fingerprint(counts: &[f64], n_bins: f64) -> Vec<(f64, f64)> {
-    let mut sorted: Vec<f64> = counts.iter().copied().filter(|&c| c > 0.0).collect();
-    sorted.sort_unstable_by(|a, b| a.total_cmp(b));
+fn fingerprint<B: Bins + ?Sized>(counts: &B, n_bins: f64) -> Vec<(f64, f64)> {
+    let mut sorted: Vec<(f64, f64)> = counts.fold_bins(Vec::new(), |mut v, c, m| {
+        if c > 0.0 {
+            v.push((c, m));
+        }
+        v
+    });
+    sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let mut fp: Vec<(f64, f64)> = Vec::new();
-    for c in sorted {
+    for (c, mult) in sorted {
         match fp.last_mut() {
-            Some((v, m)) if *v == c => *m += 1.0,
-            _ => fp.push((c, 1.0)),
+            Some((v, m)) if *v == c => *m += mult,
+            _ => fp.push((c, mult)),
         }
     }
     let zeros = n_bins - fp.iter().map(|(_, m)| m).sum::<f64>();
@@ -280,7 +301,7 @@ fn nsb_point(fp: &[(f64, f64)], total: f64, k: f64, beta: f64) -> NsbPoint {
 
 /// Nemenman-Shafee-Bialek (2002): posterior mean and standard deviation of the entropy
 /// under a mixture of Dirichlet priors flat in the prior expected entropy.
-pub fn nsb(counts: &[f64], total: f64, n_bins: f64) -> Estimate {
+pub fn nsb<B: Bins + ?Sized>(counts: &B, total: f64, n_bins: f64) -> Estimate {
     if n_bins <= 1.0 {
         return Estimate {
             value: 0.0,
@@ -353,13 +374,46 @@ pub fn entropy_from_counts(
     }
     Ok(match estimator {
         Estimator::Plugin => Estimate::point(plugin_scaled(counts, total)),
+        _ => estimate(counts, total, estimator, k),
+    })
+}
+
+/// Any estimator on whole-number counts summing to `total`, `k` bins in the alphabet.
+fn estimate<B: Bins + ?Sized>(counts: &B, total: f64, estimator: Estimator, k: f64) -> Estimate {
+    match estimator {
+        Estimator::Plugin => Estimate::point(plugin(counts, total)),
         Estimator::MillerMadow => Estimate::point(miller_madow(counts, total)),
         Estimator::Grassberger => Estimate::point(grassberger(counts, total)),
         Estimator::ChaoShen => Estimate::point(chao_shen(counts, total)),
         Estimator::Jackknife => Estimate::point(jackknife(counts, total)),
         Estimator::Shrink => Estimate::point(shrink(counts, total, k)),
         Estimator::Nsb => nsb(counts, total, k),
-    })
+    }
+}
+
+/// Estimate the entropy (nats) of the counts summarised by a fingerprint: the same number
+/// as `entropy_from_counts` on the counts themselves, up to the order of the sums.
+/// `n_bins` defaults to the number of nonzero bins.
+pub fn entropy_from_fingerprint(
+    fp: &Fingerprint,
+    estimator: Estimator,
+    n_bins: Option<f64>,
+) -> Result<Estimate> {
+    let groups = fp.groups();
+    let groups = Groups(&groups);
+    let total = groups.sum_nonzero(|c| c);
+    if total <= 0.0 {
+        return Err(Error::value("counts", "the counts sum to zero"));
+    }
+    let bins = groups.nonzero();
+    let k = n_bins.unwrap_or(bins);
+    if k.is_nan() || k < bins {
+        return Err(Error::value(
+            "n_bins",
+            format!("must be at least the number of bins counted ({bins}), got {k}"),
+        ));
+    }
+    Ok(estimate(&groups, total, estimator, k))
 }
 
 /// Renyi entropy of order alpha >= 0 (nats) of the plug-in distribution.
@@ -471,10 +525,10 @@ mod tests {
         for i in 0..3 {
             let mut d = c.to_vec();
             d[i] -= 1.0;
-            loo += c[i] * plugin(&d, n - 1.0);
+            loo += c[i] * plugin(&d[..], n - 1.0);
         }
-        let want = n * plugin(&c, n) - (n - 1.0) / n * loo;
-        assert!((jackknife(&c, n) - want).abs() < 1e-13);
+        let want = n * plugin(&c[..], n) - (n - 1.0) / n * loo;
+        assert!((jackknife(&c[..], n) - want).abs() < 1e-13);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod accumulator;
 pub mod counting;
 pub mod entropy;
 pub mod estimators;
+pub mod fingerprint;
 pub mod histogram;
 pub mod joint;
 pub mod ngrams;

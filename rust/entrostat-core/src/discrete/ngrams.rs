@@ -6,16 +6,18 @@
 //! fits, else a `u128` with `w = min(64, 128 / k)`, else "wide" keys holding the symbols
 //! (hash maps; the table converts once, when a symbol first does not fit). Symbols are the
 //! labels' 64-bit two's-complement patterns, so keys do not depend on chunking or dtype.
-//! Counting is radix-partitioned (see `partition`): each batch of windows is scanned in
-//! parallel and its keys are scattered into 4096 partitions by a hash of their (k-1)-
-//! prefix; a partition's keys are later counted in a hash table that stays in cache and
-//! kept as compact (key, count) pairs. Prefix-partitioning keeps every n-gram with its
-//! prefix, so the prefix counts of `count_vectors` are partition-local. Memory is the
-//! pairs (16 or 32 bytes per distinct n-gram) plus pending keys bounded by a constant and
-//! half the pairs; never proportional to V^k.
+//! Counting is radix-partitioned (`partition`): each batch of windows is scanned in
+//! parallel and its keys are scattered into 4096 partitions by a hash of their
+//! (k-1)-prefix; later (when pending keys outnumber the stored pairs and a 1 GiB constant,
+//! or when counts are read) each partition is counted in a hash table that stays in the
+//! L2 cache and kept as compact (key, count) pairs. Partitioning by prefix keeps every
+//! n-gram with its prefix, so the prefix counts of `fingerprints` are partition-local.
+//! Memory: 16 (u64 keys) or 32 bytes per distinct n-gram, plus pending keys (8 or 16
+//! bytes each) up to 1 GiB or half the pairs' memory; never proportional to V^k.
 
+use super::fingerprint::Fingerprint;
 use super::joint::column_range;
-use super::partition::{with_capacity, Counter, Key, Run, Scan, Scratch};
+use super::partition::{Counter, Key, Run, Scan, Scratch};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::labels::{bits64, Domain, Label, Labels};
@@ -23,7 +25,6 @@ use crate::{pool, with_labels};
 use hashbrown::HashMap;
 use ndarray::{s, ArrayView1};
 use rayon::prelude::*;
-use std::sync::Mutex;
 
 /// Longest n-gram order supported.
 pub const MAX_ORDER: usize = 8;
@@ -256,39 +257,38 @@ fn count_into<T: Label, K: Key>(
     Ok(())
 }
 
-/// Counts of the distinct n-grams of a counter and of their prefixes (`key >> w`).
-fn vectors_of<K: Key>(c: &Counter<K>, with_prefixes: bool, w: u32) -> (Vec<f64>, Vec<f64>) {
-    let upper = c.stored() + c.pending();
-    // Workers count a partition into small local buffers, then append them to the shared
-    // outputs: the outputs' pages are touched once, in order, and never copied.
-    let grams = Mutex::new(with_capacity::<f64>(upper));
-    let prefixes = Mutex::new(with_capacity::<f64>(if with_prefixes { upper } else { 0 }));
-    c.par_partitions(
-        || (Vec::new(), Vec::new(), Scratch::<K>::default()),
-        |(mine, my_prefixes, scratch), pairs| {
-            mine.clear();
-            mine.extend(pairs.iter().map(|p| p.1 as f64));
-            lock(&grams).extend_from_slice(mine);
+/// Fingerprints of the counts of the distinct n-grams of a counter and of their prefixes
+/// (`key >> w`), gathered partition by partition: no vector of counts is ever built.
+fn fingerprints_of<K: Key>(
+    c: &Counter<K>,
+    with_prefixes: bool,
+    w: u32,
+) -> (Fingerprint, Fingerprint) {
+    let states = c.par_partitions(
+        || {
+            (
+                Fingerprint::new(),
+                Fingerprint::new(),
+                Scratch::<K>::default(),
+            )
+        },
+        |(grams, prefixes, scratch), pairs| {
+            grams.extend(pairs.iter().map(|p| p.1));
             if with_prefixes {
                 scratch.reset_for(0, pairs.len());
                 scratch.add_prefixes(pairs, w);
                 scratch.learn(0, pairs.len());
-                my_prefixes.clear();
-                my_prefixes.extend(scratch.drain().iter().map(|p| p.1 as f64));
-                lock(&prefixes).extend_from_slice(my_prefixes);
+                prefixes.extend(scratch.drain().iter().map(|p| p.1));
             }
         },
     );
-    let mut grams = grams.into_inner().unwrap_or_else(|e| e.into_inner());
-    let mut prefixes = prefixes.into_inner().unwrap_or_else(|e| e.into_inner());
-    grams.shrink_to_fit();
-    prefixes.shrink_to_fit();
-    c.note_support(grams.len());
+    let (mut grams, mut prefixes) = (Fingerprint::new(), Fingerprint::new());
+    for (g, p, _) in &states {
+        grams.merge(g);
+        prefixes.merge(p);
+    }
+    c.note_support(grams.bins() as usize);
     (grams, prefixes)
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl NgramCounts {
@@ -593,15 +593,16 @@ impl NgramCounts {
         Ok(self)
     }
 
-    /// Counts of the distinct n-grams, and of their (order-1)-prefixes over the same windows.
-    pub fn count_vectors(&self) -> (Vec<f64>, Vec<f64>) {
+    /// Fingerprints of the counts of the distinct n-grams, and of their (order-1)-prefixes
+    /// over the same windows.
+    pub fn fingerprints(&self) -> (Fingerprint, Fingerprint) {
         let k = self.order;
         let w = self.width();
         let (ngrams, mut prefixes) = match &self.table {
-            Table::N64(c) => vectors_of(c, k > 1, w),
-            Table::N128(c) => vectors_of(c, k > 1, w),
+            Table::N64(c) => fingerprints_of(c, k > 1, w),
+            Table::N128(c) => fingerprints_of(c, k > 1, w),
             Table::Wide(shards) => {
-                let per_shard: Vec<(Vec<f64>, Vec<f64>)> = pool::install(|| {
+                let per_shard: Vec<(Fingerprint, Fingerprint)> = pool::install(|| {
                     shards
                         .par_iter()
                         .map(|m| {
@@ -609,20 +610,25 @@ impl NgramCounts {
                             for (key, &c) in m {
                                 *prefixes.entry(&key[..k - 1]).or_insert(0) += c;
                             }
-                            (
-                                m.values().map(|&c| c as f64).collect(),
-                                prefixes.values().map(|&c| c as f64).collect(),
-                            )
+                            let (mut a, mut b) = (Fingerprint::new(), Fingerprint::new());
+                            a.extend(m.values().copied());
+                            b.extend(prefixes.values().copied());
+                            (a, b)
                         })
                         .collect()
                 });
-                let (a, b): (Vec<Vec<f64>>, Vec<Vec<f64>>) = per_shard.into_iter().unzip();
-                (a.concat(), b.concat())
+                let (mut a, mut b) = (Fingerprint::new(), Fingerprint::new());
+                for (x, y) in &per_shard {
+                    a.merge(x);
+                    b.merge(y);
+                }
+                (a, b)
             }
         };
         if k == 1 {
             // Every unigram has the empty prefix.
-            prefixes = vec![self.n_windows() as f64];
+            prefixes = Fingerprint::new();
+            prefixes.add(self.n_windows(), 1);
         }
         (ngrams, prefixes)
     }
@@ -890,13 +896,10 @@ mod tests {
         m.into_iter().collect()
     }
 
-    fn sorted_vectors(c: &NgramCounts) -> (Vec<u64>, Vec<u64>) {
-        let (a, b) = c.count_vectors();
-        let mut a: Vec<u64> = a.into_iter().map(|v| v as u64).collect();
-        let mut b: Vec<u64> = b.into_iter().map(|v| v as u64).collect();
-        a.sort_unstable();
-        b.sort_unstable();
-        (a, b)
+    fn fingerprint_of(counts: impl IntoIterator<Item = u64>) -> Fingerprint {
+        let mut f = Fingerprint::new();
+        f.extend(counts);
+        f
     }
 
     /// Everything `c` reports agrees with the windows in `want`.
@@ -904,22 +907,16 @@ mod tests {
         let k = c.order();
         assert_eq!(as_rows(c), want, "{what}: items");
         assert_eq!(c.support(), want.len(), "{what}: support");
-        let mut grams: Vec<u64> = want.iter().map(|p| p.1).collect();
-        grams.sort_unstable();
+        let grams = fingerprint_of(want.iter().map(|p| p.1));
         let mut prefixes: std::collections::BTreeMap<&[u64], u64> = Default::default();
         for (row, n) in want {
             *prefixes.entry(&row[..k - 1]).or_default() += n;
         }
-        let mut prefixes: Vec<u64> = prefixes.into_values().collect();
+        let mut prefixes = fingerprint_of(prefixes.into_values());
         if k == 1 {
-            prefixes = vec![c.n_windows()];
+            prefixes = fingerprint_of([c.n_windows()]);
         }
-        prefixes.sort_unstable();
-        assert_eq!(
-            sorted_vectors(c),
-            (grams, prefixes),
-            "{what}: count vectors"
-        );
+        assert_eq!(c.fingerprints(), (grams, prefixes), "{what}: fingerprints");
     }
 
     #[test]

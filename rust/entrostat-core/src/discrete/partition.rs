@@ -920,9 +920,10 @@ fn group_by<T: Copy>(
         total += *e;
         *e = total;
     }
-    let first = items.clone().next();
-    buf.clear();
-    buf.resize(n, first.expect("n > 0 items"));
+    // Every element is overwritten: a reused buffer keeps its old contents.
+    let first = items.clone().next().expect("n > 0 items");
+    buf.truncate(n);
+    buf.resize(n, first);
     for item in items {
         let s = sub(&item);
         buf[at[s]] = item;

@@ -4,7 +4,9 @@
 
 use crate::cancel::Cancel;
 use crate::discrete::accumulator::Counts;
-use crate::discrete::estimators::{entropy_from_counts, renyi_from_counts, Estimate, Estimator};
+use crate::discrete::estimators::{
+    entropy_from_counts, entropy_from_fingerprint, renyi_from_counts, Estimate, Estimator,
+};
 use crate::discrete::joint::column_range;
 use crate::discrete::ngrams::{check_order, codes_of, NgramCounts};
 use crate::error::{Error, Result};
@@ -173,12 +175,12 @@ impl TokenStats {
         let renyi = renyi_from_counts(&as_f64, alpha)?;
         let mut conditional = vec![unigram.value];
         for ngrams in &self.ngrams {
-            let (grams, prefixes) = ngrams.count_vectors();
-            conditional.push(if grams.is_empty() {
-                f64::NAN
+            let (grams, prefixes) = ngrams.fingerprints();
+            conditional.push(if grams.bins() == 0 {
+                f64::NAN // every document is shorter than the order
             } else {
-                entropy_from_counts(&grams, estimator, None)?.value
-                    - entropy_from_counts(&prefixes, estimator, None)?.value
+                entropy_from_fingerprint(&grams, estimator, None)?.value
+                    - entropy_from_fingerprint(&prefixes, estimator, None)?.value
             });
         }
         let n_hapax = counts.iter().filter(|&&c| c == 1).count() as u64;

@@ -1,0 +1,131 @@
+//! Fingerprints of counts (counts of counts): how many bins hold each count value.
+//!
+//! Millions of distinct n-grams share a few thousand count values (most are seen once),
+//! and every entropy estimator is a sum over bins of a function of the count, so the
+//! estimators run on the fingerprint without a vector of counts ever being built.
+
+use std::collections::HashMap;
+
+/// Counts below this are tallied in a dense array.
+const DENSE: usize = 1 << 10;
+
+/// Number of bins holding each count value (zero counts are not recorded).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fingerprint {
+    /// `dense[c]`: bins with count `c` (empty until the first small count).
+    dense: Vec<u64>,
+    /// Bins with counts of `DENSE` or more.
+    sparse: HashMap<u64, u64>,
+}
+
+impl Fingerprint {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Record `bins` bins holding `count` each.
+    #[inline]
+    pub fn add(&mut self, count: u64, bins: u64) {
+        if count == 0 || bins == 0 {
+            return;
+        }
+        if (count as usize) < DENSE {
+            if self.dense.is_empty() {
+                self.dense = vec![0; DENSE];
+            }
+            self.dense[count as usize] += bins;
+        } else {
+            *self.sparse.entry(count).or_insert(0) += bins;
+        }
+    }
+
+    /// Record one bin per count.
+    pub fn extend(&mut self, counts: impl IntoIterator<Item = u64>) {
+        for c in counts {
+            self.add(c, 1);
+        }
+    }
+
+    /// Add another fingerprint's bins.
+    pub fn merge(&mut self, other: &Fingerprint) {
+        for (c, m) in other.iter() {
+            self.add(c, m);
+        }
+    }
+
+    /// (count, bins) pairs, ascending by count.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let mut large: Vec<(u64, u64)> = self.sparse.iter().map(|(&c, &m)| (c, m)).collect();
+        large.sort_unstable();
+        self.dense
+            .iter()
+            .enumerate()
+            .filter(|(_, &m)| m > 0)
+            .map(|(c, &m)| (c as u64, m))
+            .chain(large)
+    }
+
+    /// (count, bins) pairs as floats, ascending by count: what the estimators take.
+    pub fn groups(&self) -> Vec<(f64, f64)> {
+        self.iter().map(|(c, m)| (c as f64, m as f64)).collect()
+    }
+
+    /// Number of bins (nonzero counts).
+    pub fn bins(&self) -> u64 {
+        self.iter().map(|(_, m)| m).sum()
+    }
+
+    /// Sum of the counts.
+    pub fn total(&self) -> u128 {
+        self.iter().map(|(c, m)| c as u128 * m as u128).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discrete::estimators::{entropy_from_counts, entropy_from_fingerprint, Estimator};
+
+    #[test]
+    fn groups_and_totals() {
+        let mut f = Fingerprint::new();
+        f.extend([3, 1, 1, 5000, 0, 3, 1, 5000, 70000]);
+        let mut g = Fingerprint::new();
+        g.extend([1, 5000]);
+        f.merge(&g);
+        assert_eq!(
+            f.iter().collect::<Vec<_>>(),
+            vec![(1, 4), (3, 2), (5000, 3), (70000, 1)]
+        );
+        assert_eq!(f.bins(), 10);
+        assert_eq!(f.total(), 4 + 6 + 15000 + 70000);
+        assert_eq!(Fingerprint::new().bins(), 0);
+    }
+
+    #[test]
+    fn estimators_agree_with_count_vectors() {
+        // A Zipf-like sample: many bins share small counts, a few hold large ones.
+        let counts: Vec<u64> = (1..3000u64).map(|r| 20_000 / r + (r % 3)).collect();
+        let mut fp = Fingerprint::new();
+        fp.extend(counts.iter().copied());
+        let as_f64: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
+        for name in Estimator::NAMES {
+            let e: Estimator = name.parse().unwrap();
+            for n_bins in [None, Some(5000.0)] {
+                let want = entropy_from_counts(&as_f64, e, n_bins).unwrap();
+                let got = entropy_from_fingerprint(&fp, e, n_bins).unwrap();
+                let tol = 1e-12 * want.value.abs().max(1.0);
+                assert!(
+                    (want.value - got.value).abs() < tol,
+                    "{name}: {want:?} {got:?}"
+                );
+                match (want.stderr, got.stderr) {
+                    (Some(a), Some(b)) => assert!((a - b).abs() < 1e-9 * a.max(1.0), "{name}"),
+                    (a, b) => assert_eq!(a.is_some(), b.is_some()),
+                }
+            }
+        }
+        assert!(entropy_from_fingerprint(&fp, Estimator::Nsb, Some(10.0)).is_err());
+        assert!(entropy_from_fingerprint(&Fingerprint::new(), Estimator::Plugin, None).is_err());
+    }
+}
