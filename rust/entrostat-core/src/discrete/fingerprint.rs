@@ -4,13 +4,13 @@
 //! and every entropy estimator is a sum over bins of a function of the count, so the
 //! estimators run on the fingerprint without a vector of counts ever being built.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 /// Counts below this are tallied in a dense array.
 const DENSE: usize = 1 << 10;
 
 /// Number of bins holding each count value (zero counts are not recorded).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Fingerprint {
     /// `dense[c]`: bins with count `c` (empty until the first small count).
     dense: Vec<u64>,
@@ -41,8 +41,14 @@ impl Fingerprint {
 
     /// Record one bin per count.
     pub fn extend(&mut self, counts: impl IntoIterator<Item = u64>) {
+        if self.dense.is_empty() {
+            self.dense = vec![0; DENSE];
+        }
         for c in counts {
-            self.add(c, 1);
+            match self.dense.get_mut(c as usize) {
+                Some(slot) => *slot += (c > 0) as u64,
+                None => *self.sparse.entry(c).or_insert(0) += 1,
+            }
         }
     }
 
@@ -78,6 +84,13 @@ impl Fingerprint {
     /// Sum of the counts.
     pub fn total(&self) -> u128 {
         self.iter().map(|(c, m)| c as u128 * m as u128).sum()
+    }
+}
+
+/// Equal when the same counts are held by as many bins, however they are stored.
+impl PartialEq for Fingerprint {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
     }
 }
 

@@ -11,4 +11,5 @@ pub mod joint;
 pub mod ngrams;
 pub mod partition;
 pub mod table;
+pub mod tower;
 pub mod zeroed;

@@ -40,7 +40,7 @@ const SMALL: usize = 1 << 16;
 type WideShards = Vec<HashMap<Box<[u64]>, u64>>;
 
 #[derive(Debug, Clone)]
-enum Table {
+pub(super) enum Table {
     /// Keys packed in a `u64`, `width64(k)` bits per symbol.
     N64(Counter<u64>),
     /// Keys packed in a `u128`, `width128(k)` bits per symbol.
@@ -64,10 +64,13 @@ fn fits(max_symbol: u64, w: u32) -> bool {
     w >= 64 || max_symbol < 1u64 << w
 }
 
-/// Partition key of an n-gram key: its prefix; unigrams (empty prefix) the symbol itself.
-fn shift_of(k: usize, w: u32) -> u32 {
+/// Partition key of an n-gram key (`key >> shift`): its (k-1)-prefix, or its first symbol
+/// (`by_first`); unigrams (empty prefix) the symbol itself.
+fn shift_of(k: usize, w: u32, by_first: bool) -> u32 {
     if k == 1 {
         0
+    } else if by_first {
+        w * (k as u32 - 1)
     } else {
         w
     }
@@ -77,7 +80,10 @@ fn shift_of(k: usize, w: u32) -> u32 {
 #[derive(Debug, Clone)]
 pub struct NgramCounts {
     order: usize,
-    table: Table,
+    pub(super) table: Table,
+    /// Partitions hold every n-gram of a first symbol (else of a (k-1)-prefix), so that
+    /// the prefixes of every length are partition-local (see `tower`).
+    by_first: bool,
     /// Symbols seen in total.
     len: u64,
     /// First and last `order - 1` symbols of the stream (fewer while it is shorter).
@@ -120,7 +126,7 @@ pub fn check_order(order: usize) -> Result<()> {
 }
 
 /// The key of a row of `k` symbols, `w` bits each.
-fn pack<K: Key>(row: &[u64], w: u32) -> K {
+pub(super) fn pack<K: Key>(row: &[u64], w: u32) -> K {
     row.iter().fold(K::ZERO, |acc, &s| {
         if w >= K::BITS {
             K::from_u64(s)
@@ -293,10 +299,20 @@ fn fingerprints_of<K: Key>(
 
 impl NgramCounts {
     pub fn new(order: usize) -> Result<Self> {
+        Self::with_partitions(order, false)
+    }
+
+    /// Counts whose partitions hold every n-gram of a first symbol (see `by_first`).
+    pub fn by_first_symbol(order: usize) -> Result<Self> {
+        Self::with_partitions(order, true)
+    }
+
+    fn with_partitions(order: usize, by_first: bool) -> Result<Self> {
         check_order(order)?;
         Ok(NgramCounts {
             order,
-            table: Table::N64(Counter::new(shift_of(order, width64(order)))),
+            table: Table::N64(Counter::new(shift_of(order, width64(order), by_first))),
+            by_first,
             len: 0,
             head: Vec::new(),
             tail: Vec::new(),
@@ -333,8 +349,17 @@ impl NgramCounts {
         &self.tail
     }
 
+    /// Symbols of a wide key that choose its shard.
+    fn wide_prefix(&self) -> usize {
+        if self.by_first {
+            1
+        } else {
+            self.order - 1
+        }
+    }
+
     /// Bits per symbol of the packed keys (64 for wide keys).
-    fn width(&self) -> u32 {
+    pub(super) fn width(&self) -> u32 {
         match &self.table {
             Table::N64(_) => width64(self.order),
             Table::N128(_) | Table::Wide(_) => width128(self.order),
@@ -378,14 +403,16 @@ impl NgramCounts {
                         (pack(&row, w2), n)
                     })
                     .collect();
-                self.table = Table::N128(Counter::from_pairs(&pairs, shift_of(k, w2)));
+                let shift = shift_of(k, w2, self.by_first);
+                self.table = Table::N128(Counter::from_pairs(&pairs, shift));
             }
         }
         if rank >= 2 && !matches!(self.table, Table::Wide(_)) {
             let (flat, counts) = self.items();
             let mut wide: WideShards = vec![HashMap::new(); WIDE_SHARDS];
+            let plen = self.wide_prefix();
             for (row, n) in flat.chunks(k).zip(counts) {
-                wide[shard_of_wide(&row[..k - 1])].insert(row.into(), n);
+                wide[shard_of_wide(&row[..plen])].insert(row.into(), n);
             }
             self.table = Table::Wide(wide);
         }
@@ -405,6 +432,7 @@ impl NgramCounts {
             return Ok(());
         }
         self.make_fit(max_symbol);
+        let plen = self.wide_prefix();
         match &mut self.table {
             Table::N64(c) => count_into(c, syms, breaks, k, width64(k), cancel),
             Table::N128(c) => count_into(c, syms, breaks, k, width128(k), cancel),
@@ -414,7 +442,7 @@ impl NgramCounts {
                 let mut start = 0;
                 for end in ends {
                     for win in codes[start..end.clamp(start, codes.len())].windows(k) {
-                        let shard = shard_of_wide(&win[..k - 1]);
+                        let shard = shard_of_wide(&win[..plen]);
                         *shards[shard].entry(win.into()).or_insert(0) += 1;
                     }
                     start = start.max(end);
@@ -555,6 +583,10 @@ impl NgramCounts {
                 ),
             ));
         }
+        debug_assert_eq!(
+            self.by_first, other.by_first,
+            "merged counts share a layout"
+        );
         self.sign_flags = check_flags(self.sign_flags | other.sign_flags, "other")?;
         if other.len == 0 {
             return Ok(self);
@@ -691,11 +723,11 @@ impl NgramCounts {
         me.table = if fits(max_symbol, width64(k)) {
             let w = width64(k);
             let pairs: Vec<(u64, u64)> = rows.map(|(r, c)| (pack(r, w), c)).collect();
-            Table::N64(Counter::from_pairs(&pairs, shift_of(k, w)))
+            Table::N64(Counter::from_pairs(&pairs, shift_of(k, w, false)))
         } else if fits(max_symbol, width128(k)) {
             let w = width128(k);
             let pairs: Vec<(u128, u64)> = rows.map(|(r, c)| (pack(r, w), c)).collect();
-            Table::N128(Counter::from_pairs(&pairs, shift_of(k, w)))
+            Table::N128(Counter::from_pairs(&pairs, shift_of(k, w, false)))
         } else {
             let mut wide: WideShards = vec![HashMap::new(); WIDE_SHARDS];
             for (row, c) in rows.filter(|&(_, c)| c > 0) {

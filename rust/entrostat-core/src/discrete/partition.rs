@@ -388,6 +388,13 @@ impl<K: Key> Scratch<K> {
         }
     }
 
+    /// The (key, count) pairs of the table, in table order, left in place.
+    pub fn live(&self) -> impl Iterator<Item = &(K, u64)> {
+        self.slots[..1usize << self.bits]
+            .iter()
+            .filter(|slot| slot.1 != 0)
+    }
+
     /// The (key, count) pairs of the table, in table order (valid until the next change);
     /// the table is left empty.
     pub fn drain(&mut self) -> &[(K, u64)] {
@@ -775,7 +782,17 @@ impl<K: Key> Counter<K> {
         init: impl Fn() -> S + Sync,
         visit: impl Fn(&mut S, &[(K, u64)]) + Sync,
     ) -> Vec<S> {
-        let pending = self.pending();
+        self.par_partitions_with(&[], init, visit)
+    }
+
+    /// `par_partitions` as if the keys `extra` had been pushed too.
+    pub fn par_partitions_with<S: Send>(
+        &self,
+        extra: &[K],
+        init: impl Fn() -> S + Sync,
+        visit: impl Fn(&mut S, &[(K, u64)]) + Sync,
+    ) -> Vec<S> {
+        let pending = self.pending() + extra.len();
         if self.stored + pending <= SMALL_ALL {
             // Few keys: all of them in one table (every partition at once is a partition).
             let mut scratch = Scratch::default();
@@ -789,6 +806,7 @@ impl<K: Key> Counter<K> {
                 scratch.add_keys(&r.keys);
             }
             scratch.add_keys(&self.loose);
+            scratch.add_keys(extra);
             let mut state = init();
             if !scratch.is_empty() {
                 visit(&mut state, scratch.drain());
@@ -796,10 +814,11 @@ impl<K: Key> Counter<K> {
             return vec![state];
         }
         let mut loose_run = None;
-        if !self.loose.is_empty() {
+        if !self.loose.is_empty() || !extra.is_empty() {
+            let keys: Vec<K> = self.loose.iter().chain(extra).copied().collect();
             loose_run = Some(
                 Run::build(&SliceScan {
-                    keys: &self.loose,
+                    keys: &keys,
                     shift: self.shift,
                 })
                 .expect("scanning a slice cannot fail"),

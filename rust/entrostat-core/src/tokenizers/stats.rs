@@ -1,6 +1,8 @@
 //! `TokenStats`: one accumulator for everything the tokenizer report needs from a token
-//! stream: dense unigram counts and the n-gram counts of orders 2..=max_order, counted
-//! within documents (no n-gram spans two documents), streaming and mergeable.
+//! stream: dense unigram counts and the n-grams of orders 2..=max_order, counted within
+//! documents (no n-gram spans two documents), streaming and mergeable. Every order comes
+//! from one table of padded max_order-grams (`discrete::tower`): one pass over the stream
+//! whatever the order.
 
 use crate::cancel::Cancel;
 use crate::discrete::accumulator::Counts;
@@ -8,8 +10,10 @@ use crate::discrete::estimators::{
     entropy_from_counts, entropy_from_fingerprint, renyi_from_counts, Estimate, Estimator,
 };
 use crate::discrete::joint::column_range;
-use crate::discrete::ngrams::{check_order, codes_of, NgramCounts};
+use crate::discrete::ngrams::{check_order, NgramCounts};
+use crate::discrete::tower::END;
 use crate::error::{Error, Result};
+use crate::labels::Label;
 use crate::labels::Labels;
 use crate::with_labels;
 use ndarray::s;
@@ -21,8 +25,11 @@ const PIECE: usize = 1 << 24;
 pub struct TokenStats {
     max_order: usize,
     unigrams: Counts,
-    /// N-gram counts of orders 2..=max_order.
-    ngrams: Vec<NgramCounts>,
+    /// Padded n-grams of order max_order (none for max_order 1): ids coded as id + 1, each
+    /// closed document followed by max_order - 1 `END`s.
+    ngrams: Option<NgramCounts>,
+    /// Whether the last document holds tokens and is not closed (padded) yet.
+    open: bool,
     n_documents: u64,
     max_id: Option<u64>,
 }
@@ -49,9 +56,12 @@ impl TokenStats {
         Ok(TokenStats {
             max_order,
             unigrams: Counts::new(),
-            ngrams: (2..=max_order)
-                .map(NgramCounts::new)
-                .collect::<Result<_>>()?,
+            ngrams: if max_order > 1 {
+                Some(NgramCounts::by_first_symbol(max_order)?)
+            } else {
+                None
+            },
+            open: false,
             n_documents: 0,
             max_id: None,
         })
@@ -100,6 +110,12 @@ impl TokenStats {
                     format!("token ids must be non-negative, got {lo}"),
                 ));
             }
+            if hi >= u64::MAX as i128 {
+                return Err(Error::value(
+                    "ids",
+                    format!("token ids must be below 2^64 - 1, got {hi}"),
+                ));
+            }
             if let Some(v) = vocab_size.filter(|&v| hi >= v as i128) {
                 return Err(Error::value(
                     "ids",
@@ -112,6 +128,9 @@ impl TokenStats {
         let implicit = self.n_tokens() == 0 && n > 0 && starts.first() != Some(&0);
         self.n_documents += starts.len() as u64 + implicit as u64;
         self.unigrams.update(ids, cancel)?;
+        if self.ngrams.is_none() {
+            return Ok(());
+        }
         for lo in (0..n.max(1)).step_by(PIECE) {
             let hi = (lo + PIECE).min(n);
             // Starts inside this piece; the first piece also takes a start at its end.
@@ -120,11 +139,58 @@ impl TokenStats {
                 .filter(|&&p| p >= lo && (p < hi || (p == n && hi == n)))
                 .map(|&p| p - lo)
                 .collect();
-            let codes = with_labels!(ids, v => codes_of(v.slice(s![lo..hi])));
-            for counts in &mut self.ngrams {
-                counts.update_documents(&codes, &local, cancel)?;
+            let (codes, breaks) =
+                with_labels!(ids, v => self.padded_codes(v.slice(s![lo..hi]), &local));
+            if let Some(counts) = &mut self.ngrams {
+                counts.update_documents(&codes, &breaks, cancel)?;
             }
         }
+        Ok(())
+    }
+
+    /// The codes (id + 1) of a piece with `END`s closing each document that ends in it, and
+    /// where documents start in the result.
+    fn padded_codes<T: Label>(
+        &mut self,
+        piece: ndarray::ArrayView1<'_, T>,
+        starts: &[usize],
+    ) -> (Vec<u64>, Vec<usize>) {
+        let pad = self.max_order - 1;
+        let mut codes = Vec::with_capacity(piece.len() + pad * starts.len());
+        let mut breaks = Vec::with_capacity(starts.len());
+        let segment = |codes: &mut Vec<u64>, lo: usize, hi: usize| {
+            let part = piece.slice(s![lo..hi]);
+            match part.as_slice() {
+                Some(sl) => codes.extend(sl.iter().map(|v| v.key() + 1)),
+                None => codes.extend(part.iter().map(|v| v.key() + 1)),
+            }
+        };
+        let mut prev = 0;
+        for &p in starts {
+            segment(&mut codes, prev, p);
+            self.open |= p > prev;
+            if self.open {
+                codes.extend(std::iter::repeat_n(END, pad));
+                self.open = false;
+            }
+            breaks.push(codes.len());
+            prev = p;
+        }
+        segment(&mut codes, prev, piece.len());
+        self.open |= piece.len() > prev;
+        (codes, breaks)
+    }
+
+    /// Close the last document: pad it, so that the next tokens start a new one.
+    fn end_document(&mut self, cancel: &Cancel) -> Result<()> {
+        if let Some(counts) = &mut self.ngrams {
+            if self.open {
+                let pad = vec![END; self.max_order - 1];
+                counts.update_documents(&pad, &[], cancel)?;
+            }
+            counts.end_document();
+        }
+        self.open = false;
         Ok(())
     }
 
@@ -140,10 +206,12 @@ impl TokenStats {
             ));
         }
         self.unigrams.merge(&other.unigrams)?;
-        for (mine, theirs) in self.ngrams.iter_mut().zip(&other.ngrams) {
-            let mut merged = std::mem::replace(mine, NgramCounts::new(theirs.order())?);
-            merged.end_document();
-            *mine = merged.merge(theirs.clone(), cancel)?;
+        self.end_document(cancel)?;
+        let mut theirs = other.clone();
+        theirs.end_document(cancel)?;
+        if let (Some(mine), Some(theirs)) = (&mut self.ngrams, theirs.ngrams) {
+            let merged = std::mem::replace(mine, NgramCounts::by_first_symbol(self.max_order)?);
+            *mine = merged.merge(theirs, cancel)?;
         }
         self.n_documents += other.n_documents;
         self.max_id = self.max_id.max(other.max_id);
@@ -174,14 +242,16 @@ impl TokenStats {
         let unigram = entropy_from_counts(&as_f64, estimator, n_bins)?;
         let renyi = renyi_from_counts(&as_f64, alpha)?;
         let mut conditional = vec![unigram.value];
-        for ngrams in &self.ngrams {
-            let (grams, prefixes) = ngrams.fingerprints();
-            conditional.push(if grams.bins() == 0 {
-                f64::NAN // every document is shorter than the order
-            } else {
-                entropy_from_fingerprint(&grams, estimator, None)?.value
-                    - entropy_from_fingerprint(&prefixes, estimator, None)?.value
-            });
+        if let Some(ngrams) = &self.ngrams {
+            let open_tail = if self.open { ngrams.tail() } else { &[] };
+            for (grams, prefixes) in ngrams.padded_levels(open_tail) {
+                conditional.push(if grams.bins() == 0 {
+                    f64::NAN // every document is shorter than the order
+                } else {
+                    entropy_from_fingerprint(&grams, estimator, None)?.value
+                        - entropy_from_fingerprint(&prefixes, estimator, None)?.value
+                });
+            }
         }
         let n_hapax = counts.iter().filter(|&&c| c == 1).count() as u64;
         counts.sort_unstable_by(|a, b| b.cmp(a));

@@ -1,0 +1,244 @@
+//! Entropies of every order 2..=K from one table of padded K-grams.
+//!
+//! The tokenizer report needs H(t_j | t_1 .. t_{j-1}) for every j up to K. Rather than one
+//! table (and one pass over the stream) per order, each document is counted with K-1
+//! `END` symbols appended, ids being coded as id + 1 so that `END` = 0 is no id: every
+//! position of a document then starts exactly one K-window. Summing the K-window counts
+//! by their j-prefix gives the counts of the padded j-windows; those that do not end in
+//! `END` are exactly the document's j-grams (one per j-window), and summing those by
+//! their (j-1)-prefix gives the contexts over the same j-windows. The table is partitioned
+//! by first symbol, so prefixes of every length, and so every level, are summed partition
+//! by partition in cache-resident tables.
+
+use super::fingerprint::Fingerprint;
+use super::ngrams::{pack, NgramCounts, Table};
+use super::partition::{Key, Scratch};
+use hashbrown::HashMap;
+use rayon::prelude::*;
+
+/// The padding symbol (ids are coded as id + 1).
+pub const END: u64 = 0;
+
+/// Fingerprints of one level j: of the j-gram counts and of their (j-1)-prefixes.
+pub type Level = (Fingerprint, Fingerprint);
+
+/// One worker's buffers and results.
+struct Worker<K: Key> {
+    /// Per level j = 2..=K (index j - 2).
+    levels: Vec<Level>,
+    scratch: Scratch<K>,
+    real: Vec<(K, u64)>,
+    ends: Vec<(K, u64)>,
+    next: Vec<(K, u64)>,
+}
+
+impl<K: Key> Worker<K> {
+    fn new(k: usize) -> Self {
+        Worker {
+            levels: vec![Level::default(); k - 1],
+            scratch: Scratch::default(),
+            real: Vec::new(),
+            ends: Vec::new(),
+            next: Vec::new(),
+        }
+    }
+
+    /// Every level of one partition, from its padded K-gram pairs.
+    fn visit(&mut self, pairs: &[(K, u64)], k: usize, w: u32) {
+        let last = K::low_mask(w);
+        let mut level = std::mem::take(&mut self.next);
+        for j in (2..=k).rev() {
+            let cur: &[(K, u64)] = if j == k { pairs } else { &level };
+            self.real.clear();
+            self.ends.clear();
+            for &(key, c) in cur {
+                if key.and(last) == K::ZERO {
+                    self.ends.push((key, c));
+                } else {
+                    self.real.push((key, c));
+                }
+            }
+            let (grams, prefixes) = &mut self.levels[j - 2];
+            grams.extend(self.real.iter().map(|p| p.1));
+            self.scratch.reset_for(0, self.real.len());
+            self.scratch.add_prefixes(&self.real, w);
+            self.scratch.learn(0, self.real.len());
+            prefixes.extend(self.scratch.live().map(|p| p.1));
+            // The padded (j-1)-windows: the prefixes of real j-grams plus those of the
+            // windows ending in END.
+            self.scratch.add_prefixes(&self.ends, w);
+            let drained = self.scratch.drain();
+            if j > 2 {
+                level.clear();
+                level.extend_from_slice(drained);
+            }
+        }
+        self.next = level;
+    }
+}
+
+/// The padded windows of an open document: `tail` (its last symbols, at most k - 1) then
+/// k - 1 `END`s, one window per symbol of `tail`.
+fn open_windows(tail: &[u64], k: usize) -> Vec<Vec<u64>> {
+    let mut seq = tail.to_vec();
+    seq.extend(std::iter::repeat_n(END, k - 1));
+    seq.windows(k)
+        .take(tail.len())
+        .map(|w| w.to_vec())
+        .collect()
+}
+
+fn merged(workers: impl IntoIterator<Item = Vec<Level>>, k: usize) -> Vec<Level> {
+    let mut all = vec![Level::default(); k - 1];
+    for levels in workers {
+        for (a, b) in all.iter_mut().zip(&levels) {
+            a.0.merge(&b.0);
+            a.1.merge(&b.1);
+        }
+    }
+    all
+}
+
+fn packed_levels<K: Key>(
+    c: &super::partition::Counter<K>,
+    extra: &[Vec<u64>],
+    k: usize,
+    w: u32,
+) -> Vec<Level> {
+    let extra: Vec<K> = extra.iter().map(|row| pack(row, w)).collect();
+    let workers = c.par_partitions_with(
+        &extra,
+        || Worker::new(k),
+        |worker, pairs| worker.visit(pairs, k, w),
+    );
+    merged(workers.into_iter().map(|w| w.levels), k)
+}
+
+/// Wide keys (symbols past what packed keys hold): the same sums in global hash maps.
+fn wide_levels(shards: &[HashMap<Box<[u64]>, u64>], extra: &[Vec<u64>], k: usize) -> Vec<Level> {
+    let mut level: Vec<(Vec<u64>, u64)> = shards
+        .par_iter()
+        .flat_map_iter(|m| m.iter().map(|(row, &c)| (row.to_vec(), c)))
+        .collect();
+    level.extend(extra.iter().map(|row| (row.clone(), 1)));
+    let mut out = vec![Level::default(); k - 1];
+    for j in (2..=k).rev() {
+        let (grams, prefixes) = &mut out[j - 2];
+        let mut sums: HashMap<Vec<u64>, u64> = HashMap::new();
+        let mut ends = Vec::new();
+        for (mut row, c) in level {
+            let real = row[j - 1] != END;
+            row.truncate(j - 1);
+            if real {
+                grams.add(c, 1);
+                *sums.entry(row).or_insert(0) += c;
+            } else {
+                ends.push((row, c));
+            }
+        }
+        prefixes.extend(sums.values().copied());
+        for (row, c) in ends {
+            *sums.entry(row).or_insert(0) += c;
+        }
+        level = sums.into_iter().collect();
+    }
+    out
+}
+
+impl NgramCounts {
+    /// For counts of padded documents (see the module documentation), built with
+    /// `by_first_symbol`: per order j = 2..=K, the fingerprints of the j-gram counts and of
+    /// their (j-1)-prefixes over the same windows. `open_tail` holds the last symbols of a
+    /// document not yet closed, whose padded windows are not counted yet.
+    pub fn padded_levels(&self, open_tail: &[u64]) -> Vec<Level> {
+        let k = self.order();
+        if k < 2 {
+            return Vec::new();
+        }
+        let extra = open_windows(open_tail, k);
+        match &self.table {
+            Table::N64(c) => packed_levels(c, &extra, k, self.width()),
+            Table::N128(c) => packed_levels(c, &extra, k, self.width()),
+            Table::Wide(shards) => wide_levels(shards, &extra, k),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cancel::NEVER;
+    use std::collections::BTreeMap;
+
+    /// Per order j, the sorted counts of j-grams and of their prefixes, by brute force.
+    fn brute(docs: &[Vec<u64>], k: usize) -> Vec<(Vec<u64>, Vec<u64>)> {
+        (2..=k)
+            .map(|j| {
+                let mut grams: BTreeMap<&[u64], u64> = BTreeMap::new();
+                let mut prefixes: BTreeMap<&[u64], u64> = BTreeMap::new();
+                for d in docs {
+                    for win in d.windows(j) {
+                        *grams.entry(win).or_default() += 1;
+                        *prefixes.entry(&win[..j - 1]).or_default() += 1;
+                    }
+                }
+                let sorted = |m: BTreeMap<&[u64], u64>| {
+                    let mut v: Vec<u64> = m.into_values().collect();
+                    v.sort_unstable();
+                    v
+                };
+                (sorted(grams), sorted(prefixes))
+            })
+            .collect()
+    }
+
+    fn expand(f: &Fingerprint) -> Vec<u64> {
+        f.iter()
+            .flat_map(|(c, m)| std::iter::repeat_n(c, m as usize))
+            .collect()
+    }
+
+    /// Count `docs` padded, the last one left open; `base` offsets the symbols.
+    fn padded(docs: &[Vec<u64>], k: usize) -> (NgramCounts, Vec<u64>) {
+        let mut c = NgramCounts::by_first_symbol(k).unwrap();
+        let mut codes = Vec::new();
+        let mut starts = Vec::new();
+        for (i, d) in docs.iter().enumerate() {
+            starts.push(codes.len());
+            codes.extend(d.iter().map(|&s| s + 1));
+            if i + 1 < docs.len() {
+                codes.extend(std::iter::repeat_n(END, k - 1));
+            }
+        }
+        c.update_documents(&codes, &starts, &NEVER).unwrap();
+        let tail = c.tail().to_vec();
+        (c, tail)
+    }
+
+    #[test]
+    fn every_level_matches_brute_force() {
+        let mut state = 7u64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        // Short and long documents; alphabets for u64, u128 and wide keys.
+        for (vocab, k) in [(5u64, 3usize), (300, 4), (70_000, 3), (1 << 40, 4), (9, 8)] {
+            let docs: Vec<Vec<u64>> = (0..60)
+                .map(|i| {
+                    let len = if i % 7 == 0 { next(3) } else { 1 + next(5000) };
+                    (0..len).map(|_| next(vocab) * next(3).min(1)).collect()
+                })
+                .collect();
+            let (c, tail) = padded(&docs, k);
+            let got = c.padded_levels(&tail);
+            let want = brute(&docs, k);
+            for (j, ((g, p), (wg, wp))) in got.iter().zip(&want).enumerate() {
+                assert_eq!(&expand(g), wg, "vocab {vocab} k {k} order {}", j + 2);
+                assert_eq!(&expand(p), wp, "vocab {vocab} k {k} order {}", j + 2);
+            }
+        }
+    }
+}
