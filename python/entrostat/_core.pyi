@@ -9,6 +9,7 @@ __all__ = [
     "Counts",
     "NgramCounts",
     "TokenStats",
+    "divergence_of_rows",
     "entropy",
     "entropy_from_counts",
     "generalized_entropy_from_counts",
@@ -123,3 +124,12 @@ class TokenStats:
     ) -> dict[str, Any]: ...
 
 def text_sizes_batch(texts: list[str]) -> tuple[int, int, int]: ...
+
+def divergence_of_rows(
+    p: npt.NDArray[np.floating],
+    q: npt.NDArray[np.floating],
+    kind: str,
+    alpha: float = 1.0,
+    normalize: bool = True,
+    tol: float = 1e-06,
+) -> npt.NDArray[np.float64]: ...

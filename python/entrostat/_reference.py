@@ -14,6 +14,7 @@ All results are in nats (natural logarithm).  Conventions:
 """
 
 import numpy as np
+import scipy.special
 from scipy import integrate
 from scipy.special import digamma, gammaln, logsumexp, polygamma
 
@@ -474,3 +475,60 @@ def token_metrics(docs, vocab_size, orders=(1, 2, 3), alpha=2.5, estimator="plug
         "hapax_share": float(np.mean(counts == 1)),
         "coverage_tokens": coverage,
     }
+
+
+# --- divergences between distributions (rows along the last axis) -----------------------
+
+
+def _normalized_rows(p, q):
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    return p / p.sum(-1, keepdims=True), q / q.sum(-1, keepdims=True)
+
+
+def kl_divergence(p, q):
+    """sum p log(p / q) per row (rel_entr: 0 for p = 0, inf for p > 0 = q)."""
+    p, q = _normalized_rows(p, q)
+    return scipy.special.rel_entr(p, q).sum(-1)
+
+
+def cross_entropy(p, q):
+    p, q = _normalized_rows(p, q)
+    return -scipy.special.xlogy(p, q).sum(-1)
+
+
+def js_divergence(p, q):
+    p, q = _normalized_rows(p, q)
+    m = 0.5 * (p + q)
+    return 0.5 * (scipy.special.rel_entr(p, m).sum(-1) + scipy.special.rel_entr(q, m).sum(-1))
+
+
+def renyi_divergence(p, q, alpha):
+    """(1 / (alpha - 1)) log sum p^alpha q^(1 - alpha), with the limits at 0, 1 and inf."""
+    p, q = _normalized_rows(p, q)
+    on = p > 0
+    if alpha == 1:
+        return kl_divergence(p, q)
+    if alpha == 0:
+        return -np.log(np.where(on, q, 0).sum(-1))
+    with np.errstate(divide="ignore"):
+        if np.isinf(alpha):
+            return np.log(np.where(on, p / q, 0).max(-1))
+        terms = np.where(on, p ** alpha * q ** (1 - alpha), 0.0)
+    return np.log(terms.sum(-1)) / (alpha - 1)
+
+
+def cs_divergence(p, q):
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    return -np.log((p * q).sum(-1) ** 2 / ((p * p).sum(-1) * (q * q).sum(-1)))
+
+
+def hellinger(p, q):
+    p, q = _normalized_rows(p, q)
+    return np.sqrt(0.5 * ((np.sqrt(p) - np.sqrt(q)) ** 2).sum(-1))
+
+
+def total_variation(p, q):
+    p, q = _normalized_rows(p, q)
+    return 0.5 * np.abs(p - q).sum(-1)

@@ -3,6 +3,7 @@
 
 pub mod cancel;
 pub mod discrete;
+pub mod divergence;
 pub mod error;
 pub mod labels;
 pub mod pool;

@@ -3,6 +3,7 @@
 
 mod arrays;
 mod discrete;
+mod divergence;
 mod errors;
 mod run;
 mod tokenizers;
@@ -29,6 +30,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m
     )?)?;
     m.add_function(wrap_pyfunction!(discrete::ngram_entropy_pair, m)?)?;
+    m.add_function(wrap_pyfunction!(divergence::divergence_of_rows, m)?)?;
     m.add_class::<discrete::PyCounts>()?;
     m.add_class::<discrete::PyNgramCounts>()?;
     m.add_class::<tokenizers::PyTokenStats>()?;

@@ -1,0 +1,222 @@
+"""entrostat.divergence on distributions: SciPy agreement, zero handling, broadcasting,
+closed forms, invariants (Hypothesis) and every error path."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.spatial.distance as ssd
+import scipy.special
+import scipy.stats
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import entrostat as es
+from entrostat import _reference as ref
+
+
+def rows(seed, shape, zeros_p=0.0, zeros_q=0.0, dtype=np.float64):
+    g = np.random.default_rng(seed)
+    p = g.random(shape)
+    q = g.random(shape)
+    p[g.random(shape) < zeros_p] = 0.0
+    q[g.random(shape) < zeros_q] = 0.0
+    return p.astype(dtype), q.astype(dtype)
+
+
+def normalized(a):
+    return a / a.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("zp,zq", [(0.0, 0.0), (0.3, 0.0), (0.0, 0.3), (0.3, 0.3)])
+def test_kl_and_cross_entropy_match_scipy(zp, zq):
+    p, q = rows(1, (40, 257), zp, zq)
+    p[:, 0] += 0.1  # no all-zero row
+    q[:, 0] += 0.1
+    want = scipy.stats.entropy(p, q, axis=-1)
+    np.testing.assert_allclose(es.kl_divergence(p, q), want, rtol=1e-12, atol=1e-15)
+    pn, qn = normalized(p), normalized(q)
+    np.testing.assert_allclose(es.kl_divergence(pn, qn, normalize=False),
+                               scipy.special.rel_entr(pn, qn).sum(-1), rtol=1e-12, atol=1e-15)
+    ce = -scipy.special.xlogy(pn, qn).sum(-1)
+    np.testing.assert_allclose(es.cross_entropy(p, q), ce, rtol=1e-12)
+    h = scipy.stats.entropy(p, axis=-1)
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(es.cross_entropy(p, q)[finite], (h + want)[finite], rtol=1e-12)
+
+
+def test_js_matches_scipy_and_is_bounded():
+    p, q = rows(2, (30, 100), 0.4, 0.4)
+    p[:, 0] += 1
+    q[:, 1] += 1
+    for base in (None, 2.0):
+        want = ssd.jensenshannon(p, q, axis=-1, base=base)
+        np.testing.assert_allclose(es.js_distance(p, q, base=base), want, rtol=1e-12)
+    js = es.js_divergence(p, q)
+    assert np.all((js >= 0) & (js <= math.log(2) + 1e-15))
+    disjoint = es.js_divergence([1.0, 0.0], [0.0, 1.0])
+    assert disjoint == pytest.approx(math.log(2), rel=1e-15)
+
+
+def test_float32_rows_agree_with_float64():
+    p, q = rows(3, (20, 5000))
+    p32, q32 = p.astype(np.float32), q.astype(np.float32)
+    for f in (es.kl_divergence, es.js_divergence, es.cs_divergence, es.hellinger,
+              es.total_variation, es.cross_entropy):
+        got = f(p32, q32)
+        assert got.dtype == np.float64
+        want = f(p32.astype(np.float64), q32.astype(np.float64))
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("kind", ["kl", "js", "cs", "hellinger", "tv", "renyi", "ce"])
+def test_every_divergence_matches_the_reference(kind):
+    p, q = rows(4, (25, 64), 0.2, 0.0)
+    q += 0.01
+    p[:, 0] += 0.5
+    funcs = {
+        "kl": (es.kl_divergence, ref.kl_divergence),
+        "js": (es.js_divergence, ref.js_divergence),
+        "cs": (es.cs_divergence, ref.cs_divergence),
+        "hellinger": (es.hellinger, ref.hellinger),
+        "tv": (es.total_variation, ref.total_variation),
+        "ce": (es.cross_entropy, ref.cross_entropy),
+    }
+    if kind == "renyi":
+        for alpha in (0.0, 0.3, 0.99, 1.0, 1.01, 2.0, 7.5, np.inf):
+            np.testing.assert_allclose(es.renyi_divergence(p, q, alpha),
+                                       ref.renyi_divergence(p, q, alpha), rtol=1e-10,
+                                       atol=1e-14, err_msg=f"alpha={alpha}")
+        return
+    mine, theirs = funcs[kind]
+    np.testing.assert_allclose(mine(p, q), theirs(p, q), rtol=1e-12, atol=1e-15)
+
+
+def test_zero_handling_as_rel_entr():
+    assert es.kl_divergence([0.5, 0.5, 0.0], [0.5, 0.0, 0.5]) == np.inf
+    assert es.kl_divergence([0.5, 0.0, 0.5], [0.5, 0.25, 0.25]) == pytest.approx(
+        0.5 * math.log(2), rel=1e-15)
+    assert es.cross_entropy([1.0, 0.0], [0.0, 1.0]) == np.inf
+    assert es.renyi_divergence([0.5, 0.5], [1.0, 0.0], 2.0) == np.inf
+    assert es.renyi_divergence([0.5, 0.5], [1.0, 0.0], 0.5) == pytest.approx(math.log(2))
+    assert es.renyi_divergence([0.5, 0.5], [1.0, 0.0], np.inf) == np.inf
+    assert es.cs_divergence([1.0, 0.0], [0.0, 1.0]) == np.inf
+    onehot = np.eye(4)
+    np.testing.assert_array_equal(es.kl_divergence(onehot, onehot), np.zeros(4))
+    np.testing.assert_array_equal(es.total_variation(onehot, onehot[::-1]), np.ones(4))
+
+
+def test_denormal_probabilities():
+    p = np.array([1.0, 5e-324, 1e-310, 0.0])
+    q = np.array([1.0, 1e-320, 1e-300, 1e-300])
+    np.testing.assert_allclose(es.kl_divergence(p, q), scipy.stats.entropy(p, q), rtol=1e-12)
+    np.testing.assert_allclose(es.kl_divergence(q, p), np.inf)
+
+
+def test_closed_forms():
+    # Two Bernoulli distributions.
+    a, b = 0.3, 0.6
+    kl = a * math.log(a / b) + (1 - a) * math.log((1 - a) / (1 - b))
+    assert es.kl_divergence([a, 1 - a], [b, 1 - b]) == pytest.approx(kl, rel=1e-14)
+    r2 = math.log(a * a / b + (1 - a) ** 2 / (1 - b))
+    assert es.renyi_divergence([a, 1 - a], [b, 1 - b], 2) == pytest.approx(r2, rel=1e-14)
+    pq, pp, qq = a * b + (1 - a) * (1 - b), a * a + (1 - a) ** 2, b * b + (1 - b) ** 2
+    cs = -math.log(pq**2 / (pp * qq))
+    assert es.cs_divergence([a, 1 - a], [b, 1 - b]) == pytest.approx(cs, rel=1e-14)
+    assert es.total_variation([a, 1 - a], [b, 1 - b]) == pytest.approx(abs(a - b), rel=1e-14)
+    # Renyi of order 1/2 is -2 log of the Bhattacharyya coefficient; Hellinger^2 = 1 - BC.
+    bc = math.sqrt(a * b) + math.sqrt((1 - a) * (1 - b))
+    assert es.renyi_divergence([a, 1 - a], [b, 1 - b], 0.5) == pytest.approx(-2 * math.log(bc))
+    assert es.hellinger([a, 1 - a], [b, 1 - b]) ** 2 == pytest.approx(1 - bc, rel=1e-12)
+
+
+def test_axis_broadcasting_counts_and_base():
+    p, q = rows(5, (6, 7, 50))
+    got = es.kl_divergence(p, q[0], base=2)  # (6, 7, 50) against (7, 50)
+    want = scipy.stats.entropy(p, np.broadcast_to(q[0], p.shape), axis=-1, base=2)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert got.shape == (6, 7)
+    moved = es.kl_divergence(np.moveaxis(p, -1, 0), np.moveaxis(q, -1, 0), axis=0)
+    np.testing.assert_allclose(moved, scipy.stats.entropy(p, q, axis=-1), rtol=1e-12)
+    counts_p, counts_q = np.array([3, 1, 0, 6]), np.array([1, 1, 1, 1], dtype=np.uint8)
+    assert es.kl_divergence(counts_p, counts_q) == pytest.approx(
+        scipy.stats.entropy(counts_p, counts_q), rel=1e-14)
+    assert isinstance(es.kl_divergence([0.5, 0.5], [0.5, 0.5]), np.float64)
+    assert es.kl_divergence(np.ones((0, 3)), np.ones((0, 3))).shape == (0,)
+
+
+def test_labels_versions_use_the_shared_alphabet():
+    g = np.random.default_rng(6)
+    x = g.integers(-3, 5, 2000)
+    y = g.integers(-3, 6, 3000)
+    vals = np.union1d(x, y)
+    cx = np.array([(x == v).sum() for v in vals], dtype=float) + 0.5
+    cy = np.array([(y == v).sum() for v in vals], dtype=float) + 0.5
+    assert es.kl_divergence_labels(x, y, pseudocount=0.5) == pytest.approx(
+        scipy.stats.entropy(cx, cy), rel=1e-13)
+    assert es.js_divergence_labels(x, y, pseudocount=0.5, base=2) == pytest.approx(
+        ssd.jensenshannon(cx, cy, base=2) ** 2, rel=1e-12)
+    assert es.cross_entropy_labels(x, y, pseudocount=0.5) == pytest.approx(
+        -(normalized(cx) * np.log(normalized(cy))).sum(), rel=1e-13)
+    assert es.kl_divergence_labels(y, x) == np.inf  # y holds 5, x does not
+    assert es.kl_divergence_labels(x, x) == 0.0
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: es.kl_divergence([0.5, -0.5], [0.5, 0.5]), "p: expected finite non-negative"),
+    (lambda: es.kl_divergence([0.5, 0.5], [np.nan, 0.5]), "q: expected finite non-negative"),
+    (lambda: es.kl_divergence([0.5, np.inf], [0.5, 0.5]), "p: expected finite"),
+    (lambda: es.kl_divergence([0.0, 0.0], [0.5, 0.5]), "p: a row sums to zero"),
+    (lambda: es.kl_divergence([0.5, 0.6], [0.5, 0.5], normalize=False), "normalize=True"),
+    (lambda: es.kl_divergence(np.ones((2, 3)), np.ones((3, 2))), "cannot be broadcast"),
+    (lambda: es.kl_divergence(np.ones(3), np.ones(3), axis=1), "axis:"),
+    (lambda: es.kl_divergence(np.ones((2, 0)), np.ones((2, 0))), "empty"),
+    (lambda: es.kl_divergence(1.0, 1.0), "p: expected at least 1 dimension"),
+    (lambda: es.renyi_divergence([1.0], [1.0], -1), "alpha:"),
+    (lambda: es.kl_divergence([1.0], [1.0], base=1), "base:"),
+    (lambda: es.kl_divergence_labels([1, 2], [1, 2], pseudocount=-1), "pseudocount:"),
+    (lambda: es.kl_divergence_labels([], [1, 2]), "x: must not be empty"),
+])
+def test_errors_name_the_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: es.kl_divergence(np.array(["a"]), [1.0]), "p: expected an array of probabilities"),
+    (lambda: es.kl_divergence([1.0], np.array([1 + 1j])), "q: expected an array"),
+    (lambda: es.kl_divergence([1.0], [1.0], axis=0.5), "axis: expected an integer"),
+    (lambda: es.kl_divergence([1.0], [1.0], normalize="yes"), "normalize:"),
+    (lambda: es.renyi_divergence([1.0], [1.0], "2"), "alpha:"),
+    (lambda: es.kl_divergence_labels([0.5], [1]), "x: expected an array of integer labels"),
+])
+def test_type_errors_name_the_argument(call, match):
+    with pytest.raises(TypeError, match=match):
+        call()
+
+
+prob_rows = st.integers(2, 12).flatmap(
+    lambda k: st.tuples(
+        arrays(np.float64, k, elements=st.floats(0, 1e3, allow_subnormal=False)),
+        arrays(np.float64, k, elements=st.floats(1e-3, 1e3, allow_subnormal=False)),
+    )
+).filter(lambda pq: pq[0].sum() > 0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(prob_rows)
+def test_invariants(pq):
+    p, q = pq
+    kl = es.kl_divergence(p, q)
+    tv = es.total_variation(p, q)
+    assert kl >= 0 and es.js_divergence(p, q) >= 0 and es.cs_divergence(p, q) >= 0
+    assert tv <= math.sqrt(kl / 2) + 1e-12  # Pinsker
+    assert es.js_divergence(p, q) <= math.log(2) + 1e-12
+    assert es.js_divergence(p, q) == pytest.approx(es.js_divergence(q, p), abs=1e-14)
+    assert es.cs_divergence(p, q) == pytest.approx(es.cs_divergence(q, p), abs=1e-12)
+    assert es.hellinger(p, q) == pytest.approx(es.hellinger(q, p), abs=1e-14)
+    assert es.kl_divergence(p, p) == pytest.approx(0, abs=1e-14)
+    alphas = [0.0, 0.25, 0.5, 0.9, 1.0, 1.5, 2.0, 4.0, np.inf]
+    r = [es.renyi_divergence(p, q, a) for a in alphas]
+    assert all(b >= a - 1e-9 * max(1.0, abs(a)) for a, b in zip(r, r[1:], strict=False))
