@@ -164,9 +164,10 @@ fn js_terms<T: Prob>(p: &[T], q: &[T], sp: f64, sq: f64) -> f64 {
 #[inline(always)]
 fn terms<T: Prob>(kind: Divergence, p: &[T], q: &[T], sp: f64, sq: f64) -> f64 {
     match kind {
-        Divergence::Kl => kl_terms(p, q, sp, sq),
+        // KL and JS are >= 0 (Gibbs); only rounding of the normalised rows takes them below.
+        Divergence::Kl => kl_terms(p, q, sp, sq).max(0.0),
         Divergence::CrossEntropy => cross_terms(p, q, sp, sq),
-        Divergence::Js => 0.5 * js_terms(p, q, sp, sq),
+        Divergence::Js => (0.5 * js_terms(p, q, sp, sq)).max(0.0),
         Divergence::Renyi(alpha) => renyi(p, q, sp, sq, alpha),
         Divergence::CauchySchwarz => {
             let pq = lane_sum(p, q, |a, b| a * b);
