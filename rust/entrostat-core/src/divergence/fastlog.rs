@@ -98,6 +98,50 @@ mod tests {
         assert_eq!(ln(1.0), 0.0);
         assert!((ln(5e-324) - 5e-324f64.ln()).abs() < 1e-12);
     }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn four_lanes_match_libm() {
+        use std::arch::x86_64::{_mm256_loadu_pd, _mm256_storeu_pd};
+        if !(std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma"))
+        {
+            return; // nothing to compare on this CPU: the scalar path is tested above
+        }
+        let mut xs = vec![
+            0.0,
+            f64::INFINITY,
+            5e-324,
+            1e-310,
+            1.0,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+        ];
+        let mut x = 1e-300f64;
+        while x < 1e300 {
+            xs.extend([x, x * 1.414_3, x * 0.999_999]);
+            x *= 1.71;
+        }
+        while xs.len() % 4 != 0 {
+            xs.push(2.0);
+        }
+        for chunk in xs.chunks_exact(4) {
+            let mut out = [0.0f64; 4];
+            // SAFETY: the CPU has AVX2 and FMA (checked above); both arrays hold 4 f64.
+            unsafe {
+                _mm256_storeu_pd(out.as_mut_ptr(), avx2::ln4(_mm256_loadu_pd(chunk.as_ptr())))
+            };
+            for (&v, &got) in chunk.iter().zip(&out) {
+                let want = v.ln();
+                if want.is_infinite() {
+                    assert_eq!(got, want, "ln({v})");
+                } else {
+                    let ulp = (want.abs() * f64::EPSILON).max(f64::MIN_POSITIVE);
+                    assert!((got - want).abs() <= 2.0 * ulp, "ln({v}): {got} vs {want}");
+                }
+            }
+        }
+    }
 }
 
 /// The same logarithm on four lanes with AVX2 and FMA intrinsics (the auto-vectoriser

@@ -255,22 +255,31 @@ fn renyi<T: Prob>(p: &[T], q: &[T], sp: f64, sq: f64, alpha: f64) -> f64 {
             .fold(f64::NEG_INFINITY, f64::max);
     }
     let b1 = alpha - 1.0;
-    if alpha > 1.0 && pairs().any(|(a, b)| a > 0.0 && b == 0.0) {
-        return f64::INFINITY;
-    }
+    // sum p^alpha q^(1-alpha) = sum p exp((alpha-1) ln(p/q)) over p > 0. A zero q gives
+    // ln = inf: an infinite sum for alpha > 1, a zero term for alpha < 1, as it should.
+    let ratio_pow = |a: f64, b: f64| {
+        let t = a * (b1 * ln(a / b)).exp();
+        if a > 0.0 {
+            t
+        } else {
+            0.0
+        }
+    };
     if b1.abs() < 0.5 {
-        // log sum p (q/p)^(1-alpha) = log1p(sum p expm1((alpha-1) ln(p/q))): no digits
-        // lost as alpha -> 1. A zero q (alpha < 1) gives expm1(-inf) = -1: no mass.
-        let s: f64 = pairs()
-            .filter(|(a, _)| *a > 0.0)
-            .map(|(a, b)| a * (b1 * (a / b).ln()).exp_m1())
-            .sum();
+        // log1p(sum p expm1((alpha-1) ln(p/q))): no digits lost as alpha -> 1 (the sum of
+        // p is one, so it is log sum p^alpha q^(1-alpha)).
+        let s = lane_sum(p, q, |a, b| {
+            let (a, b) = (a * sp, b * sq);
+            let t = a * (b1 * ln(a / b)).exp_m1();
+            if a > 0.0 {
+                t
+            } else {
+                0.0
+            }
+        });
         return (s.ln_1p() / b1).max(0.0);
     }
-    let s: f64 = pairs()
-        .filter(|(a, b)| *a > 0.0 && *b > 0.0)
-        .map(|(a, b)| (alpha * a.ln() - b1 * b.ln()).exp())
-        .sum();
+    let s = lane_sum(p, q, |a, b| ratio_pow(a * sp, b * sq));
     (s.ln() / b1).max(0.0)
 }
 
