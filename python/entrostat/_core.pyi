@@ -14,6 +14,7 @@ __all__ = [
     "entropy_from_counts",
     "generalized_entropy_from_counts",
     "joint_entropies",
+    "kl_zhang_grabchak",
     "ngram_entropy_pair",
     "num_threads",
     "renyi_entropy",
@@ -133,3 +134,5 @@ def divergence_of_rows(
     normalize: bool = True,
     tol: float = 1e-06,
 ) -> npt.NDArray[np.float64]: ...
+
+def kl_zhang_grabchak(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float: ...

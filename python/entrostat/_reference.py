@@ -532,3 +532,20 @@ def hellinger(p, q):
 def total_variation(p, q):
     p, q = _normalized_rows(p, q)
     return 0.5 * np.abs(p - q).sum(-1)
+
+
+def kl_zhang_grabchak(x_counts, y_counts):
+    """Zhang and Grabchak's (2014) KL estimator, literally as sums of products."""
+    x = np.asarray(x_counts, dtype=np.float64)
+    y = np.asarray(y_counts, dtype=np.float64)
+    n, m = int(x.sum()), int(y.sum())
+    total = 0.0
+    for xk, yk in zip(x, y, strict=True):
+        if xk == 0:
+            continue
+        va = np.arange(1, m)
+        a = (np.cumprod(1 - yk / (m - va + 1)) / va).sum()
+        vb = np.arange(1, n)
+        b = (np.cumprod(1 - (xk - 1) / (n - vb)) / vb).sum()
+        total += xk / n * (a - b)
+    return total

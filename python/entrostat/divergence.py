@@ -228,25 +228,51 @@ def _label_counts(x, y, pseudocount) -> tuple[np.ndarray, np.ndarray]:
     return px + a, py + a
 
 
-def kl_divergence_labels(x, y, *, pseudocount: float = 0.0, base: float | None = None):
-    r"""Plug-in KL divergence :math:`D_{KL}(P_x \| P_y)` between two samples of labels.
+def kl_divergence_labels(x, y, *, estimator: str = "plugin", pseudocount: float = 0.0,
+                         base: float | None = None):
+    r"""KL divergence :math:`D_{KL}(P_x \| P_y)` estimated from two samples of labels.
 
-    Both samples are counted (``entrostat.Counts``) over the union of their values,
-    ``pseudocount`` is added to every count of that shared alphabet (additive, Laplace
-    smoothing for 1), and :func:`kl_divergence` is taken between the two histograms.
-    ``inf`` when ``x`` holds a value absent from ``y`` and ``pseudocount`` is 0.
+    Both samples are counted (``entrostat.Counts``) over the union of their values.
+
+    - ``estimator="plugin"``: ``pseudocount`` is added to every count of that shared
+      alphabet (additive smoothing; 1 is Laplace's rule) and :func:`kl_divergence` is
+      taken between the two histograms: ``inf`` when ``x`` holds a value absent from
+      ``y`` and ``pseudocount`` is 0. Biased upwards for small samples.
+    - ``estimator="zhang_grabchak"``: the estimator of Zhang and Grabchak (2014), with
+      :math:`x_k, y_k` the counts and :math:`n, m` the sample sizes,
+
+      .. math:: \hat D = \sum_k \frac{x_k}{n} \Big[\psi(m+1) - \psi(y_k+1)
+         - \frac{[y_k = 0]}{m} - \psi(n) + \psi(x_k)\Big],
+
+      the digamma form of their sums of products. Always finite, with a bias that
+      decays exponentially in :math:`\min(n, m)` on a finite alphabet; takes no
+      pseudo-count.
 
     Parameters
     ----------
     x, y : array_like of int, shape (n,) and (m,)
-        Labels of any integer dtype.
+        Labels of any integer dtype: samples of P and of Q.
+    estimator : {"plugin", "zhang_grabchak"}, default "plugin"
     pseudocount : float, default 0
-        Added to every count of the shared alphabet.
+        Added to every count of the shared alphabet (plug-in only).
     base : float, optional
         Logarithm base (default e).
+
+    References
+    ----------
+    Z. Zhang and M. Grabchak, "Nonparametric estimation of Küllback-Leibler divergence",
+    Neural Computation 26(11):2570-2593, 2014.
     """
+    if estimator not in ("plugin", "zhang_grabchak"):
+        raise ValueError(
+            f"estimator: expected 'plugin' or 'zhang_grabchak', got {estimator!r}"
+        )
     px, py = _label_counts(x, y, pseudocount)
-    return kl_divergence(px, py, base=base)
+    if estimator == "plugin":
+        return kl_divergence(px, py, base=base)
+    if pseudocount != 0:
+        raise ValueError("pseudocount: only the plugin estimator takes a pseudo-count")
+    return np.float64(_core.kl_zhang_grabchak(px, py) / check.log_base(base))
 
 
 def js_divergence_labels(x, y, *, pseudocount: float = 0.0, base: float | None = None):

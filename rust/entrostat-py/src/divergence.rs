@@ -1,9 +1,10 @@
 //! Bindings of the divergences between distributions: argument parsing and GIL release.
 
 use crate::run::detach;
+use entrostat_core::divergence::labels;
 use entrostat_core::divergence::rows::{divergence_rows, Divergence, Prob};
 use entrostat_core::Cancel;
-use numpy::{PyArray1, PyReadonlyArray2};
+use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
@@ -68,4 +69,18 @@ pub fn divergence_of_rows<'py>(
     Err(PyTypeError::new_err(
         "p, q: expected two 2-D arrays of the same float dtype (float32 or float64)",
     ))
+}
+
+/// Zhang-Grabchak estimate (nats) of KL(P || Q) from counts of two samples over one
+/// alphabet (float64, whole numbers).
+#[pyfunction]
+pub fn kl_zhang_grabchak(
+    py: Python<'_>,
+    x: PyReadonlyArray1<'_, f64>,
+    y: PyReadonlyArray1<'_, f64>,
+) -> PyResult<f64> {
+    let (xv, yv) = (x.as_slice()?, y.as_slice()?);
+    detach(py, xv.len(), |_c: &Cancel| {
+        labels::kl_zhang_grabchak(xv, yv)
+    })
 }

@@ -31,6 +31,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?)?;
     m.add_function(wrap_pyfunction!(discrete::ngram_entropy_pair, m)?)?;
     m.add_function(wrap_pyfunction!(divergence::divergence_of_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(divergence::kl_zhang_grabchak, m)?)?;
     m.add_class::<discrete::PyCounts>()?;
     m.add_class::<discrete::PyNgramCounts>()?;
     m.add_class::<tokenizers::PyTokenStats>()?;

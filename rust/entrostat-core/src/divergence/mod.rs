@@ -1,5 +1,7 @@
 //! Divergences: between discrete distributions given as rows of probabilities or counts
-//! (`rows`), and the fast logarithm their kernels use (`fastlog`).
+//! (`rows`), from samples of labels (`labels`), and the fast logarithm the row kernels
+//! use (`fastlog`).
 
 pub mod fastlog;
+pub mod labels;
 pub mod rows;
