@@ -9,6 +9,8 @@ __all__ = [
     "Counts",
     "NgramCounts",
     "TokenStats",
+    "cs_divergence_samples",
+    "cs_mutual_info",
     "divergence_of_rows",
     "entropy",
     "entropy_from_counts",
@@ -136,3 +138,17 @@ def divergence_of_rows(
 ) -> npt.NDArray[np.float64]: ...
 
 def kl_zhang_grabchak(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float: ...
+
+def cs_divergence_samples(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    bandwidth: str | float,
+    method: str = "exact",
+    n_features: int = 2048,
+    seed: int = 0,
+) -> tuple[float, float]: ...
+def cs_mutual_info(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    bandwidth: str | float,
+) -> tuple[float, float, float]: ...

@@ -6,8 +6,9 @@ other as NumPy does, and reduces along ``axis`` (default the last): ``10^5`` row
 are normalised to sum to one (``normalize=True``, the default) or checked to do so.
 Zero handling follows :func:`scipy.special.rel_entr`: a term with :math:`p_i = 0` is 0,
 and :math:`p_i > 0` where :math:`q_i = 0` makes KL and cross-entropy infinite. Results
-are float64 in nats unless ``base=`` is given. Formulas and references:
-``docs/estimators.md``.
+are float64 in nats unless ``base=`` is given. On continuous samples:
+:func:`cs_divergence_samples` and :func:`cs_mutual_info` (Gaussian kernels). Formulas and
+references: ``docs/estimators.md``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from . import _core
 from . import _validate as check
+from ._kernel import cs_divergence_samples, cs_mutual_info
 from .discrete import Counts
 
 __all__ = [
@@ -30,6 +32,8 @@ __all__ = [
     "kl_divergence_labels",
     "js_divergence_labels",
     "cross_entropy_labels",
+    "cs_divergence_samples",
+    "cs_mutual_info",
 ]
 
 #: How far from 1 a row may sum with ``normalize=False``, by dtype.

@@ -5,6 +5,7 @@ mod arrays;
 mod discrete;
 mod divergence;
 mod errors;
+mod kernel;
 mod run;
 mod tokenizers;
 
@@ -36,5 +37,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<discrete::PyNgramCounts>()?;
     m.add_class::<tokenizers::PyTokenStats>()?;
     m.add_function(wrap_pyfunction!(tokenizers::text_sizes_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(kernel::cs_divergence_samples, m)?)?;
+    m.add_function(wrap_pyfunction!(kernel::cs_mutual_info, m)?)?;
     Ok(())
 }
