@@ -362,16 +362,7 @@ pub fn entropy_from_counts(
 ) -> Result<Estimate> {
     let integral = estimator != Estimator::Plugin;
     let total = validate_counts(counts, integral)?;
-    let k = n_bins.unwrap_or(counts.len() as f64);
-    if let Some(nb) = n_bins {
-        let bins = counts.len() as f64;
-        if nb.is_nan() || nb < bins {
-            return Err(Error::value(
-                "n_bins",
-                format!("must be at least the number of bins counted ({bins}), got {nb}"),
-            ));
-        }
-    }
+    let k = alphabet_size(n_bins, counts.len() as f64)?;
     Ok(match estimator {
         Estimator::Plugin => Estimate::point(plugin_scaled(counts, total)),
         _ => estimate(counts, total, estimator, k),
@@ -405,7 +396,13 @@ pub fn entropy_from_fingerprint(
     if total <= 0.0 {
         return Err(Error::value("counts", "the counts sum to zero"));
     }
-    let bins = groups.nonzero();
+    let k = alphabet_size(n_bins, groups.nonzero())?;
+    Ok(estimate(&groups, total, estimator, k))
+}
+
+/// The alphabet size of the shrink and NSB estimators: `n_bins`, at least the `bins`
+/// counted, which it defaults to.
+fn alphabet_size(n_bins: Option<f64>, bins: f64) -> Result<f64> {
     let k = n_bins.unwrap_or(bins);
     if k.is_nan() || k < bins {
         return Err(Error::value(
@@ -413,7 +410,7 @@ pub fn entropy_from_fingerprint(
             format!("must be at least the number of bins counted ({bins}), got {k}"),
         ));
     }
-    Ok(estimate(&groups, total, estimator, k))
+    Ok(k)
 }
 
 /// Renyi entropy of order alpha >= 0 (nats) of the plug-in distribution.

@@ -241,7 +241,8 @@ fn renyi<T: Prob>(p: &[T], q: &[T], sp: f64, sq: f64, alpha: f64) -> f64 {
             .map(move |(a, b)| (a.f64() * sp, b.f64() * sq))
     };
     if alpha == 1.0 {
-        return kl_terms(p, q, sp, sq);
+        // KL, clamped at 0 as `Divergence::Kl` is.
+        return kl_terms(p, q, sp, sq).max(0.0);
     }
     if alpha == 0.0 {
         // -log of the mass q puts on the support of p.
