@@ -1,11 +1,17 @@
 """entrostat: information-theoretic statistics at scale, with a Rust core.
 
-Entropies of labels, token streams and histograms (``entrostat.discrete``) and
-divergences between distributions (``entrostat.divergence``), all re-exported here.
-Results are in nats unless ``base=`` is given.
+Entropies of labels, token streams and histograms (``entrostat.discrete``), divergences
+between distributions and between samples (``entrostat.divergence``), and k-nearest-
+neighbour estimators for continuous and mixed data (``entrostat.knn``: differential
+entropy, mutual information, conditional mutual information, transfer entropy, per-feature
+mutual information). Results are in nats unless ``base=`` is given.
+
+The names ``mutual_info`` and ``conditional_mutual_info`` here are the discrete (label)
+estimators; their k-NN counterparts for continuous samples are ``knn.mutual_info`` and
+``knn.conditional_mutual_info``.
 """
 
-from . import discrete, divergence
+from . import discrete, divergence, knn
 from ._core import __version__, num_threads
 from ._results import Estimate
 from .discrete import (
@@ -34,16 +40,19 @@ from .divergence import (
     js_divergence,
     js_divergence_labels,
     kl_divergence,
+    kl_divergence_knn,
     kl_divergence_labels,
     renyi_divergence,
     total_variation,
 )
+from .knn import differential_entropy, feature_mi, mutual_info_mixed, transfer_entropy
 
 __all__ = [
     "__version__",
     "num_threads",
     "discrete",
     "divergence",
+    "knn",
     "Estimate",
     "Counts",
     "NgramCounts",
@@ -58,6 +67,10 @@ __all__ = [
     "normalized_mutual_info",
     "renyi_entropy",
     "tsallis_entropy",
+    "differential_entropy",
+    "mutual_info_mixed",
+    "transfer_entropy",
+    "feature_mi",
     "cross_entropy",
     "cross_entropy_labels",
     "cs_divergence",
@@ -68,6 +81,7 @@ __all__ = [
     "js_divergence",
     "js_divergence_labels",
     "kl_divergence",
+    "kl_divergence_knn",
     "kl_divergence_labels",
     "renyi_divergence",
     "total_variation",

@@ -14,12 +14,19 @@ __all__ = [
     "divergence_of_rows",
     "entropy",
     "entropy_from_counts",
+    "feature_mi",
     "generalized_entropy_from_counts",
     "joint_entropies",
+    "kl_divergence_knn",
     "kl_zhang_grabchak",
+    "knn_entropy",
+    "ksg_conditional_mutual_info",
+    "ksg_mutual_info",
+    "mixed_mutual_info",
     "ngram_entropy_pair",
     "num_threads",
     "renyi_entropy",
+    "ross_mutual_info",
     "text_sizes_batch",
     "tsallis_entropy",
     "__version__",
@@ -152,3 +159,31 @@ def cs_mutual_info(
     y: npt.NDArray[np.float64],
     bandwidth: str | float,
 ) -> tuple[float, float, float]: ...
+
+# k-NN estimators: float64 C-contiguous (n, d) arrays, already standardised/jittered.
+def knn_entropy(x: npt.NDArray[np.float64], k: int, metric: str) -> float: ...
+def ksg_mutual_info(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], k: int, variant: int
+) -> float: ...
+def ksg_conditional_mutual_info(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    z: npt.NDArray[np.float64],
+    k: int,
+) -> float: ...
+def mixed_mutual_info(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], k: int
+) -> float: ...
+def ross_mutual_info(
+    x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64], k: int
+) -> float: ...
+def kl_divergence_knn(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], k: int, metric: str
+) -> float: ...
+def feature_mi(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    k: int,
+    discrete_features: npt.NDArray[np.bool_],
+    discrete_target: bool,
+) -> npt.NDArray[np.float64]: ...

@@ -620,3 +620,270 @@ def cs_divergence_gaussians(m1, s1, m2, s2):
     zero = np.zeros_like(m1)
     return float(-2.0 * log_normal(m1 - m2, s1 + s2) + log_normal(zero, 2 * s1)
                  + log_normal(zero, 2 * s2))
+
+
+# ---------------------------------------------------------------------------
+# k-nearest-neighbour estimators (continuous samples)
+#
+# Samples are (n, d) float64 arrays (1-D input is one column).  Everything is
+# brute force on full distance matrices: O(n^2) time and memory.  A point is
+# never its own neighbour; k-NN ties are broken by the lower index (stable
+# argsort).  Metrics: "max" (||.||_inf) or "euclidean".  Joint spaces always
+# use the max-norm: d((x, y), (x', y')) = max(||x - x'||, ||y - y'||).
+# ---------------------------------------------------------------------------
+
+
+def _points(a, name="x"):
+    """``a`` as a float64 (n, d) array; 1-D becomes (n, 1)."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 1:
+        a = a.reshape(-1, 1)
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be 1-D or 2-D")
+    return a
+
+
+def _same_rows(*arrays):
+    if len({a.shape[0] for a in arrays}) != 1:
+        raise ValueError("samples must have the same number of rows")
+
+
+def _check_k(k, n):
+    if n < 2:
+        raise ValueError("need at least 2 points")
+    if k < 1 or k >= n:
+        raise ValueError(f"k must satisfy 1 <= k < n = {n}, got {k}")
+
+
+def _distances(a, b, metric="max"):
+    """(len(a), len(b)) matrix of distances between the rows of ``a`` and ``b``."""
+    if metric not in ("max", "euclidean"):
+        raise ValueError(f"metric must be 'max' or 'euclidean', got {metric!r}")
+    out = np.zeros((a.shape[0], b.shape[0]))
+    for c in range(a.shape[1]):
+        diff = np.abs(a[:, c, None] - b[None, :, c])
+        if metric == "max":
+            np.maximum(out, diff, out=out)
+        else:
+            out += diff * diff
+    return out if metric == "max" else np.sqrt(out)
+
+
+def _without_self(dist):
+    """Copy of a square distance matrix with +inf on the diagonal (j != i)."""
+    dist = dist.copy()
+    np.fill_diagonal(dist, np.inf)
+    return dist
+
+
+def _kth_distance(dist, k):
+    """Distance from each row's point to its k-th nearest column (excluded = inf)."""
+    return np.sort(dist, axis=1)[:, k - 1]
+
+
+def _log_unit_ball(d, metric):
+    """log V_d: 2^d for the max-norm, pi^(d/2) / Gamma(d/2 + 1) for Euclidean."""
+    if metric == "max":
+        return d * np.log(2.0)
+    return 0.5 * d * np.log(np.pi) - gammaln(0.5 * d + 1.0)
+
+
+def _positive_knn_radius(dist, k):
+    """Per row: (radius, count) of the "positive k-NN radius" rule.
+
+    ``dist`` holds the distances from each query to the sample (+inf marks the
+    query itself).  radius = k-th NN distance and count = k if that is > 0;
+    otherwise radius = smallest positive distance and count = #{dist <= radius}.
+    """
+    radius = _kth_distance(dist, k)
+    count = np.full(dist.shape[0], float(k))
+    for i in np.flatnonzero(radius == 0):
+        row = dist[i]
+        positive = row[(row > 0) & np.isfinite(row)]
+        if positive.size == 0:
+            raise ValueError("all points coincide: no positive k-NN radius")
+        radius[i] = positive.min()
+        count[i] = np.count_nonzero(row <= radius[i])
+    return radius, count
+
+
+def knn_entropy(x, k=3, metric="euclidean"):
+    """Kozachenko-Leonenko differential entropy (nats):
+    psi(n) + log V_d + mean_i[d log r_i - psi(k_i)], (r_i, k_i) the positive k-NN radius."""
+    x = _points(x)
+    n, d = x.shape
+    _check_k(k, n)
+    r, kk = _positive_knn_radius(_without_self(_distances(x, x, metric)), k)
+    return float(digamma(n) + _log_unit_ball(d, metric) + np.mean(d * np.log(r) - digamma(kk)))
+
+
+def ksg_mutual_info(x, y, k=3, variant=1):
+    """Kraskov-Stoegbauer-Grassberger MI (nats), estimator 1 or 2, max-norm.
+
+    1: psi(k) + psi(n) - mean[psi(n_x + 1) + psi(n_y + 1)], strict counts within eps_i.
+    2: psi(k) - 1/k + psi(n) - mean[psi(n_x) + psi(n_y)], non-strict counts within
+       eps_x(i), eps_y(i), the marginal spreads of the k joint neighbours.
+    """
+    x, y = _points(x, "x"), _points(y, "y")
+    _same_rows(x, y)
+    n = x.shape[0]
+    _check_k(k, n)
+    dx = _without_self(_distances(x, x))
+    dy = _without_self(_distances(y, y))
+    joint = np.maximum(dx, dy)
+    if variant == 1:
+        eps = _kth_distance(joint, k)
+        nx = np.sum(dx < eps[:, None], axis=1)
+        ny = np.sum(dy < eps[:, None], axis=1)
+        return float(digamma(k) + digamma(n) - np.mean(digamma(nx + 1) + digamma(ny + 1)))
+    if variant == 2:
+        nbrs = np.argsort(joint, axis=1, kind="stable")[:, :k]
+        eps_x = np.take_along_axis(dx, nbrs, axis=1).max(axis=1)
+        eps_y = np.take_along_axis(dy, nbrs, axis=1).max(axis=1)
+        nx = np.sum(dx <= eps_x[:, None], axis=1)
+        ny = np.sum(dy <= eps_y[:, None], axis=1)
+        return float(digamma(k) - 1.0 / k + digamma(n) - np.mean(digamma(nx) + digamma(ny)))
+    raise ValueError(f"variant must be 1 or 2, got {variant!r}")
+
+
+def ksg_conditional_mutual_info(x, y, z, k=3):
+    """Frenzel-Pompe I(X;Y|Z) (nats), max-norm: eps_i = k-th NN distance in (x, y, z);
+    psi(k) + mean[psi(n_z + 1) - psi(n_xz + 1) - psi(n_yz + 1)], strict counts."""
+    x, y, z = _points(x, "x"), _points(y, "y"), _points(z, "z")
+    _same_rows(x, y, z)
+    n = x.shape[0]
+    _check_k(k, n)
+    dx = _without_self(_distances(x, x))
+    dy = _without_self(_distances(y, y))
+    dz = _without_self(_distances(z, z))
+    eps = _kth_distance(np.maximum(np.maximum(dx, dy), dz), k)[:, None]
+    n_xz = np.sum(np.maximum(dx, dz) < eps, axis=1)
+    n_yz = np.sum(np.maximum(dy, dz) < eps, axis=1)
+    n_z = np.sum(dz < eps, axis=1)
+    return float(digamma(k) + np.mean(digamma(n_z + 1) - digamma(n_xz + 1) - digamma(n_yz + 1)))
+
+
+def mixed_mutual_info(x, y, k=3):
+    """Gao-Kannan-Oh-Viswanath MI for discrete-continuous mixtures (nats), max-norm:
+    mean[psi(kt_i) + log n - log(n_x + 1) - log(n_y + 1)], non-strict counts within
+    rho_i = k-th joint NN distance; kt_i = #{j != i at joint distance 0} if rho_i = 0, else k."""
+    x, y = _points(x, "x"), _points(y, "y")
+    _same_rows(x, y)
+    n = x.shape[0]
+    _check_k(k, n)
+    dx = _without_self(_distances(x, x))
+    dy = _without_self(_distances(y, y))
+    joint = np.maximum(dx, dy)
+    rho = _kth_distance(joint, k)
+    kt = np.where(rho == 0, np.sum(joint == 0, axis=1), k)
+    nx = np.sum(dx <= rho[:, None], axis=1)
+    ny = np.sum(dy <= rho[:, None], axis=1)
+    return float(np.mean(digamma(kt) + np.log(n) - np.log(nx + 1) - np.log(ny + 1)))
+
+
+def ross_mutual_info(x, labels, k=3):
+    """Ross (2014) MI between continuous ``x`` and discrete ``labels`` (nats), max-norm,
+    as scikit-learn's ``_compute_mi_cd``.  Rows whose label occurs once are dropped;
+    psi(n) + mean psi(k_c) - mean psi(N_c) - mean psi(m_i), k_c = min(k, N_c - 1)."""
+    x = _points(x)
+    labels = np.asarray(labels).ravel()
+    _same_rows(x, labels.reshape(-1, 1))
+    _check_k(k, x.shape[0])
+    _, inverse, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+    keep = sizes[inverse] > 1
+    x, inverse = x[keep], inverse[keep]
+    n = x.shape[0]
+    if n < 2:
+        return 0.0
+    dist = _distances(x, x)
+    k_c = np.empty(n)
+    size_c = sizes[inverse].astype(np.float64)
+    radius = np.empty(n)
+    for c in np.unique(inverse):
+        rows = np.flatnonzero(inverse == c)
+        kc = min(k, rows.size - 1)
+        own = _without_self(dist[np.ix_(rows, rows)])
+        radius[rows] = _kth_distance(own, kc)
+        k_c[rows] = kc
+    # m_i counts every kept row, the point itself included.
+    m = np.where(
+        radius > 0,
+        np.sum(dist < radius[:, None], axis=1),
+        np.sum(dist == 0, axis=1),
+    )
+    return float(digamma(n) + np.mean(digamma(k_c)) - np.mean(digamma(size_c))
+                 - np.mean(digamma(m)))
+
+
+def kl_divergence_knn(x, y, k=1, metric="euclidean"):
+    """Wang-Kulkarni-Verdu D(p || q) (nats) from x ~ p (n, d) and y ~ q (m, d):
+    (d/n) sum log(nu_i / rho_i) + mean[psi(k_i) - psi(l_i)] + log(m / (n - 1)),
+    (rho_i, k_i) the positive k-NN radius of x_i in x, (nu_i, l_i) that in y."""
+    x, y = _points(x, "x"), _points(y, "y")
+    (n, d), m = x.shape, y.shape[0]
+    if y.shape[1] != d:
+        raise ValueError("x and y must have the same number of columns")
+    _check_k(k, n)
+    if k > m:
+        raise ValueError(f"k must be <= m = {m}, got {k}")
+    rho, k_i = _positive_knn_radius(_without_self(_distances(x, x, metric)), k)
+    nu, l_i = _positive_knn_radius(_distances(x, y, metric), k)
+    return float(d * np.mean(np.log(nu / rho)) + np.mean(digamma(k_i) - digamma(l_i))
+                 + np.log(m / (n - 1)))
+
+
+# --- closed forms used by the k-NN tests ------------------------------------
+
+
+def gaussian_entropy(cov):
+    """Differential entropy of N(mu, cov): (1/2) log det(2 pi e cov)."""
+    cov = np.atleast_2d(np.asarray(cov, dtype=np.float64))
+    _, logdet = np.linalg.slogdet(2 * np.pi * np.e * cov)
+    return float(0.5 * logdet)
+
+
+def _logdet(cov, idx):
+    idx = np.asarray(idx, dtype=np.intp)
+    if idx.size == 0:
+        return 0.0
+    return np.linalg.slogdet(cov[np.ix_(idx, idx)])[1]
+
+
+def gaussian_mutual_info(cov, dx):
+    """I(X;Y) for jointly Gaussian (X, Y), X the first ``dx`` coordinates:
+    -(1/2) log(det S / (det S_xx det S_yy)) (the same for the correlation matrix)."""
+    cov = np.atleast_2d(np.asarray(cov, dtype=np.float64))
+    ix, iy = np.arange(dx), np.arange(dx, cov.shape[0])
+    return float(-0.5 * (_logdet(cov, np.arange(cov.shape[0])) - _logdet(cov, ix)
+                         - _logdet(cov, iy)))
+
+
+def gaussian_conditional_mutual_info(cov, ix, iy, iz):
+    """I(X;Y|Z) for a Gaussian vector, X, Y, Z given by index lists:
+    (1/2) log(det S_xz det S_yz / (det S_z det S_xyz)); empty Z gives I(X;Y)."""
+    cov = np.atleast_2d(np.asarray(cov, dtype=np.float64))
+    ix, iy, iz = (list(np.atleast_1d(i).astype(int)) for i in (ix, iy, iz))
+    return float(0.5 * (_logdet(cov, ix + iz) + _logdet(cov, iy + iz) - _logdet(cov, iz)
+                        - _logdet(cov, ix + iy + iz)))
+
+
+def gaussian_kl(m1, s1, m2, s2):
+    """D(N(m1, S1) || N(m2, S2)) =
+    (1/2)[tr(S2^-1 S1) + (m2 - m1)' S2^-1 (m2 - m1) - d + log det S2 - log det S1]."""
+    m1, m2 = np.atleast_1d(m1).astype(float), np.atleast_1d(m2).astype(float)
+    s1, s2 = np.atleast_2d(s1).astype(float), np.atleast_2d(s2).astype(float)
+    diff = m2 - m1
+    trace = np.trace(np.linalg.solve(s2, s1))
+    maha = diff @ np.linalg.solve(s2, diff)
+    logdet = np.linalg.slogdet(s2)[1] - np.linalg.slogdet(s1)[1]
+    return float(0.5 * (trace + maha - m1.size + logdet))
+
+
+def uniform_entropy(widths):
+    """Entropy of the uniform distribution on a box with side lengths ``widths``."""
+    return float(np.sum(np.log(np.atleast_1d(widths).astype(float))))
+
+
+def exponential_entropy(rate):
+    """Entropy of the exponential distribution with the given rate: 1 - log(rate)."""
+    return float(1.0 - np.log(rate))

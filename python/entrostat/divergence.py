@@ -7,7 +7,8 @@ are normalised to sum to one (``normalize=True``, the default) or checked to do 
 Zero handling follows :func:`scipy.special.rel_entr`: a term with :math:`p_i = 0` is 0,
 and :math:`p_i > 0` where :math:`q_i = 0` makes KL and cross-entropy infinite. Results
 are float64 in nats unless ``base=`` is given. On continuous samples:
-:func:`cs_divergence_samples` and :func:`cs_mutual_info` (Gaussian kernels). Formulas and
+:func:`cs_divergence_samples` and :func:`cs_mutual_info` (Gaussian kernels), and
+:func:`kl_divergence_knn` (k-nearest neighbours, Wang-Kulkarni-Verdu). Formulas and
 references: ``docs/estimators.md``.
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 from . import _core
 from . import _validate as check
 from ._kernel import cs_divergence_samples, cs_mutual_info
+from ._knn_divergence import kl_divergence_knn
 from .discrete import Counts
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "cross_entropy_labels",
     "cs_divergence_samples",
     "cs_mutual_info",
+    "kl_divergence_knn",
 ]
 
 #: How far from 1 a row may sum with ``normalize=False``, by dtype.

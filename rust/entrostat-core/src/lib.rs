@@ -5,6 +5,7 @@ pub mod cancel;
 pub mod discrete;
 pub mod divergence;
 pub mod error;
+pub mod knn;
 pub mod labels;
 pub mod pool;
 pub mod special;

@@ -6,6 +6,7 @@ mod discrete;
 mod divergence;
 mod errors;
 mod kernel;
+mod knn;
 mod run;
 mod tokenizers;
 
@@ -39,5 +40,12 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tokenizers::text_sizes_batch, m)?)?;
     m.add_function(wrap_pyfunction!(kernel::cs_divergence_samples, m)?)?;
     m.add_function(wrap_pyfunction!(kernel::cs_mutual_info, m)?)?;
+    m.add_function(wrap_pyfunction!(knn::knn_entropy, m)?)?;
+    m.add_function(wrap_pyfunction!(knn::ksg_mutual_info, m)?)?;
+    m.add_function(wrap_pyfunction!(knn::ksg_conditional_mutual_info, m)?)?;
+    m.add_function(wrap_pyfunction!(knn::mixed_mutual_info, m)?)?;
+    m.add_function(wrap_pyfunction!(knn::ross_mutual_info, m)?)?;
+    m.add_function(wrap_pyfunction!(knn::kl_divergence_knn, m)?)?;
+    m.add_function(wrap_pyfunction!(knn::feature_mi, m)?)?;
     Ok(())
 }

@@ -1,0 +1,415 @@
+//! The k-NN estimators: Kozachenko-Leonenko entropy, KSG mutual information (1 and 2),
+//! Frenzel-Pompe conditional MI, Gao et al.'s mixed MI, Ross's continuous-discrete MI
+//! and the Wang-Kulkarni-Verdu KL divergence. Formulas: docs/estimators.md.
+//!
+//! Every estimator is a mean of per-point terms; points are visited in the tree order of
+//! the sample they query (neighbouring queries share the tree's cache lines).
+
+use super::space::Space;
+use super::tree::{map_positions, KdTree, Metric, Neighbours};
+use crate::cancel::Cancel;
+use crate::error::{Error, Result};
+use crate::special::{digamma, ln_gamma};
+
+/// Row-major samples: `rows.len() == n * d`.
+#[derive(Clone, Copy, Debug)]
+pub struct Sample<'a> {
+    pub rows: &'a [f64],
+    pub d: usize,
+}
+
+impl<'a> Sample<'a> {
+    pub fn new(rows: &'a [f64], d: usize) -> Self {
+        Sample { rows, d }
+    }
+    pub fn n(&self) -> usize {
+        self.rows.len().checked_div(self.d).unwrap_or(0)
+    }
+    fn row(&self, i: usize) -> &'a [f64] {
+        &self.rows[i * self.d..(i + 1) * self.d]
+    }
+}
+
+/// Reject an unusable sample: no columns, a ragged buffer, non-finite values.
+fn check_sample(s: &Sample<'_>, arg: &'static str) -> Result<()> {
+    if s.d == 0 || s.rows.len() % s.d != 0 {
+        return Err(Error::value(
+            arg,
+            "expected a 2-D array with at least one column",
+        ));
+    }
+    if s.rows.iter().any(|v| !v.is_finite()) {
+        return Err(Error::value(arg, "contains NaN or infinity"));
+    }
+    Ok(())
+}
+
+/// `k` must leave at least one other point: 1 <= k < n, and n >= 2.
+fn check_k(k: usize, n: usize, arg: &'static str) -> Result<()> {
+    if n < 2 {
+        return Err(Error::value(
+            arg,
+            format!("expected at least 2 samples, got {n}"),
+        ));
+    }
+    if k == 0 || k >= n {
+        return Err(Error::value(
+            "k",
+            format!("expected 1 <= k < n_samples = {n}, got k = {k}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_same_n(samples: &[(&Sample<'_>, &'static str)]) -> Result<usize> {
+    let n = samples[0].0.n();
+    for (s, arg) in &samples[1..] {
+        if s.n() != n {
+            return Err(Error::value(
+                arg,
+                format!(
+                    "expected {n} samples (as in {}), got {}",
+                    samples[0].1,
+                    s.n()
+                ),
+            ));
+        }
+    }
+    Ok(n)
+}
+
+/// Columns side by side: row i of the result is the rows i of `parts`, concatenated.
+fn concat(parts: &[&Sample<'_>]) -> (Vec<f64>, usize) {
+    let n = parts[0].n();
+    let d: usize = parts.iter().map(|p| p.d).sum();
+    let mut out = Vec::with_capacity(n * d);
+    for i in 0..n {
+        for p in parts {
+            out.extend_from_slice(p.row(i));
+        }
+    }
+    (out, d)
+}
+
+/// log of the volume of the unit ball of `metric` in `d` dimensions.
+pub fn ln_unit_ball(metric: Metric, d: usize) -> f64 {
+    let d = d as f64;
+    match metric {
+        Metric::Max => d * std::f64::consts::LN_2,
+        Metric::Euclidean => 0.5 * d * std::f64::consts::PI.ln() - ln_gamma(0.5 * d + 1.0),
+    }
+}
+
+/// The positive k-NN radius of `q` in `tree` (true distance) and the number of points
+/// it holds: the k-th neighbour distance with count k, or, when that is 0 (copies of
+/// q), the nearest positive distance with every point inside it counted.
+fn positive_radius(
+    tree: &KdTree,
+    q: &[f64],
+    k: usize,
+    metric: Metric,
+    skip: Option<usize>,
+    scratch: &mut Neighbours,
+) -> Option<(f64, usize)> {
+    tree.nearest(q, k, metric, skip, scratch);
+    let r = scratch.kth();
+    if r > 0.0 {
+        return Some((metric.expand(r), k));
+    }
+    let r = tree.nearest_positive(q, metric, skip)?;
+    let inside = tree.count_within(q, r, metric, false) - usize::from(skip.is_some());
+    Some((metric.expand(r), inside))
+}
+
+fn mean(terms: &[f64]) -> f64 {
+    terms.iter().sum::<f64>() / terms.len() as f64
+}
+
+fn all_identical(arg: &'static str) -> Error {
+    Error::value(
+        arg,
+        "all samples are identical; no positive neighbour distance exists",
+    )
+}
+
+/// Kozachenko-Leonenko differential entropy (nats):
+/// psi(n) + log V_d + mean_i [d log r_i - psi(k_i)].
+pub fn kl_entropy(x: Sample<'_>, k: usize, metric: Metric, cancel: &Cancel) -> Result<f64> {
+    check_sample(&x, "x")?;
+    let n = x.n();
+    check_k(k, n, "x")?;
+    let tree = KdTree::build(x.rows, x.d)?;
+    let d = x.d as f64;
+    let terms = map_positions(n, k, cancel, |p, scratch| {
+        positive_radius(&tree, tree.row(p), k, metric, Some(p), scratch)
+            .map(|(r, kp)| d * r.ln() - digamma(kp as f64))
+            .unwrap_or(f64::NAN)
+    })?;
+    if terms.iter().any(|t| t.is_nan()) {
+        return Err(all_identical("x"));
+    }
+    Ok(digamma(n as f64) + ln_unit_ball(metric, x.d) + mean(&terms))
+}
+
+/// Which KSG estimator: 1 (strict counts inside the joint radius) or 2 (non-strict
+/// counts inside each marginal's own radius).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ksg {
+    One,
+    Two,
+}
+
+/// Kraskov-Stoegbauer-Grassberger mutual information I(X; Y) (nats), max-norm.
+pub fn ksg_mutual_info(
+    x: Sample<'_>,
+    y: Sample<'_>,
+    k: usize,
+    variant: Ksg,
+    cancel: &Cancel,
+) -> Result<f64> {
+    check_sample(&x, "x")?;
+    check_sample(&y, "y")?;
+    let n = check_same_n(&[(&x, "x"), (&y, "y")])?;
+    check_k(k, n, "x")?;
+    let (joint, dj) = concat(&[&x, &y]);
+    let tree = KdTree::build(&joint, dj)?;
+    let (sx, sy) = (Space::build(x.rows, x.d)?, Space::build(y.rows, y.d)?);
+    let dx = x.d;
+    let terms = map_positions(n, k, cancel, |p, scratch| {
+        let (q, i) = (tree.row(p), tree.original(p));
+        tree.nearest(q, k, Metric::Max, Some(p), scratch);
+        let (qx, qy) = q.split_at(dx);
+        match variant {
+            Ksg::One => {
+                let eps = scratch.kth();
+                let own = usize::from(eps > 0.0);
+                let nx = sx.count(i, qx, eps, true) - own;
+                let ny = sy.count(i, qy, eps, true) - own;
+                digamma((nx + 1) as f64) + digamma((ny + 1) as f64)
+            }
+            Ksg::Two => {
+                let (mut ex, mut ey) = (0.0f64, 0.0f64);
+                for j in scratch.positions() {
+                    let (nx, ny) = tree.row(j).split_at(dx);
+                    ex = ex.max(Metric::Max.reduced(qx, nx));
+                    ey = ey.max(Metric::Max.reduced(qy, ny));
+                }
+                let nx = sx.count(i, qx, ex, false) - 1;
+                let ny = sy.count(i, qy, ey, false) - 1;
+                digamma(nx as f64) + digamma(ny as f64)
+            }
+        }
+    })?;
+    let base = digamma(k as f64) + digamma(n as f64);
+    Ok(match variant {
+        Ksg::One => base - mean(&terms),
+        Ksg::Two => base - 1.0 / k as f64 - mean(&terms),
+    })
+}
+
+/// Frenzel-Pompe conditional mutual information I(X; Y | Z) (nats), max-norm:
+/// psi(k) + mean_i [psi(n_z + 1) - psi(n_xz + 1) - psi(n_yz + 1)], strict counts.
+pub fn ksg_conditional_mutual_info(
+    x: Sample<'_>,
+    y: Sample<'_>,
+    z: Sample<'_>,
+    k: usize,
+    cancel: &Cancel,
+) -> Result<f64> {
+    check_sample(&x, "x")?;
+    check_sample(&y, "y")?;
+    check_sample(&z, "z")?;
+    let n = check_same_n(&[(&x, "x"), (&y, "y"), (&z, "z")])?;
+    check_k(k, n, "x")?;
+    let (joint, dj) = concat(&[&x, &y, &z]);
+    let (xz, dxz) = concat(&[&x, &z]);
+    let (yz, dyz) = concat(&[&y, &z]);
+    let tree = KdTree::build(&joint, dj)?;
+    let (sxz, syz, sz) = (
+        Space::build(&xz, dxz)?,
+        Space::build(&yz, dyz)?,
+        Space::build(z.rows, z.d)?,
+    );
+    let terms = map_positions(n, k, cancel, |p, scratch| {
+        let i = tree.original(p);
+        tree.nearest(tree.row(p), k, Metric::Max, Some(p), scratch);
+        let eps = scratch.kth();
+        let own = usize::from(eps > 0.0);
+        let count = |s: &Space, rows: &[f64], d: usize| {
+            (s.count(i, &rows[i * d..(i + 1) * d], eps, true) - own + 1) as f64
+        };
+        digamma(count(&sz, z.rows, z.d))
+            - digamma(count(&sxz, &xz, dxz))
+            - digamma(count(&syz, &yz, dyz))
+    })?;
+    Ok(digamma(k as f64) + mean(&terms))
+}
+
+/// Gao-Kannan-Oh-Viswanath mutual information for discrete-continuous mixtures (nats):
+/// mean_i [psi(k_i) + log n - log(n_x + 1) - log(n_y + 1)], where k_i counts the
+/// copies of point i when its k-th neighbour distance is 0.
+pub fn mixed_mutual_info(x: Sample<'_>, y: Sample<'_>, k: usize, cancel: &Cancel) -> Result<f64> {
+    check_sample(&x, "x")?;
+    check_sample(&y, "y")?;
+    let n = check_same_n(&[(&x, "x"), (&y, "y")])?;
+    check_k(k, n, "x")?;
+    let (joint, dj) = concat(&[&x, &y]);
+    let tree = KdTree::build(&joint, dj)?;
+    let (sx, sy) = (Space::build(x.rows, x.d)?, Space::build(y.rows, y.d)?);
+    let ln_n = (n as f64).ln();
+    let dx = x.d;
+    let terms = map_positions(n, k, cancel, |p, scratch| {
+        let (q, i) = (tree.row(p), tree.original(p));
+        tree.nearest(q, k, Metric::Max, Some(p), scratch);
+        let rho = scratch.kth();
+        let kt = if rho == 0.0 {
+            tree.count_within(q, 0.0, Metric::Max, false) - 1
+        } else {
+            k
+        };
+        let (qx, qy) = q.split_at(dx);
+        let nx = sx.count(i, qx, rho, false);
+        let ny = sy.count(i, qy, rho, false);
+        // n_x + 1 = the count with the point itself.
+        digamma(kt as f64) + ln_n - (nx as f64).ln() - (ny as f64).ln()
+    })?;
+    Ok(mean(&terms))
+}
+
+/// Dense codes 0..K of labels, in order of first sorted value, and K.
+pub fn dense_codes<T: Ord + Copy>(labels: &[T]) -> (Vec<u32>, usize) {
+    let mut order: Vec<u32> = (0..labels.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| labels[i as usize]);
+    let mut codes = vec![0u32; labels.len()];
+    let mut k = 0u32;
+    for (at, w) in order.iter().enumerate() {
+        if at > 0 && labels[order[at - 1] as usize] != labels[*w as usize] {
+            k += 1;
+        }
+        codes[*w as usize] = k;
+    }
+    (codes, if labels.is_empty() { 0 } else { k as usize + 1 })
+}
+
+/// Ross's mutual information between continuous `x` and discrete `labels` (dense codes
+/// 0..n_labels), as scikit-learn computes it: rows whose label occurs once are dropped;
+/// psi(n) + <psi(k_c)> - <psi(N_c)> - <psi(m_i)>, with m_i counting (strictly) the kept
+/// rows within the distance to the k_c-th neighbour of the same label.
+pub fn ross_mutual_info(
+    x: Sample<'_>,
+    labels: &[u32],
+    n_labels: usize,
+    k: usize,
+    cancel: &Cancel,
+) -> Result<f64> {
+    check_sample(&x, "x")?;
+    if labels.len() != x.n() {
+        return Err(Error::value(
+            "labels",
+            format!(
+                "expected {} labels (one per row of x), got {}",
+                x.n(),
+                labels.len()
+            ),
+        ));
+    }
+    if k == 0 {
+        return Err(Error::value("k", "expected k >= 1, got 0"));
+    }
+    let mut size = vec![0usize; n_labels];
+    for &c in labels {
+        size[c as usize] += 1;
+    }
+    let kept: Vec<usize> = (0..labels.len())
+        .filter(|&i| size[labels[i] as usize] > 1)
+        .collect();
+    let n = kept.len();
+    if n < 2 {
+        return Ok(0.0);
+    }
+    let d = x.d;
+    let mut kept_rows = Vec::with_capacity(n * d);
+    for &i in &kept {
+        kept_rows.extend_from_slice(x.row(i));
+    }
+    let all = Space::build(&kept_rows, d)?;
+    // Members of each label, as positions among the kept rows.
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_labels];
+    for (at, &i) in kept.iter().enumerate() {
+        members[labels[i] as usize].push(at);
+    }
+    let kept_row = |at: usize| &kept_rows[at * d..(at + 1) * d];
+    let (mut sum_k, mut sum_size, mut sum_m) = (0.0, 0.0, 0.0);
+    for group in members.iter().filter(|g| !g.is_empty()) {
+        let size = group.len();
+        let kc = k.min(size - 1);
+        let mut rows = Vec::with_capacity(size * d);
+        for &at in group {
+            rows.extend_from_slice(kept_row(at));
+        }
+        let tree = KdTree::build(&rows, d)?;
+        let m = map_positions(size, kc, cancel, |p, scratch| {
+            let q = tree.row(p);
+            tree.nearest(q, kc, Metric::Max, Some(p), scratch);
+            let r = scratch.kth();
+            all.count(group[tree.original(p)], q, r, r > 0.0) as f64
+        })?;
+        sum_k += size as f64 * digamma(kc as f64);
+        sum_size += size as f64 * digamma(size as f64);
+        sum_m += m.iter().map(|&c| digamma(c)).sum::<f64>();
+    }
+    let nf = n as f64;
+    Ok(digamma(nf) + (sum_k - sum_size - sum_m) / nf)
+}
+
+/// Wang-Kulkarni-Verdu estimate of D(p || q) (nats) from x ~ p (n, d) and y ~ q (m, d):
+/// (d/n) sum log(nu_i / rho_i) + mean [psi(k_i) - psi(l_i)] + log(m / (n - 1)).
+pub fn wkv_kl_divergence(
+    x: Sample<'_>,
+    y: Sample<'_>,
+    k: usize,
+    metric: Metric,
+    cancel: &Cancel,
+) -> Result<f64> {
+    check_sample(&x, "x")?;
+    check_sample(&y, "y")?;
+    if x.d != y.d {
+        return Err(Error::value(
+            "y",
+            format!("expected {} columns (as in x), got {}", x.d, y.d),
+        ));
+    }
+    let (n, m) = (x.n(), y.n());
+    check_k(k, n, "x")?;
+    if k > m {
+        return Err(Error::value(
+            "k",
+            format!("expected k <= the {m} samples of y, got k = {k}"),
+        ));
+    }
+    let tx = KdTree::build(x.rows, x.d)?;
+    let ty = KdTree::build(y.rows, y.d)?;
+    let d = x.d as f64;
+    let terms = map_positions(n, k, cancel, |p, scratch| {
+        let q = tx.row(p);
+        let own = positive_radius(&tx, q, k, metric, Some(p), scratch);
+        let other = positive_radius(&ty, q, k, metric, None, scratch);
+        match (own, other) {
+            (Some((rho, ki)), Some((nu, li))) => {
+                d * (nu.ln() - rho.ln()) + digamma(ki as f64) - digamma(li as f64)
+            }
+            (None, _) => f64::NAN,
+            (_, None) => f64::NEG_INFINITY,
+        }
+    })?;
+    if terms.iter().any(|t| t.is_nan()) {
+        return Err(all_identical("x"));
+    }
+    if terms.contains(&f64::NEG_INFINITY) {
+        return Err(Error::value(
+            "y",
+            "every sample of y coincides with a sample of x; no positive distance exists",
+        ));
+    }
+    Ok(mean(&terms) + (m as f64 / (n - 1) as f64).ln())
+}
