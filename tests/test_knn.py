@@ -327,10 +327,9 @@ def test_mixed_and_ross_on_gaussian_mixture():
     h_x = -np.trapezoid(dens * np.log(dens), grid)
     truth = h_x - 0.5 * math.log(2 * math.pi * math.e)
     within_own_interval(es.mutual_info_mixed(x, y, method="ross", ci=0.99), truth)
-    # The Gao estimator (the paper's formula) is biased by about psi(k) - log(k + 1) where
-    # the classes do not overlap (n_x ~ k but n_y ~ N_c); the bias fades as k grows.
-    within_own_interval(es.mutual_info_mixed(x, y, k=100, ci=0.99), truth)
-    assert es.mutual_info_mixed(x, y, k=3).value < truth - 0.2
+    # The Gao estimator in the form of the authors' code has no fixed-k offset where the
+    # classes do not overlap (the paper's formula is off by psi(k) - log(k + 1) there).
+    within_own_interval(es.mutual_info_mixed(x, y, ci=0.99), truth)
 
 
 def test_mixed_on_discrete_data_is_close_to_plugin():
@@ -338,7 +337,10 @@ def test_mixed_on_discrete_data_is_close_to_plugin():
     x = rng.integers(0, 3, size=3000)
     y = (x + (rng.random(3000) < 0.3)) % 3
     est = es.mutual_info_mixed(x, y)
-    assert abs(est.value - ref.mutual_info(x, y)) < 0.01
+    # every cell holds more than k rows, so each term is psi(N_xy) + log n - psi(N_x) -
+    # psi(N_y); with psi(N) ~ log N - 1/(2N) this is the plug-in MI up to about
+    # (rows + columns - cells) / (2n), which is 0 for these 3 + 3 - 6 cells
+    assert abs(est.value - ref.mutual_info(x, y)) < 1e-4
 
 
 def test_kl_divergence_closed_form():

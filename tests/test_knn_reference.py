@@ -108,11 +108,16 @@ def test_mixed_matches_kdtree_with_atoms(rng, k):
     xy = np.hstack([x, y])
     tree = cKDTree(xy)
     rho = _kth(tree, xy, k)  # the multiset of distances does not depend on tie order
-    assert np.any(rho == 0) and np.any(rho > 0)
-    kt = np.where(rho == 0, _count_within(tree, xy, 0.0) - 1, k)
-    nx = _count_within(cKDTree(x), x, rho) - 1
-    ny = _count_within(cKDTree(y), y, rho) - 1
-    want = np.mean(digamma(kt) + np.log(n) - np.log(nx + 1) - np.log(ny + 1))
+    atom = rho == 0
+    assert np.any(atom) and np.any(~atom)
+    # Counts include the point itself: at distance 0 where rho = 0, strictly within rho
+    # otherwise.
+    kt = np.where(atom, _count_within(tree, xy, 0.0), k)
+    tx, ty = cKDTree(x), cKDTree(y)
+    nx = np.where(atom, _count_within(tx, x, 0.0), _count_within(tx, x, _below(rho)))
+    ny = np.where(atom, _count_within(ty, y, 0.0), _count_within(ty, y, _below(rho)))
+    assert np.all(kt[atom] > k)
+    want = np.mean(digamma(kt) + np.log(n) - digamma(nx) - digamma(ny))
     np.testing.assert_allclose(ref.mixed_mutual_info(x, y, k), want, **EXACT)
 
 
@@ -280,13 +285,45 @@ def test_ksg2_ties_go_to_the_lower_index():
     np.testing.assert_allclose(ref.ksg_mutual_info(x, y, k, 2), want, **EXACT)
 
 
+def test_mixed_by_hand():
+    # Points (x, y) = (0, 0), (0, 0), (0, 1), (3, 1); k = 1.  Counts include the point.
+    # 0, 1: rho = 0 (each other); kt = 2, n_x = #{x = 0} = 3, n_y = #{y = 0} = 2.
+    # 2: rho = 1 (points 0 and 1); kt = 1, n_x = #{|x| < 1} = 3, n_y = #{|y - 1| < 1} = 2.
+    # 3: rho = 3 (all others); kt = 1, n_x = #{|x - 3| < 3} = 1, n_y = #{|y - 1| < 3} = 4.
+    x = np.array([0.0, 0.0, 0.0, 3.0])
+    y = np.array([0.0, 0.0, 1.0, 1.0])
+    kt, nx, ny = np.array([2, 2, 1, 1]), np.array([3, 3, 3, 1]), np.array([2, 2, 2, 4])
+    want = np.mean(digamma(kt) + math.log(4) - digamma(nx) - digamma(ny))
+    np.testing.assert_allclose(ref.mixed_mutual_info(x, y, 1), want, **EXACT)
+
+
 def test_mixed_on_discrete_data_by_hand():
-    # X = Y with 4 values, N_c rows each: every radius is 0, kt = n_x = n_y = N_c - 1.
+    # X = Y with 4 values, N_c rows each: every radius is 0, kt = n_x = n_y = N_c, so the
+    # estimate is log n - mean psi(N_c), a digamma version of the plug-in entropy.
     sizes = np.array([5, 7, 9, 11])
     x = np.repeat(np.arange(4.0), sizes)
     n = sizes.sum()
-    want = np.sum(sizes / n * (digamma(sizes - 1) + math.log(n) - 2 * np.log(sizes)))
+    want = math.log(n) - np.sum(sizes / n * digamma(sizes))
     np.testing.assert_allclose(ref.mixed_mutual_info(x, x, 3), want, **EXACT)
+    # A 2 x 3 table with every cell of at least k + 1 = 4 rows: every radius is 0, and
+    # kt, n_x, n_y are the cell, row and column counts of i's cell.
+    table = np.array([[4, 9, 5], [12, 6, 4]])
+    a, b = np.indices(table.shape).reshape(2, -1)
+    cells = table[a, b]
+    x, y = np.repeat(a, cells).astype(float), np.repeat(b, cells).astype(float)
+    n = table.sum()
+    nxy, nx, ny = cells, table.sum(axis=1)[a], table.sum(axis=0)[b]
+    want = np.sum(nxy / n * (digamma(nxy) + math.log(n) - digamma(nx) - digamma(ny)))
+    np.testing.assert_allclose(ref.mixed_mutual_info(x, y, 3), want, **EXACT)
+
+
+def test_mixed_on_continuous_data_is_ksg1_with_log_n(rng):
+    # No radius is 0, so n_x, n_y are KSG-1's strict counts plus the point itself.
+    x = rng.normal(size=(300, 2))
+    y = x[:, :1] - x[:, 1:] ** 2 + rng.normal(size=(300, 1))
+    for k in (1, 4):
+        want = ref.ksg_mutual_info(x, y, k, 1) - digamma(300) + math.log(300)
+        np.testing.assert_allclose(ref.mixed_mutual_info(x, y, k), want, **EXACT)
 
 
 def test_ross_by_hand():
@@ -472,15 +509,20 @@ def test_ross_on_discrete_continuous_pair(shift, want):
 
 
 @pytest.mark.parametrize("k", [1, 3, 10])
-def test_mixed_fixed_k_offset_on_discrete_continuous_pair(k):
-    # Disjoint supports: every joint neighbour of i shares its label, so n_x = N_c - 1
-    # and n_y = k exactly, and the estimate is log 2 + [psi(k) - log(k + 1)] up to the
-    # class proportions: the Gao et al. form (log, non-strict counts) keeps an O(1)
-    # offset psi(k) - log(k + 1) at fixed k here (consistency needs k -> infinity).
+def test_mixed_has_no_fixed_k_offset_on_discrete_continuous_pair(k):
+    # Disjoint supports (Y in [0, 1) for label 0, [2, 3) for label 1): points of the other
+    # class are more than 1 away in the joint max-norm, points of the same class less
+    # than 1, so rho_i in (0, 1) and kt = k; n_x = N_c (the whole class, the point
+    # included) and n_y = k (the k - 1 points strictly closer than the k-th, and the point
+    # itself).  The psi(k) terms cancel: the estimate is log n - mean psi(N_c), whatever
+    # k, within O(1/n) of the truth log 2.  (The paper's log(n_x + 1), non-strict form
+    # gives log 2 + psi(k) - log(k + 1) here instead.)
     labels, y = _half_shifted_uniform(np.random.default_rng(24), 2000, 2.0)
     size = np.bincount(labels)[labels]
-    want = digamma(k) - math.log(k + 1) + math.log(2000) - np.mean(np.log(size))
-    np.testing.assert_allclose(ref.mixed_mutual_info(labels.astype(float), y, k), want, **EXACT)
+    want = math.log(2000) - np.mean(digamma(size))
+    got = ref.mixed_mutual_info(labels.astype(float), y, k)
+    np.testing.assert_allclose(got, want, **EXACT)
+    assert abs(got - math.log(2)) < 2e-3
 
 
 def test_mixed_on_gaussian_and_discrete():
@@ -490,6 +532,10 @@ def test_mixed_on_gaussian_and_discrete():
                - ref.gaussian_mutual_info(cov, 1)) < 0.1
     labels = np.random.default_rng(26).integers(0, 4, size=2000).astype(float)
     assert abs(ref.mixed_mutual_info(labels, labels, 3) - math.log(4)) < 0.01
+    # continuous Y, discrete X with overlapping classes: I = (1/2) log 2 (see
+    # _half_shifted_uniform)
+    labels, y = _half_shifted_uniform(np.random.default_rng(27), 2000, 0.5)
+    assert abs(ref.mixed_mutual_info(labels.astype(float), y, 3) - 0.5 * math.log(2)) < 0.04
 
 
 @pytest.mark.parametrize(("d", "k"), [(1, 1), (2, 5)])

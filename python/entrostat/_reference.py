@@ -764,21 +764,25 @@ def ksg_conditional_mutual_info(x, y, z, k=3):
 
 
 def mixed_mutual_info(x, y, k=3):
-    """Gao-Kannan-Oh-Viswanath MI for discrete-continuous mixtures (nats), max-norm:
-    mean[psi(kt_i) + log n - log(n_x + 1) - log(n_y + 1)], non-strict counts within
-    rho_i = k-th joint NN distance; kt_i = #{j != i at joint distance 0} if rho_i = 0, else k."""
+    """Gao-Kannan-Oh-Viswanath MI for discrete-continuous mixtures (nats), max-norm, as in
+    the authors' released code: mean[psi(kt_i) + log n - psi(n_x) - psi(n_y)] with
+    rho_i = k-th joint NN distance (j != i).  If rho_i > 0: kt_i = k and n_x, n_y count
+    the points strictly within rho_i; if rho_i = 0: kt_i, n_x, n_y count the points at
+    distance 0 (joint, in x, in y).  Every count includes the point itself."""
     x, y = _points(x, "x"), _points(y, "y")
     _same_rows(x, y)
     n = x.shape[0]
     _check_k(k, n)
-    dx = _without_self(_distances(x, x))
-    dy = _without_self(_distances(y, y))
+    dx = _distances(x, x)  # zero diagonal: the point itself is counted
+    dy = _distances(y, y)
     joint = np.maximum(dx, dy)
-    rho = _kth_distance(joint, k)
-    kt = np.where(rho == 0, np.sum(joint == 0, axis=1), k)
-    nx = np.sum(dx <= rho[:, None], axis=1)
-    ny = np.sum(dy <= rho[:, None], axis=1)
-    return float(np.mean(digamma(kt) + np.log(n) - np.log(nx + 1) - np.log(ny + 1)))
+    rho = _kth_distance(_without_self(joint), k)
+    atom = rho == 0
+    r = rho[:, None]
+    kt = np.where(atom, np.sum(joint == 0, axis=1), k)
+    nx = np.where(atom, np.sum(dx == 0, axis=1), np.sum(dx < r, axis=1))
+    ny = np.where(atom, np.sum(dy == 0, axis=1), np.sum(dy < r, axis=1))
+    return float(np.mean(digamma(kt) + np.log(n) - digamma(nx) - digamma(ny)))
 
 
 def ross_mutual_info(x, labels, k=3):

@@ -620,19 +620,23 @@ def mutual_info_mixed(
 
     ``method="gao"`` (Gao, Kannan, Oh, Viswanath [4]_) takes any columns in ``x`` and
     ``y`` -- continuous, discrete, or a mixture of the two, such as a measurement that is
-    exactly 0 with positive probability. With :math:`\rho_i` the k-th neighbour distance
-    in the joint max-norm space:
+    exactly 0 with positive probability. It is computed as in the authors' released code
+    (not the paper's formula; see Notes). With :math:`\rho_i` the distance from point i
+    to its k-th nearest other point in the joint max-norm space:
 
     .. math::
 
         \hat I = \frac1n \sum_i \left[\psi(\tilde k_i) + \log n
-            - \log(n_x(i) + 1) - \log(n_y(i) + 1)\right],
+            - \psi(n_x(i)) - \psi(n_y(i))\right].
 
-    where :math:`n_x(i), n_y(i)` count the other points within :math:`\rho_i` (inclusive)
-    in each marginal space, and :math:`\tilde k_i = k`, except where :math:`\rho_i = 0`
-    (point i is an atom repeated more than k times) when :math:`\tilde k_i` is the number
-    of exact copies of point i. Repeated values are information here, so there is no
-    jitter.
+    Where :math:`\rho_i > 0`, :math:`\tilde k_i = k` and :math:`n_x(i), n_y(i)` count
+    the points strictly within :math:`\rho_i` in each marginal space; where
+    :math:`\rho_i = 0` (point i is an atom repeated more than k times),
+    :math:`\tilde k_i, n_x(i), n_y(i)` count the points at distance 0 from point i in
+    the joint and in each marginal space. Every count includes point i itself. On
+    continuous data this is KSG-1 with :math:`\log n` for :math:`\psi(n)`; on discrete
+    data it is a digamma form of the plug-in estimate. Repeated values are information
+    here, so there is no jitter.
 
     ``method="ross"`` (Ross [5]_) is for a continuous ``x`` and a class label ``y``, as
     ``sklearn.feature_selection.mutual_info_classif``. Labels that occur only once are
@@ -684,13 +688,17 @@ def mutual_info_mixed(
 
     Notes
     -----
-    The Gao estimator is consistent as k grows with n, but at small k it is biased
-    where a continuous x meets a discrete y: inside a class :math:`n_x(i) \approx k`
-    while :math:`n_y(i)` is the class size, which shifts the estimate by about
-    :math:`\psi(k) - \log(k + 1)` (-0.46 nats at k = 3) where the classes do not
-    overlap. For a continuous x and class labels prefer ``method="ross"``, or a large k
-    (tens) with ``"gao"``. On purely continuous or purely discrete data it has no such
-    bias; on discrete data it is close to the plug-in estimate.
+    The ``"gao"`` estimator follows the authors' released code rather than the formula
+    printed in the paper, which has :math:`\log(n_x(i) + 1)` and :math:`\log(n_y(i) +
+    1)` with the other points counted within :math:`\rho_i` inclusive. That form has a
+    fixed offset on discrete-continuous pairs: where a continuous x meets a discrete y
+    whose classes do not overlap, inside a class the continuous count is k while the
+    discrete one is the class size, so :math:`\psi(k)` no longer cancels and the
+    estimate is shifted by :math:`\psi(k) - \log(k + 1)` (-0.46 nats at k = 3) however
+    large n is (it fades only as k grows). With the strict, self-including counts and
+    digammas above the continuous count is exactly k, :math:`\psi(k)` cancels, and the
+    estimate there is :math:`\log n - \langle \psi(N_c) \rangle`, the class entropy up
+    to O(1/n).
 
     Examples
     --------
@@ -700,8 +708,8 @@ def mutual_info_mixed(
     >>> x = rng.normal(size=2000) + 4 * label           # two classes, N(0, 1) and N(4, 1)
     >>> print(f"{es.mutual_info_mixed(x, label, method='ross').value:.3f}")   # exact: 0.633
     0.646
-    >>> print(f"{es.mutual_info_mixed(x, label, k=50).value:.3f}")
-    0.623
+    >>> print(f"{es.mutual_info_mixed(x, label).value:.3f}")
+    0.647
     """
     if not isinstance(method, str) or method not in _MIXED_METHODS:
         raise ValueError(f"method: expected 'gao' or 'ross', got {method!r}")

@@ -245,9 +245,10 @@ pub fn ksg_conditional_mutual_info(
     Ok(digamma(k as f64) + mean(&terms))
 }
 
-/// Gao-Kannan-Oh-Viswanath mutual information for discrete-continuous mixtures (nats):
-/// mean_i [psi(k_i) + log n - log(n_x + 1) - log(n_y + 1)], where k_i counts the
-/// copies of point i when its k-th neighbour distance is 0.
+/// Gao-Kannan-Oh-Viswanath mutual information for discrete-continuous mixtures (nats),
+/// in the form of the authors' released code: mean_i [psi(k_i) + log n - psi(n_x) -
+/// psi(n_y)], counts taken strictly inside the k-th joint neighbour distance rho_i (self
+/// included), or, where rho_i = 0, over the exact copies (k_i then counts joint copies).
 pub fn mixed_mutual_info(x: Sample<'_>, y: Sample<'_>, k: usize, cancel: &Cancel) -> Result<f64> {
     check_sample(&x, "x")?;
     check_sample(&y, "y")?;
@@ -262,16 +263,17 @@ pub fn mixed_mutual_info(x: Sample<'_>, y: Sample<'_>, k: usize, cancel: &Cancel
         let (q, i) = (tree.row(p), tree.original(p));
         tree.nearest(q, k, Metric::Max, Some(p), scratch);
         let rho = scratch.kth();
-        let kt = if rho == 0.0 {
-            tree.count_within(q, 0.0, Metric::Max, false) - 1
-        } else {
-            k
-        };
         let (qx, qy) = q.split_at(dx);
-        let nx = sx.count(i, qx, rho, false);
-        let ny = sy.count(i, qy, rho, false);
-        // n_x + 1 = the count with the point itself.
-        digamma(kt as f64) + ln_n - (nx as f64).ln() - (ny as f64).ln()
+        // rho > 0: strictly inside; rho = 0: the copies (distance <= 0).
+        let strict = rho > 0.0;
+        let kt = if strict {
+            k
+        } else {
+            tree.count_within(q, 0.0, Metric::Max, false)
+        };
+        let nx = sx.count(i, qx, rho, strict);
+        let ny = sy.count(i, qy, rho, strict);
+        digamma(kt as f64) + ln_n - digamma(nx as f64) - digamma(ny as f64)
     })?;
     Ok(mean(&terms))
 }
