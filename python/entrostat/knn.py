@@ -226,15 +226,16 @@ def _class_labels(y, name: str) -> np.ndarray:
 
 def _prepare(arr: np.ndarray, standardize: bool, jitter: float, rng) -> float:
     """Standardise and jitter ``arr`` in place; return the sum of the log scale factors."""
+    spread = arr.std(axis=0)
+    varying = spread > 0
     log_scale = 0.0
     if standardize:
-        scale = arr.std(axis=0)
-        varying = scale > 0
-        scale = np.where(varying, scale, 1.0)
-        arr /= scale
-        log_scale = float(np.sum(np.log(scale)))
+        arr /= np.where(varying, spread, 1.0)
+        log_scale = float(np.sum(np.log(spread[varying])))
+        # A standardised column has spread 1 (0 if it was constant).
+        spread = varying.astype(np.float64)
     if jitter > 0:
-        arr += (jitter * arr.std(axis=0)) * rng.standard_normal(arr.shape)
+        arr += (jitter * spread) * rng.standard_normal(arr.shape)
     return log_scale
 
 
