@@ -6,7 +6,7 @@
 //! the sample they query (neighbouring queries share the tree's cache lines).
 
 use super::space::Space;
-use super::tree::{map_positions, KdTree, Metric, Neighbours};
+use super::tree::{map_positions, KdTree, Keep, Metric};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::special::{digamma, ln_gamma};
@@ -101,20 +101,19 @@ pub fn ln_unit_ball(metric: Metric, d: usize) -> f64 {
 }
 
 /// The positive k-NN radius of `q` in `tree` (true distance) and the number of points
-/// it holds: the k-th neighbour distance with count k, or, when that is 0 (copies of
-/// q), the nearest positive distance with every point inside it counted.
+/// it holds, from the k-th neighbour's reduced distance `kth`: that distance with count
+/// k, or, when it is 0 (copies of q), the nearest positive distance with every point
+/// inside it counted.
 fn positive_radius(
     tree: &KdTree,
     q: &[f64],
+    kth: f64,
     k: usize,
     metric: Metric,
     skip: Option<usize>,
-    scratch: &mut Neighbours,
 ) -> Option<(f64, usize)> {
-    tree.nearest(q, k, metric, skip, scratch);
-    let r = scratch.kth();
-    if r > 0.0 {
-        return Some((metric.expand(r), k));
+    if kth > 0.0 {
+        return Some((metric.expand(kth), k));
     }
     let r = tree.nearest_positive(q, metric, skip)?;
     let inside = tree.count_within(q, r, metric, false) - usize::from(skip.is_some());
@@ -140,8 +139,9 @@ pub fn kl_entropy(x: Sample<'_>, k: usize, metric: Metric, cancel: &Cancel) -> R
     check_k(k, n, "x")?;
     let tree = KdTree::build(x.rows, x.d)?;
     let d = x.d as f64;
-    let terms = map_positions(n, k, cancel, |p, scratch| {
-        positive_radius(&tree, tree.row(p), k, metric, Some(p), scratch)
+    let knn = tree.nearest_all(None, k, metric, Keep::Kth, cancel)?;
+    let terms = map_positions(n, 1, cancel, |p, _| {
+        positive_radius(&tree, tree.row(p), knn.kth(p), k, metric, Some(p))
             .map(|(r, kp)| d * r.ln() - digamma(kp as f64))
             .unwrap_or(f64::NAN)
     })?;
@@ -175,13 +175,17 @@ pub fn ksg_mutual_info(
     let tree = KdTree::build(&joint, dj)?;
     let (sx, sy) = (Space::build(x.rows, x.d)?, Space::build(y.rows, y.d)?);
     let dx = x.d;
-    let terms = map_positions(n, k, cancel, |p, scratch| {
+    let keep = match variant {
+        Ksg::One => Keep::Kth,
+        Ksg::Two => Keep::All,
+    };
+    let knn = tree.nearest_all(None, k, Metric::Max, keep, cancel)?;
+    let terms = map_positions(n, 1, cancel, |p, _| {
         let (q, i) = (tree.row(p), tree.original(p));
-        tree.nearest(q, k, Metric::Max, Some(p), scratch);
         let (qx, qy) = q.split_at(dx);
         match variant {
             Ksg::One => {
-                let eps = scratch.kth();
+                let eps = knn.kth(p);
                 let own = usize::from(eps > 0.0);
                 let nx = sx.count(i, qx, eps, true) - own;
                 let ny = sy.count(i, qy, eps, true) - own;
@@ -189,7 +193,7 @@ pub fn ksg_mutual_info(
             }
             Ksg::Two => {
                 let (mut ex, mut ey) = (0.0f64, 0.0f64);
-                for j in scratch.positions() {
+                for j in knn.positions(p) {
                     let (nx, ny) = tree.row(j).split_at(dx);
                     ex = ex.max(Metric::Max.reduced(qx, nx));
                     ey = ey.max(Metric::Max.reduced(qy, ny));
@@ -230,10 +234,10 @@ pub fn ksg_conditional_mutual_info(
         Space::build(&yz, dyz)?,
         Space::build(z.rows, z.d)?,
     );
-    let terms = map_positions(n, k, cancel, |p, scratch| {
+    let knn = tree.nearest_all(None, k, Metric::Max, Keep::Kth, cancel)?;
+    let terms = map_positions(n, 1, cancel, |p, _| {
         let i = tree.original(p);
-        tree.nearest(tree.row(p), k, Metric::Max, Some(p), scratch);
-        let eps = scratch.kth();
+        let eps = knn.kth(p);
         let own = usize::from(eps > 0.0);
         let count = |s: &Space, rows: &[f64], d: usize| {
             (s.count(i, &rows[i * d..(i + 1) * d], eps, true) - own + 1) as f64
@@ -259,10 +263,10 @@ pub fn mixed_mutual_info(x: Sample<'_>, y: Sample<'_>, k: usize, cancel: &Cancel
     let (sx, sy) = (Space::build(x.rows, x.d)?, Space::build(y.rows, y.d)?);
     let ln_n = (n as f64).ln();
     let dx = x.d;
-    let terms = map_positions(n, k, cancel, |p, scratch| {
+    let knn = tree.nearest_all(None, k, Metric::Max, Keep::Kth, cancel)?;
+    let terms = map_positions(n, 1, cancel, |p, _| {
         let (q, i) = (tree.row(p), tree.original(p));
-        tree.nearest(q, k, Metric::Max, Some(p), scratch);
-        let rho = scratch.kth();
+        let rho = knn.kth(p);
         let (qx, qy) = q.split_at(dx);
         // rho > 0: strictly inside; rho = 0: the copies (distance <= 0).
         let strict = rho > 0.0;
@@ -350,10 +354,10 @@ pub fn ross_mutual_info(
             rows.extend_from_slice(kept_row(at));
         }
         let tree = KdTree::build(&rows, d)?;
-        let m = map_positions(size, kc, cancel, |p, scratch| {
+        let knn = tree.nearest_all(None, kc, Metric::Max, Keep::Kth, cancel)?;
+        let m = map_positions(size, 1, cancel, |p, _| {
             let q = tree.row(p);
-            tree.nearest(q, kc, Metric::Max, Some(p), scratch);
-            let r = scratch.kth();
+            let r = knn.kth(p);
             all.count(group[tree.original(p)], q, r, r > 0.0) as f64
         })?;
         sum_k += size as f64 * digamma(kc as f64);
@@ -392,10 +396,12 @@ pub fn wkv_kl_divergence(
     let tx = KdTree::build(x.rows, x.d)?;
     let ty = KdTree::build(y.rows, y.d)?;
     let d = x.d as f64;
-    let terms = map_positions(n, k, cancel, |p, scratch| {
+    let own_knn = tx.nearest_all(None, k, metric, Keep::Kth, cancel)?;
+    let other_knn = ty.nearest_all(Some(tx.rows()), k, metric, Keep::Kth, cancel)?;
+    let terms = map_positions(n, 1, cancel, |p, _| {
         let q = tx.row(p);
-        let own = positive_radius(&tx, q, k, metric, Some(p), scratch);
-        let other = positive_radius(&ty, q, k, metric, None, scratch);
+        let own = positive_radius(&tx, q, own_knn.kth(p), k, metric, Some(p));
+        let other = positive_radius(&ty, q, other_knn.kth(p), k, metric, None);
         match (own, other) {
             (Some((rho, ki)), Some((nu, li))) => {
                 d * (nu.ln() - rho.ln()) + digamma(ki as f64) - digamma(li as f64)

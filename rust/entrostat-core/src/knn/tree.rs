@@ -146,6 +146,37 @@ const PAR_BUILD: usize = 1 << 14;
 /// Queries per parallel task (and per cancellation check).
 pub const QUERY_CHUNK: usize = 1 << 10;
 
+/// What `nearest_all` keeps per query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// The k-th reduced distance only.
+    Kth,
+    /// All k neighbours (reduced distances and tree positions), nearest first.
+    All,
+}
+
+/// Neighbours of a batch of queries; `width` entries per query (1 for `Keep::Kth`).
+#[derive(Clone, Debug)]
+pub struct Batch {
+    width: usize,
+    dist: Vec<f64>,
+    pos: Vec<u32>,
+}
+
+impl Batch {
+    /// Reduced distance of query i's k-th neighbour.
+    #[inline]
+    pub fn kth(&self, i: usize) -> f64 {
+        self.dist[(i + 1) * self.width - 1]
+    }
+    /// Tree positions of query i's neighbours (with `Keep::All`), nearest first.
+    pub fn positions(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.pos[i * self.width..(i + 1) * self.width]
+            .iter()
+            .map(|&p| p as usize)
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default)]
 struct Node {
     start: u32,
@@ -455,6 +486,73 @@ impl KdTree {
         }
     }
 
+    /// All rows, in tree order.
+    pub fn rows(&self) -> &[f64] {
+        &self.points
+    }
+
+    /// The `k` nearest neighbours of every query, searched in parallel: the tree's own
+    /// points in tree order (each skipping itself) when `queries` is None, else the rows
+    /// of `queries`. (A tiled all-pairs scan was measured against this search up to
+    /// d = 20 and never won: the bounding boxes keep pruning, and where they cannot the
+    /// search costs about what the scan does.)
+    pub fn nearest_all(
+        &self,
+        queries: Option<&[f64]>,
+        k: usize,
+        metric: Metric,
+        keep: Keep,
+        cancel: &Cancel,
+    ) -> Result<Batch> {
+        let nq = queries.map_or(self.n, |q| q.len() / self.d);
+        let width = match keep {
+            Keep::Kth => 1,
+            Keep::All => k,
+        };
+        let mut batch = Batch {
+            width,
+            dist: vec![f64::INFINITY; nq * width],
+            pos: vec![0; nq * width],
+        };
+        if nq == 0 || k == 0 {
+            return Ok(batch);
+        }
+        crate::pool::install(|| {
+            batch
+                .dist
+                .par_chunks_mut(width * QUERY_CHUNK)
+                .zip(batch.pos.par_chunks_mut(width * QUERY_CHUNK))
+                .enumerate()
+                .try_for_each(|(c, (dist, pos))| {
+                    cancel.check()?;
+                    let first = c * QUERY_CHUNK;
+                    let mut lists: Vec<Neighbours> = (0..dist.len() / width)
+                        .map(|_| Neighbours::new(k))
+                        .collect();
+                    for (i, list) in lists.iter_mut().enumerate() {
+                        let q = match queries {
+                            None => self.row(first + i),
+                            Some(rows) => &rows[(first + i) * self.d..(first + i + 1) * self.d],
+                        };
+                        let skip = queries.is_none().then_some(first + i);
+                        self.nearest(q, k, metric, skip, list);
+                    }
+                    for (i, list) in lists.iter().enumerate() {
+                        let at = i * width;
+                        match keep {
+                            Keep::Kth => dist[at] = list.kth(),
+                            Keep::All => {
+                                dist[at..at + list.len].copy_from_slice(&list.dist[..list.len]);
+                                pos[at..at + list.len].copy_from_slice(&list.pos[..list.len]);
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+        })?;
+        Ok(batch)
+    }
+
     /// Number of points within reduced distance `r` of `q`: `dist < r` when `strict`,
     /// else `dist <= r`. A point equal to `q` (itself included) is counted like any other.
     pub fn count_within(&self, q: &[f64], r: f64, metric: Metric, strict: bool) -> usize {
@@ -659,6 +757,47 @@ mod tests {
                         .filter(|&t| t > 0.0)
                         .min_by(f64::total_cmp);
                     assert_eq!(tree.nearest_positive(&q, m, Some(pos)), positive);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nearest_all_equals_single_queries() {
+        let mut s = 99u64;
+        let mut uniform = |len: usize| -> Vec<f64> {
+            (0..len)
+                .map(|_| {
+                    s = s
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (s >> 11) as f64 / (1u64 << 53) as f64
+                })
+                .collect()
+        };
+        let cancel = Cancel::new();
+        for &(n, d) in &[(2100usize, 12usize), (3000, 2)] {
+            let rows = uniform(n * d);
+            let others = uniform(300 * d);
+            let tree = KdTree::build(&rows, d).unwrap();
+            for m in [Metric::Max, Metric::Euclidean] {
+                let own = tree.nearest_all(None, 3, m, Keep::All, &cancel).unwrap();
+                let ext = tree
+                    .nearest_all(Some(&others), 3, m, Keep::Kth, &cancel)
+                    .unwrap();
+                let mut nb = Neighbours::new(3);
+                for pos in (0..n).step_by(7) {
+                    tree.nearest(tree.row(pos), 3, m, Some(pos), &mut nb);
+                    assert_eq!(own.kth(pos), nb.kth());
+                    let mut got: Vec<usize> = own.positions(pos).collect();
+                    let mut want: Vec<usize> = nb.positions().collect();
+                    got.sort_unstable();
+                    want.sort_unstable();
+                    assert_eq!(got, want);
+                }
+                for i in 0..300 {
+                    tree.nearest(&others[i * d..(i + 1) * d], 3, m, None, &mut nb);
+                    assert_eq!(ext.kth(i), nb.kth());
                 }
             }
         }
