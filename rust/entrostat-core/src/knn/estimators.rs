@@ -120,6 +120,20 @@ fn positive_radius(
     Some((metric.expand(r), inside))
 }
 
+/// Values listed in the tree order of `tree`, rearranged by original row.
+fn by_row(tree: &KdTree, in_tree_order: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; in_tree_order.len()];
+    for (p, &v) in in_tree_order.iter().enumerate() {
+        out[tree.original(p)] = v;
+    }
+    out
+}
+
+/// 1 when a strict count inside `r` includes the point itself (r > 0), else 0.
+fn own(r: f64) -> usize {
+    usize::from(r > 0.0)
+}
+
 fn mean(terms: &[f64]) -> f64 {
     terms.iter().sum::<f64>() / terms.len() as f64
 }
@@ -174,36 +188,40 @@ pub fn ksg_mutual_info(
     let (joint, dj) = concat(&[&x, &y]);
     let tree = KdTree::build(&joint, dj)?;
     let (sx, sy) = (Space::build(x.rows, x.d)?, Space::build(y.rows, y.d)?);
-    let dx = x.d;
     let keep = match variant {
         Ksg::One => Keep::Kth,
         Ksg::Two => Keep::All,
     };
     let knn = tree.nearest_all(None, k, Metric::Max, keep, cancel)?;
-    let terms = map_positions(n, 1, cancel, |p, _| {
-        let (q, i) = (tree.row(p), tree.original(p));
-        let (qx, qy) = q.split_at(dx);
-        match variant {
-            Ksg::One => {
-                let eps = knn.kth(p);
-                let own = usize::from(eps > 0.0);
-                let nx = sx.count(i, qx, eps, true) - own;
-                let ny = sy.count(i, qy, eps, true) - own;
-                digamma((nx + 1) as f64) + digamma((ny + 1) as f64)
-            }
-            Ksg::Two => {
+    let sums = match variant {
+        Ksg::One => {
+            let eps: Vec<f64> = (0..n).map(|p| knn.kth(p)).collect();
+            let eps = by_row(&tree, &eps);
+            let term = |c: usize, r: f64| digamma((c - own(r) + 1) as f64);
+            sx.sum_counts(&eps, |_| true, term, cancel)?
+                + sy.sum_counts(&eps, |_| true, term, cancel)?
+        }
+        Ksg::Two => {
+            // Each marginal's radius: the farthest of the k joint neighbours in it.
+            let dx = x.d;
+            let radii = map_positions(n, 1, cancel, |p, _| {
+                let (qx, qy) = tree.row(p).split_at(dx);
                 let (mut ex, mut ey) = (0.0f64, 0.0f64);
                 for j in knn.positions(p) {
                     let (nx, ny) = tree.row(j).split_at(dx);
                     ex = ex.max(Metric::Max.reduced(qx, nx));
                     ey = ey.max(Metric::Max.reduced(qy, ny));
                 }
-                let nx = sx.count(i, qx, ex, false) - 1;
-                let ny = sy.count(i, qy, ey, false) - 1;
-                digamma(nx as f64) + digamma(ny as f64)
-            }
+                (ex, ey)
+            })?;
+            let ex = by_row(&tree, &radii.iter().map(|r| r.0).collect::<Vec<_>>());
+            let ey = by_row(&tree, &radii.iter().map(|r| r.1).collect::<Vec<_>>());
+            let term = |c: usize, _| digamma((c - 1) as f64);
+            sx.sum_counts(&ex, |_| false, term, cancel)?
+                + sy.sum_counts(&ey, |_| false, term, cancel)?
         }
-    })?;
+    };
+    let terms = [sums / n as f64];
     let base = digamma(k as f64) + digamma(n as f64);
     Ok(match variant {
         Ksg::One => base - mean(&terms),
@@ -235,17 +253,11 @@ pub fn ksg_conditional_mutual_info(
         Space::build(z.rows, z.d)?,
     );
     let knn = tree.nearest_all(None, k, Metric::Max, Keep::Kth, cancel)?;
-    let terms = map_positions(n, 1, cancel, |p, _| {
-        let i = tree.original(p);
-        let eps = knn.kth(p);
-        let own = usize::from(eps > 0.0);
-        let count = |s: &Space, rows: &[f64], d: usize| {
-            (s.count(i, &rows[i * d..(i + 1) * d], eps, true) - own + 1) as f64
-        };
-        digamma(count(&sz, z.rows, z.d))
-            - digamma(count(&sxz, &xz, dxz))
-            - digamma(count(&syz, &yz, dyz))
-    })?;
+    let eps: Vec<f64> = (0..n).map(|p| knn.kth(p)).collect();
+    let eps = by_row(&tree, &eps);
+    let term = |c: usize, r: f64| digamma((c - own(r) + 1) as f64);
+    let sum = |s: &Space| s.sum_counts(&eps, |_| true, term, cancel);
+    let terms = [(sum(&sz)? - sum(&sxz)? - sum(&syz)?) / n as f64];
     Ok(digamma(k as f64) + mean(&terms))
 }
 
@@ -261,25 +273,24 @@ pub fn mixed_mutual_info(x: Sample<'_>, y: Sample<'_>, k: usize, cancel: &Cancel
     let (joint, dj) = concat(&[&x, &y]);
     let tree = KdTree::build(&joint, dj)?;
     let (sx, sy) = (Space::build(x.rows, x.d)?, Space::build(y.rows, y.d)?);
-    let ln_n = (n as f64).ln();
-    let dx = x.d;
     let knn = tree.nearest_all(None, k, Metric::Max, Keep::Kth, cancel)?;
-    let terms = map_positions(n, 1, cancel, |p, _| {
-        let (q, i) = (tree.row(p), tree.original(p));
+    // rho > 0: strictly inside; rho = 0: the copies (distance <= 0), k_i counting them.
+    let copies = map_positions(n, 1, cancel, |p, _| {
         let rho = knn.kth(p);
-        let (qx, qy) = q.split_at(dx);
-        // rho > 0: strictly inside; rho = 0: the copies (distance <= 0).
-        let strict = rho > 0.0;
-        let kt = if strict {
+        let kt = if rho > 0.0 {
             k
         } else {
-            tree.count_within(q, 0.0, Metric::Max, false)
+            tree.count_within(tree.row(p), 0.0, Metric::Max, false)
         };
-        let nx = sx.count(i, qx, rho, strict);
-        let ny = sy.count(i, qy, rho, strict);
-        digamma(kt as f64) + ln_n - digamma(nx as f64) - digamma(ny as f64)
+        digamma(kt as f64)
     })?;
-    Ok(mean(&terms))
+    let rho: Vec<f64> = (0..n).map(|p| knn.kth(p)).collect();
+    let rho = by_row(&tree, &rho);
+    let term = |c: usize, _| digamma(c as f64);
+    let strict = |r: f64| r > 0.0;
+    let nx = sx.sum_counts(&rho, strict, term, cancel)?;
+    let ny = sy.sum_counts(&rho, strict, term, cancel)?;
+    Ok(mean(&copies) + (n as f64).ln() - (nx + ny) / n as f64)
 }
 
 /// Dense codes 0..K of labels, in order of first sorted value, and K.

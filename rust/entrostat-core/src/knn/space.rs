@@ -1,7 +1,8 @@
 //! A marginal space the KSG family counts neighbours in: one column kept sorted (two
 //! binary searches per count), or a kd-tree over several columns.
 
-use super::tree::{KdTree, Metric};
+use super::tree::{map_positions, KdTree, Metric};
+use crate::cancel::Cancel;
 use crate::error::Result;
 use rayon::prelude::*;
 
@@ -12,6 +13,8 @@ pub enum Space {
     Line {
         sorted: Vec<f64>,
         rank: Vec<u32>,
+        /// The original row at each sorted position (the inverse of `rank`).
+        order: Vec<u32>,
     },
     Tree(KdTree),
 }
@@ -72,8 +75,12 @@ impl Space {
             for (at, &(_, i)) in order.iter().enumerate() {
                 rank[i as usize] = at as u32;
             }
-            let sorted = order.into_iter().map(|(v, _)| v).collect();
-            Ok(Space::Line { sorted, rank })
+            let (sorted, order) = order.into_iter().unzip();
+            Ok(Space::Line {
+                sorted,
+                rank,
+                order,
+            })
         } else {
             Ok(Space::Tree(KdTree::build(rows, d)?))
         }
@@ -84,25 +91,55 @@ impl Space {
     pub fn count(&self, row: usize, q: &[f64], r: f64, strict: bool) -> usize {
         match self {
             Space::Tree(t) => t.count_within(q, r, Metric::Max, strict),
-            Space::Line { sorted: v, rank } => {
-                let (x, at) = (q[0], rank[row] as usize);
-                // fl(x - v) and fl(v - x) are monotone in v, so each side of the window
-                // is a prefix predicate; the count then equals the pairwise |v - x| test.
-                let (lo, hi) = if strict {
-                    (
-                        partition_from(v, at, |p| x - p >= r),
-                        partition_from(v, at, |p| p - x < r),
-                    )
-                } else {
-                    (
-                        partition_from(v, at, |p| x - p > r),
-                        partition_from(v, at, |p| p - x <= r),
-                    )
-                };
-                hi.saturating_sub(lo)
-            }
+            Space::Line {
+                sorted: v, rank, ..
+            } => line_count(v, rank[row] as usize, q[0], r, strict),
         }
     }
+
+    /// Sum over every built row i of `f(count_i, r_i)`, where r_i = `radius[i]` and
+    /// count_i is the number of points within r_i of row i (strictly where
+    /// `strict(r_i)`), row i included. Rows are visited in the space's own order
+    /// (sorted, or tree order), so each search reads memory next to the previous one.
+    pub fn sum_counts(
+        &self,
+        radius: &[f64],
+        strict: impl Fn(f64) -> bool + Sync,
+        f: impl Fn(usize, f64) -> f64 + Sync,
+        cancel: &Cancel,
+    ) -> Result<f64> {
+        let terms = map_positions(radius.len(), 1, cancel, |at, _| match self {
+            Space::Line {
+                sorted: v, order, ..
+            } => {
+                let r = radius[order[at] as usize];
+                f(line_count(v, at, v[at], r, strict(r)), r)
+            }
+            Space::Tree(t) => {
+                let r = radius[t.original(at)];
+                f(t.count_within(t.row(at), r, Metric::Max, strict(r)), r)
+            }
+        })?;
+        Ok(terms.iter().sum())
+    }
+}
+
+/// Points of the sorted column `v` within `r` of `x` (found from position `hint`).
+fn line_count(v: &[f64], hint: usize, x: f64, r: f64, strict: bool) -> usize {
+    // fl(x - v) and fl(v - x) are monotone in v, so each side of the window is a prefix
+    // predicate; the count then equals the pairwise |v - x| test.
+    let (lo, hi) = if strict {
+        (
+            partition_from(v, hint, |p| x - p >= r),
+            partition_from(v, hint, |p| p - x < r),
+        )
+    } else {
+        (
+            partition_from(v, hint, |p| x - p > r),
+            partition_from(v, hint, |p| p - x <= r),
+        )
+    };
+    hi.saturating_sub(lo)
 }
 
 #[cfg(test)]

@@ -287,23 +287,16 @@ impl KdTree {
         if n > u32::MAX as usize / 2 {
             return Err(Error::value("x", "more than 2^31 rows are not supported"));
         }
-        let mut perm: Vec<u32> = (0..n as u32).collect();
         let count = subtree_nodes(n.max(1));
         let mut nodes = vec![Node::default(); count];
         let mut bounds = vec![0.0; count * 2 * d];
-        crate::pool::install(|| {
-            build_node(rows, d, &mut perm, 0, &mut nodes, &mut bounds, 0);
+        let (points, perm) = crate::pool::install(|| match d {
+            1 => build_fixed::<1>(rows, &mut nodes, &mut bounds),
+            2 => build_fixed::<2>(rows, &mut nodes, &mut bounds),
+            3 => build_fixed::<3>(rows, &mut nodes, &mut bounds),
+            4 => build_fixed::<4>(rows, &mut nodes, &mut bounds),
+            _ => build_indirect(rows, d, &mut nodes, &mut bounds),
         });
-        let mut points = vec![0.0; n * d];
-        points
-            .par_chunks_mut(d * QUERY_CHUNK)
-            .zip(perm.par_chunks(QUERY_CHUNK))
-            .for_each(|(out, ids)| {
-                for (row, &i) in out.chunks_exact_mut(d).zip(ids) {
-                    let i = i as usize;
-                    row.copy_from_slice(&rows[i * d..(i + 1) * d]);
-                }
-            });
         Ok(KdTree {
             d,
             n,
@@ -586,27 +579,77 @@ impl KdTree {
     }
 }
 
-/// Build the subtree over `perm` (the original rows of positions `start..`) into
-/// `nodes[0..]` / `bounds[0..]` (this subtree's pre-order slices); `at` is the
-/// subtree root's global pre-order index.
-fn build_node(
+/// Build with the rows themselves as the items partitioned (small d): every select
+/// pass then reads and moves contiguous memory.
+fn build_fixed<const D: usize>(
+    rows: &[f64],
+    nodes: &mut [Node],
+    bounds: &mut [f64],
+) -> (Vec<f64>, Vec<u32>) {
+    let mut items: Vec<([f64; D], u32)> = rows
+        .chunks_exact(D)
+        .zip(0u32..)
+        .map(|(r, i)| (r.try_into().unwrap(), i))
+        .collect();
+    build_node(
+        &mut items,
+        &|it: &([f64; D], u32), j| it.0[j],
+        D,
+        0,
+        nodes,
+        bounds,
+        0,
+    );
+    let points = items.iter().flat_map(|it| it.0).collect();
+    let index = items.iter().map(|it| it.1).collect();
+    (points, index)
+}
+
+/// Build over row numbers (any d): the select passes read the rows indirectly.
+fn build_indirect(
     rows: &[f64],
     d: usize,
-    perm: &mut [u32],
+    nodes: &mut [Node],
+    bounds: &mut [f64],
+) -> (Vec<f64>, Vec<u32>) {
+    let n = rows.len() / d;
+    let mut perm: Vec<u32> = (0..n as u32).collect();
+    let coord = |&i: &u32, j: usize| rows[i as usize * d + j];
+    build_node(&mut perm, &coord, d, 0, nodes, bounds, 0);
+    let mut points = vec![0.0; n * d];
+    points
+        .par_chunks_mut(d * QUERY_CHUNK)
+        .zip(perm.par_chunks(QUERY_CHUNK))
+        .for_each(|(out, ids)| {
+            for (row, &i) in out.chunks_exact_mut(d).zip(ids) {
+                let i = i as usize;
+                row.copy_from_slice(&rows[i * d..(i + 1) * d]);
+            }
+        });
+    (points, perm)
+}
+
+/// Build the subtree over `items` (tree positions `start..`; `coord(item, j)` reads
+/// column j) into `nodes[0..]` / `bounds[0..]` (this subtree's pre-order slices); `at`
+/// is the subtree root's global pre-order index.
+fn build_node<T: Send, F: Fn(&T, usize) -> f64 + Sync>(
+    items: &mut [T],
+    coord: &F,
+    d: usize,
     start: usize,
     nodes: &mut [Node],
     bounds: &mut [f64],
     at: usize,
 ) {
-    let len = perm.len();
+    let len = items.len();
     let (lo, hi) = bounds[..2 * d].split_at_mut(d);
     lo.fill(f64::INFINITY);
     hi.fill(f64::NEG_INFINITY);
-    for &i in perm.iter() {
-        let row = &rows[i as usize * d..(i as usize + 1) * d];
+    for it in items.iter() {
         for j in 0..d {
-            lo[j] = lo[j].min(row[j]);
-            hi[j] = hi[j].max(row[j]);
+            let v = coord(it, j);
+            lo[j] = lo[j].min(v);
+            hi[j] = hi[j].max(v);
         }
     }
     if len <= LEAF {
@@ -621,23 +664,21 @@ fn build_node(
         .max_by(|&a, &b| (hi[a] - lo[a]).total_cmp(&(hi[b] - lo[b])))
         .unwrap_or(0);
     let mid = len / 2;
-    perm.select_nth_unstable_by(mid, |&a, &b| {
-        rows[a as usize * d + widest].total_cmp(&rows[b as usize * d + widest])
-    });
+    items.select_nth_unstable_by(mid, |a, b| coord(a, widest).total_cmp(&coord(b, widest)));
     let left_nodes = subtree_nodes(mid);
     nodes[0] = Node {
         start: start as u32,
         end: (start + len) as u32,
         right: (at + 1 + left_nodes) as u32,
     };
-    let (left_perm, right_perm) = perm.split_at_mut(mid);
+    let (left_items, right_items) = items.split_at_mut(mid);
     let (left_nodes_slice, right_nodes_slice) = nodes[1..].split_at_mut(left_nodes);
     let (left_bounds, right_bounds) = bounds[2 * d..].split_at_mut(left_nodes * 2 * d);
     let mut left = move || {
         build_node(
-            rows,
+            left_items,
+            coord,
             d,
-            left_perm,
             start,
             left_nodes_slice,
             left_bounds,
@@ -646,9 +687,9 @@ fn build_node(
     };
     let mut right = move || {
         build_node(
-            rows,
+            right_items,
+            coord,
             d,
-            right_perm,
             start + mid,
             right_nodes_slice,
             right_bounds,
