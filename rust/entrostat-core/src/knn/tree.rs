@@ -519,18 +519,14 @@ impl KdTree {
                 .try_for_each(|(c, (dist, pos))| {
                     cancel.check()?;
                     let first = c * QUERY_CHUNK;
-                    let mut lists: Vec<Neighbours> = (0..dist.len() / width)
-                        .map(|_| Neighbours::new(k))
-                        .collect();
-                    for (i, list) in lists.iter_mut().enumerate() {
+                    let mut list = Neighbours::new(k);
+                    for i in 0..dist.len() / width {
                         let q = match queries {
                             None => self.row(first + i),
                             Some(rows) => &rows[(first + i) * self.d..(first + i + 1) * self.d],
                         };
                         let skip = queries.is_none().then_some(first + i);
-                        self.nearest(q, k, metric, skip, list);
-                    }
-                    for (i, list) in lists.iter().enumerate() {
+                        self.nearest(q, k, metric, skip, &mut list);
                         let at = i * width;
                         match keep {
                             Keep::Kth => dist[at] = list.kth(),
