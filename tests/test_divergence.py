@@ -264,3 +264,32 @@ def test_zhang_grabchak_errors():
         es.kl_divergence_labels([1, 2], [1, 2], estimator="nsb")
     with pytest.raises(ValueError, match="pseudocount: only the plugin"):
         es.kl_divergence_labels([1, 2], [1, 2], estimator="zhang_grabchak", pseudocount=1)
+
+
+def _gaussian_rows(m1, s1, m2, s2):
+    """Two 1-D Gaussian densities on a fine grid, as probability rows (the grid sums of
+    smooth, fast-decaying densities match their integrals to near machine precision)."""
+    grid = np.linspace(-30.0, 30.0, 60_001)
+    p = scipy.stats.norm.pdf(grid, m1, s1)
+    q = scipy.stats.norm.pdf(grid, m2, s2)
+    return p / p.sum(), q / q.sum()
+
+
+@pytest.mark.parametrize("m1, s1, m2, s2, alphas", [
+    (0.0, 1.0, 1.0, 1.5, (0.5, 2.0, 3.0)),
+    # s1 > s2: D_alpha is finite only for alpha < s1^2 / (s1^2 - s2^2) = 1.5625
+    (0.5, 2.0, -1.0, 1.2, (0.25, 0.5, 1.25)),
+])
+def test_gaussian_closed_forms(m1, s1, m2, s2, alphas):
+    p, q = _gaussian_rows(m1, s1, m2, s2)
+    kl = math.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5
+    assert es.kl_divergence(p, q) == pytest.approx(kl, rel=1e-9)
+    for alpha in alphas:
+        # D_alpha(N1 || N2) = log(s2/s1) + log(s2^2/v)/(2(alpha-1)) + alpha dm^2/(2v),
+        # v = alpha s2^2 + (1 - alpha) s1^2 > 0
+        v = alpha * s2**2 + (1 - alpha) * s1**2
+        want = (math.log(s2 / s1) + math.log(s2**2 / v) / (2 * (alpha - 1))
+                + alpha * (m1 - m2) ** 2 / (2 * v))
+        assert es.renyi_divergence(p, q, alpha) == pytest.approx(want, rel=1e-9)
+    cs = ref.cs_divergence_gaussians([m1], [[s1**2]], [m2], [[s2**2]])
+    assert es.cs_divergence(p, q) == pytest.approx(cs, rel=1e-9)
