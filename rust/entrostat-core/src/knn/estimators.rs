@@ -120,11 +120,11 @@ fn positive_radius(
     Some((metric.expand(r), inside))
 }
 
-/// Values listed in the tree order of `tree`, rearranged by original row.
-fn by_row(tree: &KdTree, in_tree_order: &[f64]) -> Vec<f64> {
-    let mut out = vec![0.0; in_tree_order.len()];
-    for (p, &v) in in_tree_order.iter().enumerate() {
-        out[tree.original(p)] = v;
+/// `value(p)` of every tree position p of `tree`, placed at p's original row.
+fn by_row(tree: &KdTree, value: impl Fn(usize) -> f64) -> Vec<f64> {
+    let mut out = vec![0.0; tree.len()];
+    for p in 0..tree.len() {
+        out[tree.original(p)] = value(p);
     }
     out
 }
@@ -154,7 +154,7 @@ pub fn kl_entropy(x: Sample<'_>, k: usize, metric: Metric, cancel: &Cancel) -> R
     let tree = KdTree::build(x.rows, x.d)?;
     let d = x.d as f64;
     let knn = tree.nearest_all(None, k, metric, Keep::Kth, cancel)?;
-    let terms = map_positions(n, 1, cancel, |p, _| {
+    let terms = map_positions(n, cancel, |p| {
         positive_radius(&tree, tree.row(p), knn.kth(p), k, metric, Some(p))
             .map(|(r, kp)| d * r.ln() - digamma(kp as f64))
             .unwrap_or(f64::NAN)
@@ -195,8 +195,7 @@ pub fn ksg_mutual_info(
     let knn = tree.nearest_all(None, k, Metric::Max, keep, cancel)?;
     let sums = match variant {
         Ksg::One => {
-            let eps: Vec<f64> = (0..n).map(|p| knn.kth(p)).collect();
-            let eps = by_row(&tree, &eps);
+            let eps = by_row(&tree, |p| knn.kth(p));
             let term = |c: usize, r: f64| digamma((c - own(r) + 1) as f64);
             sx.sum_counts(&eps, |_| true, term, cancel)?
                 + sy.sum_counts(&eps, |_| true, term, cancel)?
@@ -204,7 +203,7 @@ pub fn ksg_mutual_info(
         Ksg::Two => {
             // Each marginal's radius: the farthest of the k joint neighbours in it.
             let dx = x.d;
-            let radii = map_positions(n, 1, cancel, |p, _| {
+            let radii = map_positions(n, cancel, |p| {
                 let (qx, qy) = tree.row(p).split_at(dx);
                 let (mut ex, mut ey) = (0.0f64, 0.0f64);
                 for j in knn.positions(p) {
@@ -214,18 +213,17 @@ pub fn ksg_mutual_info(
                 }
                 (ex, ey)
             })?;
-            let ex = by_row(&tree, &radii.iter().map(|r| r.0).collect::<Vec<_>>());
-            let ey = by_row(&tree, &radii.iter().map(|r| r.1).collect::<Vec<_>>());
+            let ex = by_row(&tree, |p| radii[p].0);
+            let ey = by_row(&tree, |p| radii[p].1);
             let term = |c: usize, _| digamma((c - 1) as f64);
             sx.sum_counts(&ex, |_| false, term, cancel)?
                 + sy.sum_counts(&ey, |_| false, term, cancel)?
         }
     };
-    let terms = [sums / n as f64];
-    let base = digamma(k as f64) + digamma(n as f64);
+    let base = digamma(k as f64) + digamma(n as f64) - sums / n as f64;
     Ok(match variant {
-        Ksg::One => base - mean(&terms),
-        Ksg::Two => base - 1.0 / k as f64 - mean(&terms),
+        Ksg::One => base,
+        Ksg::Two => base - 1.0 / k as f64,
     })
 }
 
@@ -253,12 +251,10 @@ pub fn ksg_conditional_mutual_info(
         Space::build(z.rows, z.d)?,
     );
     let knn = tree.nearest_all(None, k, Metric::Max, Keep::Kth, cancel)?;
-    let eps: Vec<f64> = (0..n).map(|p| knn.kth(p)).collect();
-    let eps = by_row(&tree, &eps);
+    let eps = by_row(&tree, |p| knn.kth(p));
     let term = |c: usize, r: f64| digamma((c - own(r) + 1) as f64);
     let sum = |s: &Space| s.sum_counts(&eps, |_| true, term, cancel);
-    let terms = [(sum(&sz)? - sum(&sxz)? - sum(&syz)?) / n as f64];
-    Ok(digamma(k as f64) + mean(&terms))
+    Ok(digamma(k as f64) + (sum(&sz)? - sum(&sxz)? - sum(&syz)?) / n as f64)
 }
 
 /// Gao-Kannan-Oh-Viswanath mutual information for discrete-continuous mixtures (nats),
@@ -275,7 +271,7 @@ pub fn mixed_mutual_info(x: Sample<'_>, y: Sample<'_>, k: usize, cancel: &Cancel
     let (sx, sy) = (Space::build(x.rows, x.d)?, Space::build(y.rows, y.d)?);
     let knn = tree.nearest_all(None, k, Metric::Max, Keep::Kth, cancel)?;
     // rho > 0: strictly inside; rho = 0: the copies (distance <= 0), k_i counting them.
-    let copies = map_positions(n, 1, cancel, |p, _| {
+    let copies = map_positions(n, cancel, |p| {
         let rho = knn.kth(p);
         let kt = if rho > 0.0 {
             k
@@ -284,8 +280,7 @@ pub fn mixed_mutual_info(x: Sample<'_>, y: Sample<'_>, k: usize, cancel: &Cancel
         };
         digamma(kt as f64)
     })?;
-    let rho: Vec<f64> = (0..n).map(|p| knn.kth(p)).collect();
-    let rho = by_row(&tree, &rho);
+    let rho = by_row(&tree, |p| knn.kth(p));
     let term = |c: usize, _| digamma(c as f64);
     let strict = |r: f64| r > 0.0;
     let nx = sx.sum_counts(&rho, strict, term, cancel)?;
@@ -366,7 +361,7 @@ pub fn ross_mutual_info(
         }
         let tree = KdTree::build(&rows, d)?;
         let knn = tree.nearest_all(None, kc, Metric::Max, Keep::Kth, cancel)?;
-        let m = map_positions(size, 1, cancel, |p, _| {
+        let m = map_positions(size, cancel, |p| {
             let q = tree.row(p);
             let r = knn.kth(p);
             all.count(group[tree.original(p)], q, r, r > 0.0) as f64
@@ -409,7 +404,7 @@ pub fn wkv_kl_divergence(
     let d = x.d as f64;
     let own_knn = tx.nearest_all(None, k, metric, Keep::Kth, cancel)?;
     let other_knn = ty.nearest_all(Some(tx.rows()), k, metric, Keep::Kth, cancel)?;
-    let terms = map_positions(n, 1, cancel, |p, _| {
+    let terms = map_positions(n, cancel, |p| {
         let q = tx.row(p);
         let own = positive_radius(&tx, q, own_knn.kth(p), k, metric, Some(p));
         let other = positive_radius(&ty, q, other_knn.kth(p), k, metric, None);

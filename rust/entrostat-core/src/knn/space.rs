@@ -108,7 +108,7 @@ impl Space {
         f: impl Fn(usize, f64) -> f64 + Sync,
         cancel: &Cancel,
     ) -> Result<f64> {
-        let terms = map_positions(radius.len(), 1, cancel, |at, _| match self {
+        let terms = map_positions(radius.len(), cancel, |at| match self {
             Space::Line {
                 sorted: v, order, ..
             } => {

@@ -700,12 +700,12 @@ fn build_node<T: Send, F: Fn(&T, usize) -> f64 + Sync>(
     }
 }
 
-/// Run `f(pos, scratch)` for every tree position in parallel chunks, collecting one
-/// value per position (in tree order); checks `cancel` between chunks.
-pub fn map_positions<T, F>(n: usize, k: usize, cancel: &Cancel, f: F) -> Result<Vec<T>>
+/// Run `f(pos)` for every position 0..n in parallel chunks, collecting one value per
+/// position (in order); checks `cancel` between chunks.
+pub fn map_positions<T, F>(n: usize, cancel: &Cancel, f: F) -> Result<Vec<T>>
 where
     T: Send + Default + Clone,
-    F: Fn(usize, &mut Neighbours) -> T + Sync,
+    F: Fn(usize) -> T + Sync,
 {
     let mut out = vec![T::default(); n];
     crate::pool::install(|| {
@@ -713,9 +713,8 @@ where
             .enumerate()
             .try_for_each(|(c, chunk)| {
                 cancel.check()?;
-                let mut scratch = Neighbours::new(k.max(1));
                 for (i, slot) in chunk.iter_mut().enumerate() {
-                    *slot = f(c * QUERY_CHUNK + i, &mut scratch);
+                    *slot = f(c * QUERY_CHUNK + i);
                 }
                 Ok(())
             })
