@@ -891,3 +891,133 @@ def uniform_entropy(widths):
 def exponential_entropy(rate):
     """Entropy of the exponential distribution with the given rate: 1 - log(rate)."""
     return float(1.0 - np.log(rate))
+
+
+# --- logits ---------------------------------------------------------------------------------
+# rows of unnormalised log-probabilities along the last axis, computed in float64 on the whole
+# array (scipy.special.log_softmax); -inf logits are masked entries (p = 0, their terms are 0).
+
+
+def _log_probs(logits, temperature=1.0):
+    return scipy.special.log_softmax(np.asarray(logits, dtype=np.float64) / temperature, axis=-1)
+
+
+def _finite(lp):
+    """``lp`` with its -inf entries (p = 0) replaced by 0, so that p * lp is 0 there."""
+    return np.where(np.isneginf(lp), 0.0, lp)
+
+
+def logits_entropy(logits, temperature=1.0):
+    """-sum p log p, p = softmax(logits / T)."""
+    lp = _log_probs(logits, temperature)
+    return -np.sum(np.exp(lp) * _finite(lp), axis=-1)
+
+
+def logits_varentropy(logits, temperature=1.0):
+    """sum p (-log p - H)^2 (the variance of the surprisal under p)."""
+    lp = _log_probs(logits, temperature)
+    h = logits_entropy(logits, temperature)
+    return np.sum(np.exp(lp) * (_finite(lp) + h[..., None]) ** 2, axis=-1)
+
+
+def logits_cross_entropy(logits, targets, ignore_index=-100, temperature=1.0):
+    """-log softmax(logits / T)[target] per position; 0.0 where target == ignore_index."""
+    lp = _log_probs(logits, temperature)
+    t = np.asarray(targets, dtype=np.int64)
+    ignored = t == ignore_index
+    nll = -np.take_along_axis(lp, np.where(ignored, 0, t)[..., None], axis=-1)[..., 0]
+    return np.where(ignored, 0.0, nll)
+
+
+def logits_soft_cross_entropy(logits, q, temperature=1.0):
+    """-sum q log softmax(logits / T) (q not renormalised); q = 0 on a masked logit gives 0."""
+    lp = _log_probs(logits, temperature)
+    q = np.asarray(q, dtype=np.float64)
+    return -np.sum(q * np.where(q == 0, 0.0, lp), axis=-1)
+
+
+def logits_stats(logits, targets=None, top_k=None, temperature=1.0, ignore_index=-100):
+    """The dict of ``entrostat.logits.stats``, in nats."""
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    lp = scipy.special.log_softmax(z, axis=-1)
+    out = {
+        "entropy": logits_entropy(z),
+        "varentropy": logits_varentropy(z),
+        "logsumexp": logsumexp(z, axis=-1),
+        "max_prob": np.exp(lp.max(axis=-1)),
+    }
+    if targets is not None:
+        t = np.asarray(targets, dtype=np.int64)
+        ignored = t == ignore_index
+        zt = np.take_along_axis(z, np.where(ignored, 0, t)[..., None], axis=-1)
+        out["nll"] = logits_cross_entropy(z, t, ignore_index)
+        out["rank"] = np.where(ignored, 0, 1 + np.sum(z > zt, axis=-1)).astype(np.int64)
+    if top_k is not None:
+        out["top_k_mass"] = np.sort(np.exp(lp), axis=-1)[..., -top_k:].sum(axis=-1)
+    return out
+
+
+def attention_entropy(weights):
+    """Entropy of each row of weights normalised by its sum (0 log 0 = 0)."""
+    w = np.asarray(weights, dtype=np.float64)
+    p = w / w.sum(axis=-1, keepdims=True)
+    return -scipy.special.xlogy(p, p).sum(axis=-1)
+
+
+def rolling_mean(h, window):
+    """Means of every ``window`` consecutive entries along the last axis ("valid")."""
+    h = np.asarray(h, dtype=np.float64)
+    return np.lib.stride_tricks.sliding_window_view(h, window, axis=-1).mean(axis=-1)
+
+
+def logprob_advantage_covariance(logprobs, advantages, mask=None):
+    """(covariance, per_token, order): per_token = (lp - mean lp)(A - mean A) over the counted
+    tokens (NaN elsewhere), covariance its mean (ddof=0), order the flat indices of the counted
+    tokens by per_token, largest first."""
+    lp = np.asarray(logprobs, dtype=np.float64).ravel()
+    a = np.asarray(advantages, dtype=np.float64).ravel()
+    m = np.ones(lp.shape, bool) if mask is None else np.asarray(mask, dtype=bool).ravel()
+    per = np.full(lp.shape, np.nan)
+    per[m] = (lp[m] - lp[m].mean()) * (a[m] - a[m].mean())
+    idx = np.flatnonzero(m)
+    order = idx[np.argsort(-per[m], kind="stable")]
+    shape = np.shape(logprobs)
+    return float(per[m].mean()), per.reshape(shape), order
+
+
+def linear_cross_entropy(hidden, weight, targets=None, ignore_index=-100):
+    """entropy, logsumexp (and cross_entropy) of the materialised logits hidden @ weight.T."""
+    z = np.asarray(hidden, dtype=np.float64) @ np.asarray(weight, dtype=np.float64).T
+    out = {"entropy": logits_entropy(z), "logsumexp": logsumexp(z, axis=-1)}
+    if targets is not None:
+        out["cross_entropy"] = logits_cross_entropy(z, targets, ignore_index)
+    return out
+
+
+FLOAT_FIELDS = {"bfloat16": (1, 8, 7), "float16": (1, 5, 10), "float32": (1, 8, 23)}
+
+
+def _entropy_bits(values):
+    _, c = np.unique(values, return_counts=True)
+    p = c / c.sum()
+    return float(-np.sum(p * np.log2(p)))
+
+
+def float_fields_entropy(bits, fmt):
+    """Plug-in entropies (bits) of the sign, exponent and mantissa fields and of the whole
+    bit patterns of ``bits`` (uint16 / uint32 views of values in format ``fmt``)."""
+    s, e, m = FLOAT_FIELDS[fmt]
+    b = np.asarray(bits).ravel().astype(np.uint64)
+    exp_h = _entropy_bits((b >> m) & ((1 << e) - 1))
+    return {
+        "fmt": fmt,
+        "n": b.size,
+        "sign_bits": s,
+        "exponent_bits": e,
+        "mantissa_bits": m,
+        "sign_entropy": _entropy_bits(b >> (e + m)),
+        "exponent_entropy": exp_h,
+        "mantissa_entropy": _entropy_bits(b & ((1 << m) - 1)),
+        "value_entropy": _entropy_bits(b),
+        "exponent_coded_bits": s + exp_h + m,
+    }

@@ -7,6 +7,7 @@ pub mod divergence;
 pub mod error;
 pub mod knn;
 pub mod labels;
+pub mod logits;
 pub mod pool;
 pub mod special;
 pub mod tokenizers;

@@ -7,6 +7,7 @@ mod divergence;
 mod errors;
 mod kernel;
 mod knn;
+mod logits;
 mod run;
 mod tokenizers;
 
@@ -47,5 +48,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(knn::ross_mutual_info, m)?)?;
     m.add_function(wrap_pyfunction!(knn::kl_divergence_knn, m)?)?;
     m.add_function(wrap_pyfunction!(knn::feature_mi, m)?)?;
+    m.add_function(wrap_pyfunction!(logits::logit_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(logits::soft_cross_entropy, m)?)?;
+    m.add_function(wrap_pyfunction!(logits::prob_row_entropy, m)?)?;
+    m.add_function(wrap_pyfunction!(logits::linear_cross_entropy, m)?)?;
+    m.add_function(wrap_pyfunction!(logits::float_field_entropy, m)?)?;
     Ok(())
 }

@@ -1,0 +1,700 @@
+r"""Token-level statistics of language models, without materialising probabilities.
+
+Every function reduces rows of logits (or of attention weights) along ``axis`` (default
+the last) in the Rust core, one row at a time while it sits in cache, with an online
+log-sum-exp: the extra memory is O(rows), never O(rows x vocabulary). With
+:math:`p = \mathrm{softmax}(x / T)`:
+
+- entropy :math:`H = -\sum_i p_i \ln p_i`,
+- varentropy :math:`V = \sum_i p_i (\ln p_i + H)^2` (the variance of :math:`-\ln p`),
+- cross-entropy :math:`-\ln p_t` of a target index, or :math:`-\sum_i q_i \ln p_i` of
+  soft targets :math:`q`.
+
+Logits may be float64, float32, float16 or bfloat16 (an ``ml_dtypes.bfloat16`` array, or
+a uint16 view with ``dtype="bfloat16"``); sums are kept in float64. Entries of ``-inf``
+are masked vocabulary entries (probability 0). A row with NaN or ``+inf`` raises a
+``ValueError`` naming the row (``nan_policy="raise"``, the default) or gives NaN for that
+row (``nan_policy="propagate"``), as in SciPy. Results are float64, in nats unless
+``base=`` is given. Formulas and references: ``docs/estimators.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _core
+from . import _validate as check
+
+__all__ = [
+    "entropy",
+    "varentropy",
+    "cross_entropy",
+    "stats",
+    "high_entropy_tokens",
+    "HighEntropyTokens",
+    "rolling_entropy",
+    "attention_entropy",
+    "logprob_advantage_covariance",
+    "LogprobAdvantageCovariance",
+    "linear_cross_entropy",
+    "float_entropy",
+    "FloatEntropy",
+]
+
+_FORMATS = ("bfloat16", "float16")
+_NAN_POLICIES = ("raise", "propagate")
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _float_format(arr: np.ndarray, dtype, name: str) -> tuple[np.ndarray, str]:
+    """``(array as the core reads it, format name)``; 16-bit floats as uint16 bits."""
+    if dtype is not None:
+        if dtype not in _FORMATS:
+            raise ValueError(f"dtype: expected None, 'bfloat16' or 'float16', got {dtype!r}")
+        if arr.dtype == np.uint16:
+            return arr, dtype
+        if arr.dtype.name != dtype:
+            raise TypeError(
+                f"{name}: dtype={dtype!r} reads a uint16 view of {dtype} values, "
+                f"got an array of dtype {arr.dtype}"
+            )
+    kind = arr.dtype.name
+    if kind in ("float64", "float32"):
+        if not arr.dtype.isnative:
+            arr = arr.astype(arr.dtype.newbyteorder("="))
+        return arr, kind
+    if kind in _FORMATS:
+        return arr.view(np.uint16), kind
+    raise TypeError(
+        f"{name}: expected floating-point values (float64, float32, float16, bfloat16, or "
+        f"uint16 with dtype='bfloat16'), got dtype {arr.dtype}"
+    )
+
+
+def _rows(a, axis, dtype, name: str) -> tuple[np.ndarray, str, tuple[int, ...]]:
+    """``(2-D array with the reduced axis last, format, shape of the result)``.
+
+    Moving the axis is a view; flattening the other axes is a view for C-ordered input
+    and one copy otherwise. Strided rows are read through their strides.
+    """
+    arr = np.asarray(a)
+    if arr.ndim == 0:
+        raise ValueError(f"{name}: expected at least 1 dimension, got a scalar")
+    arr, fmt = _float_format(arr, dtype, name)
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"axis: expected an integer, got {type(axis).__name__}") from None
+    if not -arr.ndim <= axis < arr.ndim:
+        raise ValueError(f"axis: {axis} is out of range for an array of {arr.ndim} dimensions")
+    moved = np.moveaxis(arr, axis, -1)
+    out_shape = moved.shape[:-1]
+    if moved.shape[-1] == 0:
+        raise ValueError(f"{name}: expected at least one entry along axis {axis}, got 0")
+    return moved.reshape(-1, moved.shape[-1]), fmt, out_shape
+
+
+def _nan_policy(value) -> str:
+    if value not in _NAN_POLICIES:
+        raise ValueError(f"nan_policy: expected 'raise' or 'propagate', got {value!r}")
+    return value
+
+
+def _temperature(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"temperature: expected a positive number, got {type(value).__name__}")
+    t = float(value)
+    if not (t > 0 and math.isfinite(t)):
+        raise ValueError(f"temperature: expected a finite number > 0, got {value!r}")
+    return t
+
+
+def _class_targets(targets, out_shape, name: str = "targets") -> np.ndarray:
+    t = np.asarray(targets)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{name}: expected integer class indices, got dtype {t.dtype}")
+    if t.shape != out_shape:
+        raise ValueError(
+            f"{name}: expected shape {out_shape} (logits without the reduced axis), "
+            f"got {t.shape}"
+        )
+    if t.dtype == np.uint64 and t.size and t.max() > np.iinfo(np.int64).max:
+        raise ValueError(f"{name}: an index exceeds the int64 range")
+    return np.ascontiguousarray(t.reshape(-1), dtype=np.int64)
+
+
+def _ignore_index(value) -> int:
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(
+            f"ignore_index: expected an integer, got {type(value).__name__}"
+        ) from None
+
+
+def _row_stats(logits, targets, *, top_k, axis, temperature, ignore_index, dtype, nan_policy):
+    rows, fmt, out_shape = _rows(logits, axis, dtype, "logits")
+    ids = None if targets is None else _class_targets(targets, out_shape)
+    if top_k is not None:
+        top_k = check.positive_int(top_k, "top_k", high=rows.shape[1])
+    res = _core.logit_stats(
+        rows,
+        fmt,
+        ids,
+        ignore_index=_ignore_index(ignore_index),
+        temperature=_temperature(temperature),
+        top_k=top_k,
+        nan_policy=_nan_policy(nan_policy),
+    )
+    return {k: v.reshape(out_shape) for k, v in res.items()}
+
+
+def entropy(logits, *, axis=-1, temperature=1.0, base=None, dtype=None, nan_policy="raise"):
+    r"""Shannon entropy of the softmax of each row of logits.
+
+    .. math:: H = -\sum_i p_i \ln p_i, \qquad p = \mathrm{softmax}(x / T)
+
+    computed as :math:`\ln S_0 - S_1 / S_0` with :math:`S_j = \sum_i e^{y_i} y_i^j`,
+    :math:`y = (x - \max x) / T`: one streaming pass, no probability array.
+
+    Parameters
+    ----------
+    logits : array_like
+        Logits of any shape; float64, float32, float16 or bfloat16.
+    axis : int, optional
+        The vocabulary axis (default the last).
+    temperature : float, optional
+        Softmax temperature T > 0.
+    base : float, optional
+        Logarithm base of the result (default e: nats).
+    dtype : {None, "bfloat16", "float16"}, optional
+        Reads a uint16 array as the bit patterns of that format.
+    nan_policy : {"raise", "propagate"}, optional
+        A row with NaN or +inf raises ``ValueError`` naming the row, or gives NaN.
+
+    Returns
+    -------
+    ndarray
+        float64, of ``logits.shape`` without ``axis``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from entrostat import logits
+    >>> float(logits.entropy(np.zeros(4)))  # uniform over 4: ln 4
+    1.3862943611198906
+    """
+    res = _row_stats(
+        logits, None, top_k=None, axis=axis, temperature=temperature, ignore_index=-100,
+        dtype=dtype, nan_policy=nan_policy,
+    )
+    return res["entropy"] / check.log_base(base)
+
+
+def varentropy(logits, *, axis=-1, temperature=1.0, base=None, dtype=None, nan_policy="raise"):
+    r"""Varentropy: the variance of the surprisal :math:`-\ln p` under :math:`p`.
+
+    .. math:: V = \sum_i p_i (\ln p_i + H)^2 = S_2 / S_0 - (S_1 / S_0)^2
+
+    Zero for uniform rows; large where the model splits its mass between a few confident
+    and many unlikely tokens (entropy- and varentropy-guided decoding). Arguments as
+    :func:`entropy`; with ``base=b`` the result is in squared base-b units.
+    """
+    res = _row_stats(
+        logits, None, top_k=None, axis=axis, temperature=temperature, ignore_index=-100,
+        dtype=dtype, nan_policy=nan_policy,
+    )
+    return res["varentropy"] / check.log_base(base) ** 2
+
+
+def _reduce(values: np.ndarray, counted: np.ndarray | None, reduction: str):
+    if reduction == "none":
+        return values
+    if reduction == "sum":
+        return float(values.sum())
+    n = values.size if counted is None else int(counted.sum())
+    # As torch: the mean over the counted targets, NaN when every target is ignored.
+    return float(values.sum() / n) if n else math.nan
+
+
+def cross_entropy(
+    logits,
+    targets,
+    *,
+    axis=-1,
+    ignore_index=-100,
+    reduction="none",
+    temperature=1.0,
+    base=None,
+    dtype=None,
+    nan_policy="raise",
+):
+    r"""Cross-entropy of targets under the softmax of each row of logits.
+
+    With class indices :math:`t`: :math:`-\ln p_t = \mathrm{logsumexp}(x/T) - x_t/T`.
+    With soft targets :math:`q` (a float array shaped like ``logits``):
+    :math:`-\sum_i q_i \ln p_i`, terms with :math:`q_i = 0` being 0 even on masked
+    (``-inf``) logits; :math:`q` is not renormalised (as ``torch.nn.functional.
+    cross_entropy``). With soft targets that sum to one,
+    :math:`CE(q, p) = H(q) + D_{KL}(q \| p)`.
+
+    Parameters
+    ----------
+    logits : array_like
+        Logits; see :func:`entropy`.
+    targets : array_like
+        Integer class indices of shape ``logits.shape`` without ``axis``, or float
+        probabilities of the shape of ``logits``.
+    ignore_index : int, optional
+        Class-index targets equal to it count 0 and are left out of the mean (-100, as
+        torch).
+    reduction : {"none", "mean", "sum"}, optional
+        Per-token values, their mean over counted targets (NaN if none), or their sum.
+    axis, temperature, base, dtype, nan_policy
+        As :func:`entropy`.
+
+    Returns
+    -------
+    ndarray or float
+    """
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction: expected 'none', 'mean' or 'sum', got {reduction!r}")
+    t = np.asarray(targets)
+    scale = check.log_base(base)
+    if t.dtype.kind == "f":
+        rows, fmt, out_shape = _rows(logits, axis, dtype, "logits")
+        if t.shape != np.shape(logits):
+            raise ValueError(
+                f"targets: soft targets must have the shape of logits {np.shape(logits)}, "
+                f"got {t.shape}"
+            )
+        if t.dtype not in (np.float32, np.float64):
+            t = t.astype(np.float64)
+        q = np.moveaxis(t, axis, -1).reshape(rows.shape)
+        values = _core.soft_cross_entropy(
+            rows, fmt, q, temperature=_temperature(temperature),
+            nan_policy=_nan_policy(nan_policy),
+        ).reshape(out_shape) / scale
+        return _reduce(values, None, reduction)
+    res = _row_stats(
+        logits, t, top_k=None, axis=axis, temperature=temperature, ignore_index=ignore_index,
+        dtype=dtype, nan_policy=nan_policy,
+    )
+    return _reduce(res["nll"] / scale, t != ignore_index, reduction)
+
+
+def stats(
+    logits,
+    targets=None,
+    *,
+    top_k=None,
+    axis=-1,
+    temperature=1.0,
+    ignore_index=-100,
+    base=None,
+    dtype=None,
+    nan_policy="raise",
+) -> dict[str, np.ndarray]:
+    r"""Per-row softmax statistics in one pass.
+
+    Returns
+    -------
+    dict of ndarray
+        Each of ``logits.shape`` without ``axis``:
+
+        - ``"entropy"``, ``"varentropy"``: as :func:`entropy`, :func:`varentropy`;
+        - ``"logsumexp"``: :math:`\ln \sum_i e^{x_i / T}` (natural log whatever ``base``);
+        - ``"max_prob"``: the largest probability;
+        - with integer ``targets``: ``"nll"`` (:math:`-\ln p_t`, 0 where ignored) and
+          ``"rank"`` (int64: 1 + the number of logits strictly above the target's, so 1
+          is the model's top choice; 0 where ignored);
+        - with ``top_k=k``: ``"top_k_mass"``, the sum of the k largest probabilities.
+
+    Other parameters as :func:`cross_entropy`.
+    """
+    res = _row_stats(
+        logits, targets, top_k=top_k, axis=axis, temperature=temperature,
+        ignore_index=ignore_index, dtype=dtype, nan_policy=nan_policy,
+    )
+    scale = check.log_base(base)
+    for key in ("entropy", "nll"):
+        if key in res:
+            res[key] = res[key] / scale
+    res["varentropy"] = res["varentropy"] / scale**2
+    return res
+
+
+#: Quantiles reported by :func:`high_entropy_tokens`.
+SUMMARY_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
+
+
+@dataclass(frozen=True)
+class HighEntropyTokens:
+    """The high-entropy ("forking") tokens of a batch and the entropy distribution.
+
+    Attributes
+    ----------
+    entropy : ndarray
+        Per-token entropy.
+    threshold : float
+        The ``quantile`` of the entropies.
+    mask : ndarray of bool
+        ``entropy >= threshold``: the top ``1 - quantile`` share of tokens.
+    share : float
+        Fraction of tokens in the mask.
+    mean, std, median : float
+        Of the per-token entropies.
+    quantiles : dict
+        {q: entropy quantile} for q in ``SUMMARY_QUANTILES``.
+    """
+
+    entropy: np.ndarray = field(repr=False)
+    threshold: float
+    mask: np.ndarray = field(repr=False)
+    share: float
+    mean: float
+    std: float
+    median: float
+    quantiles: dict
+
+
+def high_entropy_tokens(
+    logits, quantile=0.8, *, axis=-1, temperature=1.0, base=None, dtype=None
+) -> HighEntropyTokens:
+    """Tokens whose entropy lies in the top ``1 - quantile`` share of the batch.
+
+    Training only on such high-entropy "forking" tokens (the top 20%) is the analysis of
+    Wang et al. (2025), "Beyond the 80/20 rule". The threshold is ``np.quantile`` of the
+    per-token entropies (linear interpolation).
+
+    Parameters
+    ----------
+    logits : array_like
+        As :func:`entropy`.
+    quantile : float, optional
+        In [0, 1]; 0.8 marks the top 20%.
+    """
+    q = float(quantile)
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"quantile: expected a number in [0, 1], got {quantile!r}")
+    h = entropy(logits, axis=axis, temperature=temperature, base=base, dtype=dtype)
+    threshold = float(np.quantile(h, q))
+    mask = h >= threshold
+    qs = np.quantile(h, SUMMARY_QUANTILES)
+    return HighEntropyTokens(
+        entropy=h,
+        threshold=threshold,
+        mask=mask,
+        share=float(mask.mean()),
+        mean=float(h.mean()),
+        std=float(h.std()),
+        median=float(np.median(h)),
+        quantiles={p: float(v) for p, v in zip(SUMMARY_QUANTILES, qs)},
+    )
+
+
+def rolling_entropy(h, window, *, axis=-1) -> np.ndarray:
+    """Mean of per-token entropies over every window of ``window`` consecutive tokens.
+
+    The sliding-window entropy that adaptive decoding and adaptive reasoning methods
+    threshold on. Windows are complete ("valid"): the result has ``n - window + 1``
+    entries along ``axis``. Computed from cumulative sums in float64.
+
+    Parameters
+    ----------
+    h : array_like
+        Per-token entropies (e.g. from :func:`entropy`), any float shape.
+    window : int
+        Window length, 1 <= window <= n.
+    """
+    arr = np.asarray(h)
+    if arr.dtype.kind not in "fiu":
+        raise TypeError(f"h: expected real numbers, got dtype {arr.dtype}")
+    if arr.ndim == 0:
+        raise ValueError("h: expected at least 1 dimension, got a scalar")
+    moved = np.moveaxis(arr.astype(np.float64, copy=False), axis, -1)
+    n = moved.shape[-1]
+    if n == 0:
+        raise ValueError(f"h: expected at least one entry along axis {axis}, got 0")
+    w = check.positive_int(window, "window", high=n)
+    if not np.isfinite(moved).all():
+        raise ValueError("h: expected finite values (found NaN or inf)")
+    c = np.cumsum(moved, axis=-1)
+    c = np.concatenate([np.zeros(moved.shape[:-1] + (1,)), c], axis=-1)
+    out = (c[..., w:] - c[..., :-w]) / w
+    return np.moveaxis(out, -1, axis)
+
+
+def attention_entropy(weights, *, axis=-1, base=None, dtype=None) -> np.ndarray:
+    r"""Shannon entropy of rows of attention weights.
+
+    .. math:: H = -\sum_i p_i \ln p_i, \qquad p_i = w_i / \sum_j w_j
+
+    Each row is normalised by its sum (float16 attention rows sum to 1 only within
+    rounding), with :math:`0 \ln 0 = 0`. float64, float32, float16 and bfloat16 rows.
+
+    Raises
+    ------
+    ValueError
+        For a row with a negative or non-finite entry, or summing to 0.
+    """
+    rows, fmt, out_shape = _rows(weights, axis, dtype, "weights")
+    h = _core.prob_row_entropy(rows, fmt)
+    return h.reshape(out_shape) / check.log_base(base)
+
+
+@dataclass(frozen=True)
+class LogprobAdvantageCovariance:
+    """Centred covariance between token log-probabilities and advantages.
+
+    Attributes
+    ----------
+    covariance : float
+        Mean of ``per_token`` over the counted tokens (population covariance).
+    per_token : ndarray
+        :math:`(\\log\\pi_i - \\overline{\\log\\pi})(A_i - \\bar A)`, NaN where not counted.
+    top_indices : ndarray
+        Flat indices (``np.unravel_index`` gives positions) of the counted tokens with the
+        largest ``per_token``, largest first.
+    n : int
+        Number of counted tokens.
+    """
+
+    covariance: float
+    per_token: np.ndarray = field(repr=False)
+    top_indices: np.ndarray
+    n: int
+
+
+def logprob_advantage_covariance(
+    logprobs, advantages, *, mask=None, top=10
+) -> LogprobAdvantageCovariance:
+    r"""Per-token centred covariance of log-probability and advantage.
+
+    Under policy-gradient training with softmax policies the change of policy entropy is
+    driven by :math:`-\mathrm{Cov}(\log \pi(a|s), A(s, a))` (Cui et al., 2025, "The
+    Entropy Mechanism of Reinforcement Learning for Reasoning Language Models"); the few
+    tokens of largest centred product drive entropy collapse (their Clip-Cov and KL-Cov
+    remedies act on them).
+
+    Parameters
+    ----------
+    logprobs, advantages : array_like
+        Same shape, real.
+    mask : array_like of bool, optional
+        Which tokens count (e.g. the response tokens); all by default.
+    top : int, optional
+        How many of the largest per-token covariances to index.
+    """
+    lp = np.asarray(logprobs, dtype=np.float64)
+    adv = np.asarray(advantages, dtype=np.float64)
+    if lp.shape != adv.shape:
+        raise ValueError(
+            f"advantages: expected the shape of logprobs {lp.shape}, got {adv.shape}"
+        )
+    if mask is None:
+        m = np.ones(lp.shape, dtype=bool)
+    else:
+        m = np.asarray(mask)
+        if m.dtype != bool:
+            raise TypeError(f"mask: expected a boolean array, got dtype {m.dtype}")
+        if m.shape != lp.shape:
+            raise ValueError(f"mask: expected the shape of logprobs {lp.shape}, got {m.shape}")
+    n = int(m.sum())
+    if n == 0:
+        raise ValueError("mask: expected at least one counted token, got none")
+    if not (np.isfinite(lp[m]).all() and np.isfinite(adv[m]).all()):
+        raise ValueError("logprobs, advantages: expected finite values on counted tokens")
+    top = check.positive_int(top, "top", low=0)
+    centred = (lp - lp[m].mean()) * (adv - adv[m].mean())
+    per_token = np.where(m, centred, np.nan)
+    flat = per_token.reshape(-1)
+    counted = np.flatnonzero(m.reshape(-1))
+    k = min(top, n)
+    if k:
+        part = counted[np.argpartition(-flat[counted], k - 1)[:k]]
+        order = np.lexsort((part, -flat[part]))
+        top_indices = part[order]
+    else:
+        top_indices = np.empty(0, dtype=np.intp)
+    return LogprobAdvantageCovariance(
+        covariance=float(flat[counted].mean()),
+        per_token=per_token,
+        top_indices=top_indices,
+        n=n,
+    )
+
+
+def linear_cross_entropy(
+    hidden, weight, targets=None, *, chunk=4096, ignore_index=-100, base=None
+) -> dict[str, np.ndarray]:
+    r"""Cross-entropy and entropy of ``hidden @ weight.T`` without materialising it.
+
+    The logits of each token (hidden [N, D] times weight [V, D] transposed) are produced
+    ``chunk`` vocabulary entries at a time in small tiles (parallel over blocks of
+    tokens, matrix products by the ``gemm`` crate) and folded into running shifted sums
+    (an online log-sum-exp), so the extra memory is about threads x 256 x chunk values,
+    never N x V.
+
+    Parameters
+    ----------
+    hidden : array_like
+        [N, D], float32 or float64.
+    weight : array_like
+        [V, D], the same dtype.
+    targets : array_like of int, optional
+        [N] class indices; ``ignore_index`` entries give 0.
+    chunk : int, optional
+        Vocabulary entries per tile.
+
+    Returns
+    -------
+    dict of ndarray
+        ``"entropy"``, ``"varentropy"``, ``"logsumexp"`` and, with targets,
+        ``"cross_entropy"``, each of shape [N].
+    """
+    h = np.asarray(hidden)
+    w = np.asarray(weight)
+    for name, a in (("hidden", h), ("weight", w)):
+        if a.ndim != 2:
+            raise ValueError(f"{name}: expected a 2-D array, got {a.ndim} dimension(s)")
+        if a.dtype not in (np.float32, np.float64):
+            raise TypeError(f"{name}: expected float32 or float64, got dtype {a.dtype}")
+    if h.dtype != w.dtype:
+        raise TypeError(f"weight: expected the dtype of hidden ({h.dtype}), got {w.dtype}")
+    if h.shape[1] != w.shape[1]:
+        raise ValueError(
+            f"weight: expected shape (V, {h.shape[1]}) to match hidden's columns, got {w.shape}"
+        )
+    ids = None if targets is None else _class_targets(targets, (h.shape[0],))
+    chunk = check.positive_int(chunk, "chunk")
+    res = _core.linear_cross_entropy(
+        h, w, ids, ignore_index=_ignore_index(ignore_index), chunk=chunk
+    )
+    scale = check.log_base(base)
+    out = {
+        "entropy": res["entropy"] / scale,
+        "varentropy": res["varentropy"] / scale**2,
+        "logsumexp": res["logsumexp"],
+    }
+    if ids is not None:
+        out["cross_entropy"] = res["nll"] / scale
+    return out
+
+
+#: (exponent bits, mantissa bits) of each format; the sign is one bit.
+FLOAT_FIELDS = {"bfloat16": (8, 7), "float16": (5, 10), "float32": (8, 23)}
+_BIT_STORAGE = {"bfloat16": np.uint16, "float16": np.uint16, "float32": np.uint32}
+
+
+@dataclass(frozen=True)
+class FloatEntropy:
+    """Empirical entropies (bits per value) of the fields of a float tensor.
+
+    Attributes
+    ----------
+    fmt : str
+        "bfloat16", "float16" or "float32".
+    n : int
+        Number of values.
+    sign_bits, exponent_bits, mantissa_bits : int
+        Field widths of the format.
+    sign_entropy, exponent_entropy, mantissa_entropy : float
+        Plug-in entropy of each field's values.
+    value_entropy : float
+        Plug-in entropy of the whole bit patterns: the order-0 lossless limit.
+    exponent_coded_bits : float
+        ``sign_bits + exponent_entropy + mantissa_bits``: bits per value when only the
+        exponent is entropy-coded (the basis of lossless float compressors).
+    """
+
+    fmt: str
+    n: int
+    sign_bits: int
+    exponent_bits: int
+    mantissa_bits: int
+    sign_entropy: float
+    exponent_entropy: float
+    mantissa_entropy: float
+    value_entropy: float
+
+    @property
+    def total_bits(self) -> int:
+        """Storage width of one value."""
+        return self.sign_bits + self.exponent_bits + self.mantissa_bits
+
+    @property
+    def exponent_coded_bits(self) -> float:
+        return self.sign_bits + self.exponent_entropy + self.mantissa_bits
+
+    @property
+    def exponent_compression_ratio(self) -> float:
+        """``total_bits / exponent_coded_bits``."""
+        return self.total_bits / self.exponent_coded_bits
+
+    @property
+    def value_compression_ratio(self) -> float:
+        """``total_bits / value_entropy`` (inf for a constant tensor)."""
+        return self.total_bits / self.value_entropy if self.value_entropy else math.inf
+
+
+def float_entropy(x, fmt=None) -> FloatEntropy:
+    """Entropies of the sign, exponent and mantissa fields of floating-point values.
+
+    Counts the values' bit patterns once (a dense table for 16-bit formats) and derives
+    every field's histogram from it, so a user sees how far a tensor is from its
+    lossless-compression limit: BF16 weights store 8 exponent bits that carry far fewer
+    bits of information.
+
+    Parameters
+    ----------
+    x : array_like
+        float16, float32 or ``ml_dtypes.bfloat16`` values of any shape, or their bit
+        patterns (uint16 / uint32) with ``fmt`` naming the format.
+    fmt : {None, "bfloat16", "float16", "float32"}, optional
+        The format; inferred from the dtype when None.
+
+    Returns
+    -------
+    FloatEntropy
+    """
+    arr = np.asarray(x)
+    name = arr.dtype.name
+    if fmt is None:
+        if name not in FLOAT_FIELDS:
+            raise TypeError(
+                f"x: expected bfloat16, float16 or float32 values (or their bit patterns "
+                f"with fmt=), got dtype {arr.dtype}"
+            )
+        fmt = name
+    if fmt not in FLOAT_FIELDS:
+        raise ValueError(f"fmt: expected 'bfloat16', 'float16' or 'float32', got {fmt!r}")
+    storage = _BIT_STORAGE[fmt]
+    if name == fmt:
+        if not arr.dtype.isnative:
+            arr = arr.astype(arr.dtype.newbyteorder("="))
+        arr = arr.view(storage)
+    elif arr.dtype != storage:
+        raise TypeError(
+            f"x: format {fmt} takes {fmt} values or {np.dtype(storage).name} bit patterns, "
+            f"got dtype {arr.dtype}"
+        )
+    if arr.size == 0:
+        raise ValueError("x: expected at least one value, got an empty array")
+    n, sign, exponent, mantissa, value = _core.float_field_entropy(arr.reshape(-1), fmt)
+    e_bits, m_bits = FLOAT_FIELDS[fmt]
+    return FloatEntropy(
+        fmt=fmt,
+        n=n,
+        sign_bits=1,
+        exponent_bits=e_bits,
+        mantissa_bits=m_bits,
+        sign_entropy=sign,
+        exponent_entropy=exponent,
+        mantissa_entropy=mantissa,
+        value_entropy=value,
+    )

@@ -1,0 +1,179 @@
+//! A branch-free exponential for arguments <= 0, which auto-vectorises.
+//!
+//! Softmax statistics take one exponential per logit; `f64::exp` calls libm one element
+//! at a time. Method: n = round(y / ln 2) by the 1.5 * 2^52 rounding trick (whose bit
+//! pattern then holds n in its low bits), r = y - n ln 2 split into two parts of ln 2
+//! (|r| <= ln(2)/2), e^r by its Taylor polynomial to degree 12 (truncation below 2e-16
+//! relative on that interval), and 2^n built directly in the exponent bits. Results
+//! below 2^-1021 are flushed to zero: softmax terms are at most 1 and are summed, so such
+//! terms never change a sum.
+
+const LOG2E: f64 = std::f64::consts::LOG2_E;
+/// ln 2 split so that n * LN2_HI is exact for |n| < 2^20 (fdlibm's constants).
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+/// 1.5 * 2^52: adding it rounds to an integer held in the low mantissa bits.
+const SHIFTER: f64 = 6_755_399_441_055_744.0;
+/// Arguments below this give 0 (e^-708 is about 2^-1021.4, the edge of normal doubles).
+pub const FLUSH: f64 = -708.0;
+
+/// 1/k! for k = 0..=12, highest first for Horner's rule.
+const TAYLOR: [f64; 13] = [
+    1.0 / 479_001_600.0,
+    1.0 / 39_916_800.0,
+    1.0 / 3_628_800.0,
+    1.0 / 362_880.0,
+    1.0 / 40_320.0,
+    1.0 / 5_040.0,
+    1.0 / 720.0,
+    1.0 / 120.0,
+    1.0 / 24.0,
+    1.0 / 6.0,
+    0.5,
+    1.0,
+    1.0,
+];
+
+/// e^y for y <= 0 (y = -inf gives 0; arguments below [`FLUSH`] give 0). Positive
+/// arguments up to ln 2 / 2 are also exact to rounding; larger ones are not supported.
+/// Callers have removed NaN.
+#[inline(always)]
+pub fn exp_neg(y: f64) -> f64 {
+    let yc = if y < FLUSH { FLUSH } else { y };
+    let k = yc * LOG2E + SHIFTER;
+    let n = k - SHIFTER;
+    let r = (yc - n * LN2_HI) - n * LN2_LO;
+    let mut p = TAYLOR[0];
+    for &c in &TAYLOR[1..] {
+        p = p * r + c;
+    }
+    // The low 12 bits of k's pattern are n mod 4096; n + 1023 lies in [1, 1023].
+    let scale = f64::from_bits(k.to_bits().wrapping_add(1023) << 52);
+    if y < FLUSH {
+        0.0
+    } else {
+        p * scale
+    }
+}
+
+/// [`exp_neg`] of a block of lanes, written step by step over the lanes so that each
+/// step compiles to a few SIMD instructions (a per-element call is a 25-deep dependency
+/// chain that the auto-vectoriser leaves scalar).
+#[inline(always)]
+pub fn exp_neg_lanes<const L: usize>(y: &[f64; L]) -> [f64; L] {
+    let mut yc = [0.0; L];
+    let mut k = [0.0; L];
+    let mut r = [0.0; L];
+    let mut p = [TAYLOR[0]; L];
+    for j in 0..L {
+        yc[j] = if y[j] < FLUSH { FLUSH } else { y[j] };
+        k[j] = yc[j] * LOG2E + SHIFTER;
+        let n = k[j] - SHIFTER;
+        r[j] = (yc[j] - n * LN2_HI) - n * LN2_LO;
+    }
+    for &c in &TAYLOR[1..] {
+        for j in 0..L {
+            p[j] = p[j] * r[j] + c;
+        }
+    }
+    let mut out = [0.0; L];
+    for j in 0..L {
+        let scale = f64::from_bits(k[j].to_bits().wrapping_add(1023) << 52);
+        out[j] = if y[j] < FLUSH { 0.0 } else { p[j] * scale };
+    }
+    out
+}
+
+/// The same exponential on four lanes with AVX2 and FMA intrinsics.
+#[cfg(target_arch = "x86_64")]
+pub mod avx2 {
+    use super::{FLUSH, LN2_HI, LN2_LO, LOG2E, SHIFTER, TAYLOR};
+    use std::arch::x86_64::*;
+
+    /// e^y on four lanes, as [`super::exp_neg`] (to within an ulp: FMA rounds once).
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 and FMA.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn exp4(y: __m256d) -> __m256d {
+        let set = _mm256_set1_pd;
+        let flush = set(FLUSH);
+        // max_pd returns its second operand for -inf (and NaN): y clamped to FLUSH.
+        let yc = _mm256_max_pd(y, flush);
+        let k = _mm256_fmadd_pd(yc, set(LOG2E), set(SHIFTER));
+        let n = _mm256_sub_pd(k, set(SHIFTER));
+        let r = _mm256_fnmadd_pd(n, set(LN2_HI), yc);
+        let r = _mm256_fnmadd_pd(n, set(LN2_LO), r);
+        let mut p = set(TAYLOR[0]);
+        for &c in &TAYLOR[1..] {
+            p = _mm256_fmadd_pd(p, r, set(c));
+        }
+        let biased = _mm256_add_epi64(_mm256_castpd_si256(k), _mm256_set1_epi64x(1023));
+        let scale = _mm256_castsi256_pd(_mm256_slli_epi64::<52>(biased));
+        let keep = _mm256_cmp_pd::<_CMP_GE_OQ>(y, flush);
+        _mm256_and_pd(_mm256_mul_pd(p, scale), keep)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_libm_on_the_negative_axis() {
+        let mut y = 0.0f64;
+        while y > FLUSH {
+            for v in [y, y * 0.999_999_9, y - 0.123_456_7] {
+                if v <= FLUSH {
+                    continue;
+                }
+                let want = v.exp();
+                let got = exp_neg(v);
+                assert!(
+                    (got - want).abs() <= 4.0 * f64::EPSILON * want,
+                    "exp({v}): {got} vs {want}"
+                );
+            }
+            y = y * 1.05 - 1e-3;
+        }
+        assert_eq!(exp_neg(0.0), 1.0);
+        assert_eq!(exp_neg(f64::NEG_INFINITY), 0.0);
+        assert_eq!(exp_neg(-1e300), 0.0);
+        assert_eq!(exp_neg(FLUSH - 1.0), 0.0);
+        let ys = [
+            0.0,
+            -0.5,
+            -1e-300,
+            -3.7,
+            -700.0,
+            -709.0,
+            f64::NEG_INFINITY,
+            -40.0,
+        ];
+        let lanes = exp_neg_lanes(&ys);
+        for (y, e) in ys.iter().zip(lanes) {
+            assert_eq!(e, exp_neg(*y));
+        }
+        #[cfg(target_arch = "x86_64")]
+        if crate::logits::format::has_avx2() {
+            use std::arch::x86_64::{_mm256_loadu_pd, _mm256_storeu_pd};
+            for block in ys.chunks_exact(4) {
+                let mut out = [0.0f64; 4];
+                // SAFETY: four readable f64; the CPU has the features (checked above).
+                unsafe {
+                    _mm256_storeu_pd(
+                        out.as_mut_ptr(),
+                        avx2::exp4(_mm256_loadu_pd(block.as_ptr())),
+                    )
+                };
+                for (y, e) in block.iter().zip(out) {
+                    let want = exp_neg(*y);
+                    assert!((e - want).abs() <= 2.0 * f64::EPSILON * want, "exp4({y})");
+                }
+            }
+        }
+        let small = exp_neg(-0.3);
+        assert!((small - (-0.3f64).exp()).abs() <= 2.0 * f64::EPSILON);
+    }
+}
