@@ -4,14 +4,16 @@ Entropies of labels, token streams and histograms (``entrostat.discrete``), dive
 between distributions and between samples (``entrostat.divergence``), and k-nearest-
 neighbour estimators for continuous and mixed data (``entrostat.knn``: differential
 entropy, mutual information, conditional mutual information, transfer entropy, per-feature
-mutual information). Results are in nats unless ``base=`` is given.
+mutual information), and token-level statistics of language models (``entrostat.logits``:
+entropy, varentropy and cross-entropy of logit rows, fused linear cross-entropy, entropy of
+number formats). Results are in nats unless ``base=`` is given.
 
 The names ``mutual_info`` and ``conditional_mutual_info`` here are the discrete (label)
 estimators; their k-NN counterparts for continuous samples are ``knn.mutual_info`` and
 ``knn.conditional_mutual_info``.
 """
 
-from . import discrete, divergence, knn
+from . import discrete, divergence, knn, logits
 from ._core import __version__, num_threads
 from ._results import Estimate
 from .discrete import (
@@ -46,6 +48,15 @@ from .divergence import (
     total_variation,
 )
 from .knn import differential_entropy, feature_mi, mutual_info_mixed, transfer_entropy
+from .logits import (
+    attention_entropy,
+    float_entropy,
+    high_entropy_tokens,
+    linear_cross_entropy,
+    logprob_advantage_covariance,
+    rolling_entropy,
+    varentropy,
+)
 
 __all__ = [
     "__version__",
@@ -53,6 +64,7 @@ __all__ = [
     "discrete",
     "divergence",
     "knn",
+    "logits",
     "Estimate",
     "Counts",
     "NgramCounts",
@@ -71,6 +83,13 @@ __all__ = [
     "mutual_info_mixed",
     "transfer_entropy",
     "feature_mi",
+    "attention_entropy",
+    "float_entropy",
+    "high_entropy_tokens",
+    "linear_cross_entropy",
+    "logprob_advantage_covariance",
+    "rolling_entropy",
+    "varentropy",
     "cross_entropy",
     "cross_entropy_labels",
     "cs_divergence",

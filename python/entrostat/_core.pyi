@@ -15,18 +15,23 @@ __all__ = [
     "entropy",
     "entropy_from_counts",
     "feature_mi",
+    "float_field_entropy",
     "generalized_entropy_from_counts",
     "joint_entropies",
     "kl_divergence_knn",
     "kl_zhang_grabchak",
+    "linear_cross_entropy",
+    "logit_stats",
     "knn_entropy",
     "ksg_conditional_mutual_info",
     "ksg_mutual_info",
     "mixed_mutual_info",
     "ngram_entropy_pair",
     "num_threads",
+    "prob_row_entropy",
     "renyi_entropy",
     "ross_mutual_info",
+    "soft_cross_entropy",
     "text_sizes_batch",
     "tsallis_entropy",
     "__version__",
@@ -187,3 +192,33 @@ def feature_mi(
     discrete_features: npt.NDArray[np.bool_],
     discrete_target: bool,
 ) -> npt.NDArray[np.float64]: ...
+
+# Logit statistics: 2-D arrays with the reduced axis last; fmt is "float64", "float32",
+# or "bfloat16" / "float16" for uint16 bit patterns.
+def logit_stats(
+    logits: npt.NDArray[Any],
+    fmt: str,
+    targets: npt.NDArray[np.int64] | None = None,
+    ignore_index: int = ...,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    nan_policy: str = "raise",
+) -> dict[str, npt.NDArray[Any]]: ...
+def soft_cross_entropy(
+    logits: npt.NDArray[Any],
+    fmt: str,
+    q: npt.NDArray[np.floating[Any]],
+    temperature: float = 1.0,
+    nan_policy: str = "raise",
+) -> npt.NDArray[np.float64]: ...
+def prob_row_entropy(weights: npt.NDArray[Any], fmt: str) -> npt.NDArray[np.float64]: ...
+def linear_cross_entropy(
+    hidden: npt.NDArray[np.floating[Any]],
+    weight: npt.NDArray[np.floating[Any]],
+    targets: npt.NDArray[np.int64] | None = None,
+    ignore_index: int = ...,
+    chunk: int = 4096,
+) -> dict[str, npt.NDArray[np.float64]]: ...
+def float_field_entropy(
+    bits: npt.NDArray[np.unsignedinteger[Any]], fmt: str
+) -> tuple[int, float, float, float, float]: ...

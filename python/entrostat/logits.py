@@ -393,7 +393,7 @@ def high_entropy_tokens(
         mean=float(h.mean()),
         std=float(h.std()),
         median=float(np.median(h)),
-        quantiles={p: float(v) for p, v in zip(SUMMARY_QUANTILES, qs)},
+        quantiles={p: float(v) for p, v in zip(SUMMARY_QUANTILES, qs, strict=True)},
     )
 
 

@@ -146,8 +146,8 @@ pub(crate) fn shifted_sums<F: Format>(row: &[F::Raw], shift: f64, inv_t: f64) ->
 /// closure: closures are compiled apart and would lose the caller's AVX2 features.
 #[inline(always)]
 fn add_block<F: Format>(raw: &[F::Raw], shift: f64, inv_t: f64, s: &mut [[f64; LANES]; 3]) {
-    // Missing lanes of a short block hold y = FLUSH: e = 0 and they add nothing.
-    let mut y = [FLUSH; LANES];
+    // Missing lanes of a short block hold y = -inf: e = 0 and they add nothing.
+    let mut y = [f64::NEG_INFINITY; LANES];
     for (yj, &r) in y.iter_mut().zip(raw) {
         *yj = (F::to_f64(r) - shift) * inv_t;
     }
@@ -637,6 +637,18 @@ mod tests {
             sorted.sort_by(|a, b| b.total_cmp(a));
             let top: f64 = sorted[..5].iter().map(|x| (x - lse).exp()).sum();
             assert!((s.top_k_mass - top).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn uniform_rows_of_every_length() {
+        for v in 1..40 {
+            let a = Array2::<f32>::from_elem((2, v), 1.5);
+            for s in logit_stats::<f32>(a.view(), None, &Options::default(), &NEVER).unwrap() {
+                assert!((s.entropy - (v as f64).ln()).abs() < 1e-14, "{v}");
+                assert_eq!(s.varentropy, 0.0, "{v}");
+                assert!((s.max_prob - 1.0 / v as f64).abs() < 1e-15, "{v}");
+            }
         }
     }
 
