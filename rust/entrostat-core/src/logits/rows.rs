@@ -162,14 +162,14 @@ fn add_block<F: Format>(raw: &[F::Raw], shift: f64, inv_t: f64, s: &mut [[f64; L
     }
 }
 
-/// [`shifted_sums`] with AVX2 + FMA: two independent accumulators of four lanes per sum.
+/// [`shifted_sums`] with AVX2 + FMA, four lanes per step (one step at a time: the
+/// exponential's constants fill the registers, and a second interleaved step spilled).
 ///
 /// # Safety
 /// The CPU must have AVX2, FMA and F16C.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 #[target_feature(enable = "avx2,fma,f16c")]
-#[allow(clippy::needless_range_loop)] // the two accumulators of each sum, side by side
 pub(crate) unsafe fn shifted_sums_avx2<F: Format>(
     row: &[F::Raw],
     shift: f64,
@@ -182,21 +182,19 @@ pub(crate) unsafe fn shifted_sums_avx2<F: Format>(
         _mm256_set1_pd(inv_t),
         _mm256_set1_pd(FLUSH),
     );
-    let mut acc = [[_mm256_setzero_pd(); 2]; 3];
+    let mut acc = [_mm256_setzero_pd(); 3];
     let n = row.len();
     let ptr = row.as_ptr();
     let mut i = 0;
-    while i + 8 <= n {
-        for u in 0..2 {
-            let y = _mm256_mul_pd(_mm256_sub_pd(F::load4(ptr.add(i + 4 * u)), vs), vt);
-            let e = exp4(y);
-            let yc = _mm256_max_pd(y, flush);
-            let ye = _mm256_mul_pd(yc, e);
-            acc[0][u] = _mm256_add_pd(acc[0][u], e);
-            acc[1][u] = _mm256_add_pd(acc[1][u], ye);
-            acc[2][u] = _mm256_fmadd_pd(ye, yc, acc[2][u]);
-        }
-        i += 8;
+    while i + 4 <= n {
+        let y = _mm256_mul_pd(_mm256_sub_pd(F::load4(ptr.add(i)), vs), vt);
+        let e = exp4(y);
+        let yc = _mm256_max_pd(y, flush);
+        let ye = _mm256_mul_pd(yc, e);
+        acc[0] = _mm256_add_pd(acc[0], e);
+        acc[1] = _mm256_add_pd(acc[1], ye);
+        acc[2] = _mm256_fmadd_pd(ye, yc, acc[2]);
+        i += 4;
     }
     let mut tail = [[0.0f64; LANES]; 3];
     if i < n {
@@ -205,7 +203,7 @@ pub(crate) unsafe fn shifted_sums_avx2<F: Format>(
     let mut out = [0.0; 3];
     for (o, (a, t)) in out.iter_mut().zip(acc.iter().zip(&tail)) {
         let mut lanes = [0.0f64; 4];
-        _mm256_storeu_pd(lanes.as_mut_ptr(), _mm256_add_pd(a[0], a[1]));
+        _mm256_storeu_pd(lanes.as_mut_ptr(), *a);
         *o = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]) + lanes_total(t);
     }
     out
