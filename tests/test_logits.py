@@ -853,3 +853,83 @@ def test_property_bounds(xt, shift):
     m = x.max(axis=1)
     assert np.all((s["logsumexp"] >= m - 1e-12) & (s["logsumexp"] <= m + math.log(v) + 1e-9))
     assert_allclose(lg.entropy(x + shift), h, rtol=1e-9, atol=1e-9)
+
+
+# ------------------------------------------------------------------ layouts and edges
+
+
+def test_sliced_batches_are_read_in_place_and_errors_name_the_position():
+    x = make_logits("random", shape=(3, 5, 40), seed=7)
+    view = x[:, :-1]  # the usual "drop the last position" slice: not C-contiguous
+    want = ref.logits_entropy(np.ascontiguousarray(view).reshape(-1, 40)).reshape(3, 4)
+    assert_allclose(lg.entropy(view), want, **F64)
+    # (5, 40, 3) reduced along axis 1: entry [j, i] is the entropy of x[i, j].
+    assert_allclose(lg.entropy(x.transpose(1, 2, 0), axis=1),
+                    ref.logits_entropy(x.reshape(-1, 40)).reshape(3, 5).T, **F64)
+    bad = x.copy()
+    bad[1, 2, 7] = np.nan
+    with pytest.raises(ValueError, match=r"logits: row \(1, 2\)"):
+        lg.entropy(bad)
+
+
+def test_fields_of_structured_arrays_and_foreign_byte_order():
+    s = np.zeros(50, dtype=[("a", "<f4"), ("b", "<i2")])
+    s["a"] = np.linspace(0.5, 3.0, 50)
+    field = s["a"]  # stride 6: not a multiple of the item size
+    assert_allclose(lg.attention_entropy(field[None]), ref.attention_entropy(
+        np.asarray(field, dtype=np.float64)[None]), **LOW)
+    assert_allclose(lg.entropy(field), ref.logits_entropy(
+        np.asarray(field, dtype=np.float64)[None])[0], **LOW)
+    fe = lg.float_entropy(field)
+    want = lg.float_entropy(np.ascontiguousarray(field))
+    assert dataclasses.astuple(fe) == dataclasses.astuple(want)
+    h16 = make_logits("random", seed=3).astype(np.float16)
+    assert_array_equal(lg.entropy(h16.astype(">f2")), lg.entropy(h16))
+    w = np.abs(h16)
+    assert_array_equal(lg.attention_entropy(w.astype(">f2")), lg.attention_entropy(w))
+    hid = np.ones((4, 3), dtype=">f4")
+    wt = np.arange(15, dtype=">f4").reshape(5, 3)
+    got = lg.linear_cross_entropy(hid, wt)["entropy"]
+    assert_allclose(got, lg.entropy(hid.astype(np.float32) @ wt.astype(np.float32).T), **LOW)
+
+
+def test_attention_rows_of_any_scale():
+    w = np.array([[1e308, 1e308], [5e-324, 5e-324], [1e-310, 3e-310]])
+    want = [LN2, LN2, scipy.stats.entropy([1.0, 3.0])]
+    assert_allclose(lg.attention_entropy(w), want, rtol=1e-12)
+
+
+def test_temperature_whose_inverse_overflows_is_rejected():
+    with pytest.raises(ValueError, match="temperature"):
+        lg.entropy(np.zeros((2, 3)), temperature=1e-310)
+
+
+def test_ignored_targets_count_zero_in_nan_rows():
+    x = np.array([[np.nan, 0.0], [0.0, 1.0]])
+    got = lg.cross_entropy(x, [-100, 1], nan_policy="propagate", reduction="mean")
+    assert_allclose(got, -scipy.special.log_softmax([0.0, 1.0])[1], **F64)
+    nll = lg.stats(x, [0, 1], nan_policy="propagate")["nll"]
+    assert np.isnan(nll[0]) and np.isfinite(nll[1])
+
+
+def test_linear_maximum_far_above_the_previous_one():
+    h = np.ones((1, 1))
+    w = np.array([[-1e155], [0.0], [-1.0]])
+    one, whole = (lg.linear_cross_entropy(h, w, chunk=c) for c in (1, 4))
+    assert_allclose(one["varentropy"], whole["varentropy"], **F64)
+    assert_allclose(whole["varentropy"], lg.varentropy(np.array([[-1e155, 0.0, -1.0]])), **F64)
+
+
+def test_bfloat16_soft_targets_and_argument_ranges():
+    x = make_logits("random", seed=5)
+    q = scipy.special.softmax(make_logits("random", seed=6), axis=-1)
+    got = lg.cross_entropy(x, q.astype(BF16))
+    assert_allclose(got, ref.logits_soft_cross_entropy(x, q.astype(BF16).astype(np.float64)),
+                    **F64)
+    assert_raises(ValueError, "ignore_index", lg.cross_entropy, x, np.zeros(6, int),
+                  ignore_index=2**70)
+    big_chunk = lg.linear_cross_entropy(np.ones((2, 3)), np.ones((4, 3)), chunk=2**64)
+    assert_allclose(big_chunk["entropy"], math.log(4), **F64)
+    assert_raises(ValueError, "logits", lg.high_entropy_tokens, np.zeros((0, 4)))
+    assert_raises(TypeError, "quantile", lg.high_entropy_tokens, x, "x")
+    assert_raises(TypeError, "axis", lg.rolling_entropy, np.ones(5), 2, axis=1.5)

@@ -2,7 +2,8 @@ r"""Token-level statistics of language models, without materialising probabiliti
 
 Every function reduces rows of logits (or of attention weights) along ``axis`` (default
 the last) in the Rust core, one row at a time while it sits in cache, with an online
-log-sum-exp: the extra memory is O(rows), never O(rows x vocabulary). With
+log-sum-exp: the extra memory is O(rows), never O(rows x vocabulary). Rows are read
+where they lie, whatever the shape and strides (``logits[:, :-1]`` is not copied). With
 :math:`p = \mathrm{softmax}(x / T)`:
 
 - entropy :math:`H = -\sum_i p_i \ln p_i`,
@@ -50,25 +51,31 @@ _NAN_POLICIES = ("raise", "propagate")
 _REDUCTIONS = ("none", "mean", "sum")
 
 
+def _native_aligned(arr: np.ndarray) -> np.ndarray:
+    """``arr`` itself, or one copy where the core could not read it in place: a foreign
+    byte order, or data or strides that are not multiples of the item alignment (fields
+    of structured arrays, byte offsets into buffers)."""
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    return np.require(arr, requirements="A")
+
+
 def _float_format(arr: np.ndarray, dtype, name: str) -> tuple[np.ndarray, str]:
     """``(array as the core reads it, format name)``; 16-bit floats as uint16 bits."""
     if dtype is not None:
         if dtype not in _FORMATS:
             raise ValueError(f"dtype: expected None, 'bfloat16' or 'float16', got {dtype!r}")
         if arr.dtype == np.uint16:
-            return arr, dtype
+            return _native_aligned(arr), dtype
         if arr.dtype.name != dtype:
             raise TypeError(
                 f"{name}: dtype={dtype!r} reads a uint16 view of {dtype} values, "
                 f"got an array of dtype {arr.dtype}"
             )
     kind = arr.dtype.name
-    if kind in ("float64", "float32"):
-        if not arr.dtype.isnative:
-            arr = arr.astype(arr.dtype.newbyteorder("="))
-        return arr, kind
-    if kind in _FORMATS:
-        return arr.view(np.uint16), kind
+    if kind in ("float64", "float32", *_FORMATS):
+        arr = _native_aligned(arr)
+        return (arr, kind) if kind not in _FORMATS else (arr.view(np.uint16), kind)
     raise TypeError(
         f"{name}: expected floating-point values (float64, float32, float16, bfloat16, or "
         f"uint16 with dtype='bfloat16'), got dtype {arr.dtype}"
@@ -76,10 +83,10 @@ def _float_format(arr: np.ndarray, dtype, name: str) -> tuple[np.ndarray, str]:
 
 
 def _rows(a, axis, dtype, name: str) -> tuple[np.ndarray, str, tuple[int, ...]]:
-    """``(2-D array with the reduced axis last, format, shape of the result)``.
+    """``(array with the reduced axis moved last, format, shape of the result)``.
 
-    Moving the axis is a view; flattening the other axes is a view for C-ordered input
-    and one copy otherwise. Strided rows are read through their strides.
+    Moving the axis is a view, and the core reads the rows of any shape and strides
+    where they lie (``logits[:, :-1]`` is not copied).
     """
     arr = np.asarray(a)
     if arr.ndim == 0:
@@ -92,10 +99,9 @@ def _rows(a, axis, dtype, name: str) -> tuple[np.ndarray, str, tuple[int, ...]]:
     if not -arr.ndim <= axis < arr.ndim:
         raise ValueError(f"axis: {axis} is out of range for an array of {arr.ndim} dimensions")
     moved = np.moveaxis(arr, axis, -1)
-    out_shape = moved.shape[:-1]
     if moved.shape[-1] == 0:
         raise ValueError(f"{name}: expected at least one entry along axis {axis}, got 0")
-    return moved.reshape(-1, moved.shape[-1]), fmt, out_shape
+    return moved, fmt, moved.shape[:-1]
 
 
 def _nan_policy(value) -> str:
@@ -108,7 +114,8 @@ def _temperature(value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         raise TypeError(f"temperature: expected a positive number, got {type(value).__name__}")
     t = float(value)
-    if not (t > 0 and math.isfinite(t)):
+    # 1 / T must be finite too (a subnormal T would turn the row maximum into 0 * inf).
+    if not (t > 0 and math.isfinite(t) and math.isfinite(1.0 / t)):
         raise ValueError(f"temperature: expected a finite number > 0, got {value!r}")
     return t
 
@@ -129,11 +136,17 @@ def _class_targets(targets, out_shape, name: str = "targets") -> np.ndarray:
 
 def _ignore_index(value) -> int:
     try:
-        return operator.index(value)
+        v = operator.index(value)
     except TypeError:
         raise TypeError(
             f"ignore_index: expected an integer, got {type(value).__name__}"
         ) from None
+    if not _INT64.min <= v <= _INT64.max:
+        raise ValueError(f"ignore_index: expected an int64 value, got {v}")
+    return v
+
+
+_INT64 = np.iinfo(np.int64)
 
 
 def _row_stats(logits, targets, *, top_k, axis, temperature, ignore_index, dtype, nan_policy):
@@ -265,16 +278,16 @@ def cross_entropy(
         raise ValueError(f"reduction: expected 'none', 'mean' or 'sum', got {reduction!r}")
     t = np.asarray(targets)
     scale = check.log_base(base)
-    if t.dtype.kind == "f":
+    if t.dtype.kind == "f" or t.dtype.name == "bfloat16":
         rows, fmt, out_shape = _rows(logits, axis, dtype, "logits")
         if t.shape != np.shape(logits):
             raise ValueError(
                 f"targets: soft targets must have the shape of logits {np.shape(logits)}, "
                 f"got {t.shape}"
             )
-        if t.dtype not in (np.float32, np.float64):
-            t = t.astype(np.float64)
-        q = np.moveaxis(t, axis, -1).reshape(rows.shape)
+        if t.dtype.name not in ("float32", "float64"):
+            t = t.astype(np.float32 if t.dtype.itemsize <= 4 else np.float64)
+        q = _native_aligned(np.moveaxis(t, axis, -1))
         values = _core.soft_cross_entropy(
             rows, fmt, q, temperature=_temperature(temperature),
             nan_policy=_nan_policy(nan_policy),
@@ -378,10 +391,14 @@ def high_entropy_tokens(
     quantile : float, optional
         In [0, 1]; 0.8 marks the top 20%.
     """
+    if isinstance(quantile, bool) or not isinstance(quantile, (int, float, np.number)):
+        raise TypeError(f"quantile: expected a number in [0, 1], got {type(quantile).__name__}")
     q = float(quantile)
     if not 0.0 <= q <= 1.0:
         raise ValueError(f"quantile: expected a number in [0, 1], got {quantile!r}")
     h = entropy(logits, axis=axis, temperature=temperature, base=base, dtype=dtype)
+    if h.size == 0:
+        raise ValueError("logits: expected at least one token (row), got none")
     threshold = float(np.quantile(h, q))
     mask = h >= threshold
     qs = np.quantile(h, SUMMARY_QUANTILES)
@@ -416,6 +433,12 @@ def rolling_entropy(h, window, *, axis=-1) -> np.ndarray:
         raise TypeError(f"h: expected real numbers, got dtype {arr.dtype}")
     if arr.ndim == 0:
         raise ValueError("h: expected at least 1 dimension, got a scalar")
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"axis: expected an integer, got {type(axis).__name__}") from None
+    if not -arr.ndim <= axis < arr.ndim:
+        raise ValueError(f"axis: {axis} is out of range for an array of {arr.ndim} dimensions")
     moved = np.moveaxis(arr.astype(np.float64, copy=False), axis, -1)
     n = moved.shape[-1]
     if n == 0:
@@ -562,8 +585,9 @@ def linear_cross_entropy(
     for name, a in (("hidden", h), ("weight", w)):
         if a.ndim != 2:
             raise ValueError(f"{name}: expected a 2-D array, got {a.ndim} dimension(s)")
-        if a.dtype not in (np.float32, np.float64):
+        if a.dtype.name not in ("float32", "float64"):
             raise TypeError(f"{name}: expected float32 or float64, got dtype {a.dtype}")
+    h, w = _native_aligned(h), _native_aligned(w)
     if h.dtype != w.dtype:
         raise TypeError(f"weight: expected the dtype of hidden ({h.dtype}), got {w.dtype}")
     if h.shape[1] != w.shape[1]:
@@ -571,7 +595,8 @@ def linear_cross_entropy(
             f"weight: expected shape (V, {h.shape[1]}) to match hidden's columns, got {w.shape}"
         )
     ids = None if targets is None else _class_targets(targets, (h.shape[0],))
-    chunk = check.positive_int(chunk, "chunk")
+    # Wider than the vocabulary is the whole vocabulary at once.
+    chunk = min(check.positive_int(chunk, "chunk"), max(w.shape[0], 1))
     res = _core.linear_cross_entropy(
         h, w, ids, ignore_index=_ignore_index(ignore_index), chunk=chunk
     )
@@ -685,7 +710,10 @@ def float_entropy(x, fmt=None) -> FloatEntropy:
         )
     if arr.size == 0:
         raise ValueError("x: expected at least one value, got an empty array")
-    n, sign, exponent, mantissa, value = _core.float_field_entropy(arr.reshape(-1), fmt)
+    # Bit patterns: the order of the values does not matter, so any layout flattens as a
+    # view where NumPy can (ravel order "K").
+    bits = _native_aligned(arr).ravel(order="K")
+    n, sign, exponent, mantissa, value = _core.float_field_entropy(bits, fmt)
     e_bits, m_bits = FLOAT_FIELDS[fmt]
     return FloatEntropy(
         fmt=fmt,

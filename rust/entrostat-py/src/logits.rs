@@ -1,26 +1,27 @@
 //! Bindings of the logit statistics: argument parsing, dtype dispatch and GIL release.
-//! `entrostat.logits` moves the reduced axis last and flattens the others, so every
-//! array arrives here 2-D (rows may be strided); 16-bit floats arrive as uint16 bit
-//! patterns with their format named by `fmt`.
+//! `entrostat.logits` moves the reduced axis last (a view), so arrays of any shape and
+//! strides arrive here and are read row by row where they lie; 16-bit floats arrive as
+//! uint16 bit patterns with their format named by `fmt`.
 
 use crate::run::detach;
 use entrostat_core::logits::floats::{float16_entropy, float32_entropy, FloatFormat};
+use entrostat_core::logits::lanes::Rows;
 use entrostat_core::logits::linear::linear_cross_entropy as core_linear;
 use entrostat_core::logits::probs::prob_row_entropy as core_prob_entropy;
 use entrostat_core::logits::rows::{self, NanPolicy, Options, Targets};
 use entrostat_core::logits::{Bf16, F16};
-use ndarray::ArrayView2;
-use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use ndarray::ArrayViewD;
+use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArrayDyn};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-/// A borrowed 2-D float array in one of the four formats.
+/// A borrowed float array (any shape) in one of the four formats.
 enum Floats<'py> {
-    F64(PyReadonlyArray2<'py, f64>),
-    F32(PyReadonlyArray2<'py, f32>),
-    Bf16(PyReadonlyArray2<'py, u16>),
-    F16(PyReadonlyArray2<'py, u16>),
+    F64(PyReadonlyArrayDyn<'py, f64>),
+    F32(PyReadonlyArrayDyn<'py, f32>),
+    Bf16(PyReadonlyArrayDyn<'py, u16>),
+    F16(PyReadonlyArrayDyn<'py, u16>),
 }
 
 impl<'py> Floats<'py> {
@@ -39,7 +40,7 @@ impl<'py> Floats<'py> {
         found.ok_or_else(|| {
             let storage = if fmt.ends_with("16") { "uint16" } else { fmt };
             PyTypeError::new_err(format!(
-                "{arg}: expected a 2-D array of {storage} for format {fmt}"
+                "{arg}: expected an array of {storage} for format {fmt}"
             ))
         })
     }
@@ -55,12 +56,12 @@ impl<'py> Floats<'py> {
     }
 }
 
-/// A 2-D view in one of the four formats (16-bit formats as bit patterns).
+/// A view in one of the four formats (16-bit formats as bit patterns).
 enum FloatView<'a> {
-    F64(ArrayView2<'a, f64>),
-    F32(ArrayView2<'a, f32>),
-    Bf16(ArrayView2<'a, u16>),
-    F16(ArrayView2<'a, u16>),
+    F64(ArrayViewD<'a, f64>),
+    F32(ArrayViewD<'a, f32>),
+    Bf16(ArrayViewD<'a, u16>),
+    F16(ArrayViewD<'a, u16>),
 }
 
 impl FloatView<'_> {
@@ -73,28 +74,32 @@ impl FloatView<'_> {
     }
 }
 
-/// Run `$body` with `$view` the array's view and `$F` its core format type.
+/// Run `$body` with `$rows` the array's rows (last axis) and `$F` its core format type.
 macro_rules! with_format {
-    ($arr:expr, $F:ident, $view:ident => $body:expr) => {
+    ($arr:expr, $F:ident, $rows:ident => $body:expr) => {
         match $arr {
             FloatView::F64(a) => {
                 type $F = f64;
-                let $view = a.view();
+                let view = a.view();
+                let $rows = Rows::new(&view, "logits")?;
                 $body
             }
             FloatView::F32(a) => {
                 type $F = f32;
-                let $view = a.view();
+                let view = a.view();
+                let $rows = Rows::new(&view, "logits")?;
                 $body
             }
             FloatView::Bf16(a) => {
                 type $F = Bf16;
-                let $view = a.view();
+                let view = a.view();
+                let $rows = Rows::new(&view, "logits")?;
                 $body
             }
             FloatView::F16(a) => {
                 type $F = F16;
-                let $view = a.view();
+                let view = a.view();
+                let $rows = Rows::new(&view, "logits")?;
                 $body
             }
         }
@@ -139,7 +144,7 @@ pub fn logit_stats<'py>(
     let stats = detach(
         py,
         arr.len(),
-        |c| with_format!(&arr, F, v => rows::logit_stats::<F>(v, ids, &opts, c)),
+        |c| with_format!(&arr, F, v => rows::logit_stats::<F>(&v, ids, &opts, c)),
     )?;
     let column = |f: fn(&rows::RowStat) -> f64| PyArray1::from_iter(py, stats.iter().map(f));
     let out = PyDict::new(py);
@@ -179,7 +184,7 @@ pub fn soft_cross_entropy<'py>(
         nan_policy: self::nan_policy(nan_policy)?,
         top_k: None,
     };
-    let q_fmt = if q.extract::<PyReadonlyArray2<'py, f32>>().is_ok() {
+    let q_fmt = if q.extract::<PyReadonlyArrayDyn<'py, f32>>().is_ok() {
         "float32"
     } else {
         "float64"
@@ -188,12 +193,12 @@ pub fn soft_cross_entropy<'py>(
     let qa = q_held.view();
     let out = detach(py, arr.len(), |c| match &qa {
         FloatView::F32(qv) => {
-            let qv = qv.view();
-            with_format!(&arr, F, v => rows::soft_cross_entropy::<F, f32>(v, qv, &opts, c))
+            let qr = Rows::new(qv, "targets")?;
+            with_format!(&arr, F, v => rows::soft_cross_entropy::<F, f32>(&v, &qr, &opts, c))
         }
         FloatView::F64(qv) => {
-            let qv = qv.view();
-            with_format!(&arr, F, v => rows::soft_cross_entropy::<F, f64>(v, qv, &opts, c))
+            let qr = Rows::new(qv, "targets")?;
+            with_format!(&arr, F, v => rows::soft_cross_entropy::<F, f64>(&v, &qr, &opts, c))
         }
         _ => unreachable!("soft targets are extracted as float32 or float64"),
     })?;
@@ -212,7 +217,7 @@ pub fn prob_row_entropy<'py>(
     let out = detach(
         py,
         arr.len(),
-        |c| with_format!(&arr, F, v => core_prob_entropy::<F>(v, c)),
+        |c| with_format!(&arr, F, v => core_prob_entropy::<F>(&v, c)),
     )?;
     Ok(PyArray1::from_vec(py, out))
 }

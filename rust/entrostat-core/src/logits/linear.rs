@@ -65,16 +65,20 @@ impl Running {
     #[inline(always)]
     fn add<T: Real>(&mut self, chunk: &[T], chunk_max: f64) {
         if chunk_max > self.max {
-            if self.s[0] > 0.0 {
-                let d = self.max - chunk_max;
-                let r = exp_neg(d);
+            let d = self.max - chunk_max;
+            let r = exp_neg(d);
+            self.s = if r > 0.0 {
                 let [s0, s1, s2] = self.s;
-                self.s = [
+                [
                     r * s0,
                     r * (s1 + d * s0),
                     r * (s2 + 2.0 * d * s1 + d * d * s0),
-                ];
-            }
+                ]
+            } else {
+                // The old mass is below e^-708 of the new maximum's: it adds nothing (and
+                // d * d, or d itself, may overflow).
+                [0.0; 3]
+            };
             self.max = chunk_max;
         }
         let t = shifted_sums_dispatch::<T>(chunk, self.max, 1.0);
@@ -297,6 +301,16 @@ mod tests {
     use ndarray::Array2;
 
     #[test]
+    fn a_maximum_far_above_the_old_one_drops_its_mass() {
+        let h = Array2::from_elem((1, 1), 1.0);
+        let w = Array2::from_shape_vec((3, 1), vec![-1e155, 0.0, -1.0]).unwrap();
+        let one = linear_cross_entropy(h.view(), w.view(), None, 1, &NEVER).unwrap();
+        let all = linear_cross_entropy(h.view(), w.view(), None, 4, &NEVER).unwrap();
+        assert!((one[0].varentropy - all[0].varentropy).abs() < 1e-15);
+        assert!(all[0].varentropy > 0.19);
+    }
+
+    #[test]
     fn chunked_product_matches_materialised_logits() {
         let (n, d, v) = (37, 5, 23);
         let h = Array2::from_shape_fn((n, d), |(i, j)| ((i * 7 + j * 3) as f64 * 0.37).sin());
@@ -310,7 +324,9 @@ mod tests {
             ids: ids.view(),
             ignore_index: -100,
         };
-        let want = logit_stats::<f64>(logits.view(), Some(t), &Options::default(), &NEVER).unwrap();
+        let view = logits.view();
+        let rows = crate::logits::lanes::Rows::new(&view, "logits").unwrap();
+        let want = logit_stats::<f64>(&rows, Some(t), &Options::default(), &NEVER).unwrap();
         for chunk in [1, 4, 7, 23, 100] {
             let got = linear_cross_entropy(h.view(), w.view(), Some(t), chunk, &NEVER).unwrap();
             for (a, b) in got.iter().zip(&want) {

@@ -6,6 +6,7 @@
 pub mod exp;
 pub mod floats;
 pub mod format;
+pub mod lanes;
 pub mod linear;
 pub mod probs;
 pub mod rows;

@@ -6,60 +6,69 @@
 //! non-negative), then the terms.
 
 use super::format::Format;
-use super::rows::row_slice;
+use super::lanes::Rows;
 use crate::cancel::Cancel;
 use crate::divergence::fastlog::ln;
 use crate::error::{Error, Result};
 use crate::pool;
-use ndarray::ArrayView2;
 use rayon::prelude::*;
 
 const LANES: usize = 8;
 
-/// Sum of a row and whether every entry is finite and >= 0.
+/// Largest entry of a row and whether every entry is finite and >= 0.
 #[inline(always)]
-fn checked_sum<F: Format>(row: &[F::Raw]) -> (f64, bool) {
-    let mut sum = [0.0f64; LANES];
+fn checked_max<F: Format>(row: &[F::Raw]) -> (f64, bool) {
+    let mut max = [0.0f64; LANES];
     let mut ok = [true; LANES];
     for (i, &r) in row.iter().enumerate() {
         let v = F::to_f64(r);
-        sum[i % LANES] += v;
+        max[i % LANES] = if v > max[i % LANES] {
+            v
+        } else {
+            max[i % LANES]
+        };
         ok[i % LANES] &= (0.0..f64::INFINITY).contains(&v);
     }
-    (sum.iter().sum(), ok.iter().all(|&b| b))
+    (
+        max.iter().copied().fold(0.0, f64::max),
+        ok.iter().all(|&b| b),
+    )
 }
 
-/// -sum p ln p over the row scaled by `inv_sum`.
+/// `(sum u, sum u ln u)` over u = x / max (each in [0, 1], so neither sum overflows nor
+/// loses the row to underflow, whatever the scale of the weights; 0 ln 0 = 0).
 #[inline(always)]
-fn neg_p_log_p<F: Format>(row: &[F::Raw], inv_sum: f64) -> f64 {
-    let mut acc = [0.0f64; LANES];
+fn scaled_sums<F: Format>(row: &[F::Raw], max: f64) -> (f64, f64) {
+    let mut s = [0.0f64; LANES];
+    let mut t = [0.0f64; LANES];
     let chunks = row.chunks_exact(LANES);
     let rest = chunks.remainder();
-    let term = |r: F::Raw| {
-        let p = F::to_f64(r) * inv_sum;
-        let t = p * ln(p);
-        if p > 0.0 {
-            -t
-        } else {
-            0.0
-        }
-    };
     for c in chunks {
         for j in 0..LANES {
-            acc[j] += term(c[j]);
+            let u = F::to_f64(c[j]) / max;
+            let ulu = u * ln(u);
+            s[j] += u;
+            t[j] += if u > 0.0 { ulu } else { 0.0 };
         }
     }
-    let tail: f64 = rest.iter().map(|&r| term(r)).sum();
-    acc.iter().sum::<f64>() + tail
+    for &r in rest {
+        let u = F::to_f64(r) / max;
+        s[0] += u;
+        t[0] += if u > 0.0 { u * ln(u) } else { 0.0 };
+    }
+    (s.iter().sum(), t.iter().sum())
 }
 
+/// H = ln S - T / S with S = sum u, T = sum u ln u (u = x / max): the entropy of x / sum x.
 #[inline(always)]
 fn row_entropy<F: Format>(row: &[F::Raw]) -> Option<f64> {
-    let (sum, ok) = checked_sum::<F>(row);
-    if !ok || sum <= 0.0 {
+    let (max, ok) = checked_max::<F>(row);
+    if !ok || max <= 0.0 {
         return None;
     }
-    Some(neg_p_log_p::<F>(row, 1.0 / sum).max(0.0))
+    let (s, t) = scaled_sums::<F>(row, max);
+    let h = s.ln() - t / s;
+    Some(if h < 0.0 { 0.0 } else { h })
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -80,27 +89,28 @@ fn row_entropy_dispatch<F: Format>(row: &[F::Raw]) -> Option<f64> {
 /// Shannon entropy (nats) of every row of non-negative weights, each normalised by its
 /// sum. A row with a negative or non-finite entry, or summing to 0, is an error.
 pub fn prob_row_entropy<F: Format>(
-    weights: ArrayView2<'_, F::Raw>,
+    weights: &Rows<'_, F::Raw>,
     cancel: &Cancel,
 ) -> Result<Vec<f64>> {
-    if weights.ncols() == 0 {
+    if weights.width() == 0 {
         return Err(Error::value(
             "weights",
             "expected at least one entry along the reduced axis, got 0",
         ));
     }
     pool::install(|| {
-        (0..weights.nrows())
+        (0..weights.len())
             .into_par_iter()
             .with_min_len(8)
             .map_init(Vec::new, |buf, r| {
                 cancel.check()?;
-                row_entropy_dispatch::<F>(row_slice(&weights, r, buf)).ok_or_else(|| {
+                row_entropy_dispatch::<F>(weights.slice(r, buf)).ok_or_else(|| {
                     Error::value(
                         "weights",
                         format!(
-                            "row {r} has a negative or non-finite entry, or sums to 0 \
-                             (expected non-negative weights)"
+                            "{} has a negative or non-finite entry, or sums to 0 \
+                             (expected non-negative weights)",
+                            weights.label(r)
                         ),
                     )
                 })
@@ -120,10 +130,19 @@ mod tests {
         let mut a = Array2::<f64>::zeros((2, 10));
         a.row_mut(0).fill(0.1);
         a[[1, 3]] = 2.0;
-        let h = prob_row_entropy::<f64>(a.view(), &NEVER).unwrap();
+        let entropies = |a: &Array2<f64>| {
+            let view = a.view();
+            prob_row_entropy::<f64>(&Rows::new(&view, "weights").unwrap(), &NEVER)
+        };
+        let h = entropies(&a).unwrap();
         assert!((h[0] - 10f64.ln()).abs() < 1e-14);
         assert_eq!(h[1], 0.0);
+        // Sums that overflow, or whose inverse would: the scale does not matter.
+        let b = Array2::from_shape_vec((2, 2), vec![1e308, 1e308, 5e-324, 5e-324]).unwrap();
+        for h in entropies(&b).unwrap() {
+            assert!((h - 2f64.ln()).abs() < 1e-15);
+        }
         a[[1, 4]] = -1.0;
-        assert!(prob_row_entropy::<f64>(a.view(), &NEVER).is_err());
+        assert!(entropies(&a).is_err());
     }
 }

@@ -15,10 +15,11 @@
 
 use super::exp::{exp_neg, exp_neg_lanes, FLUSH};
 use super::format::Format;
+use super::lanes::Rows;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::pool;
-use ndarray::{ArrayView1, ArrayView2};
+use ndarray::ArrayView1;
 use rayon::prelude::*;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -237,10 +238,10 @@ pub(crate) fn shifted_sums_dispatch<F: Format>(row: &[F::Raw], shift: f64, inv_t
 #[inline(always)]
 pub(crate) fn entropy_varentropy(s: [f64; 3]) -> (f64, f64) {
     let mean = s[1] / s[0];
-    // Both are >= 0 exactly; rounding can leave -1e-17.
-    let h = (s[0].ln() - mean).max(0.0);
-    let v = (s[2] / s[0] - mean * mean).max(0.0);
-    (h, v)
+    // Both are >= 0 exactly; rounding can leave -1e-17 (a NaN must stay NaN).
+    let h = s[0].ln() - mean;
+    let v = s[2] / s[0] - mean * mean;
+    (if h < 0.0 { 0.0 } else { h }, if v < 0.0 { 0.0 } else { v })
 }
 
 /// 1 + the number of entries strictly above `x`.
@@ -297,11 +298,18 @@ fn row_stat<F: Format, const AVX2: bool>(
     opts: &Options,
 ) -> (RowStat, Defect) {
     let (max, bad) = row_max::<F>(row);
-    if bad {
-        return (RowStat::NAN, Defect::NonFinite);
-    }
-    if max == f64::NEG_INFINITY {
-        return (RowStat::NAN, Defect::AllMasked);
+    if bad || max == f64::NEG_INFINITY {
+        // Ignored (or absent) targets count 0 even in a NaN row, as they do elsewhere.
+        let nan = RowStat {
+            nll: if target.is_some() { f64::NAN } else { 0.0 },
+            ..RowStat::NAN
+        };
+        let defect = if bad {
+            Defect::NonFinite
+        } else {
+            Defect::AllMasked
+        };
+        return (nan, defect);
     }
     let inv_t = 1.0 / opts.temperature;
     let s = sums::<F, AVX2>(row, max, inv_t);
@@ -361,34 +369,19 @@ fn row_stat_dispatch<F: Format>(
     row_stat::<F, false>(row, target, opts)
 }
 
-/// Row `r` as a slice: borrowed when contiguous, else gathered into `buf`.
-#[inline]
-pub(crate) fn row_slice<'a, T: Copy>(
-    view: &'a ArrayView2<'_, T>,
-    r: usize,
-    buf: &'a mut Vec<T>,
-) -> &'a [T] {
-    let row = view.row(r);
-    if let Some(s) = row.to_slice() {
-        return s;
-    }
-    buf.clear();
-    buf.extend(row.iter().copied());
-    buf
-}
-
 /// Checks common to every row-wise function.
-pub(crate) fn check_rows<T>(logits: &ArrayView2<'_, T>, temperature: f64) -> Result<()> {
-    if logits.ncols() == 0 {
+pub(crate) fn check_rows(width: usize, temperature: f64) -> Result<()> {
+    if width == 0 {
         return Err(Error::value(
             "logits",
             "expected at least one entry along the vocabulary axis, got 0",
         ));
     }
-    if !(temperature > 0.0 && temperature.is_finite()) {
+    // 1 / T must be finite too: a subnormal T would make (x - max) / T = 0 * inf at the max.
+    if !(temperature > 0.0 && temperature.is_finite() && (1.0 / temperature).is_finite()) {
         return Err(Error::value(
             "temperature",
-            format!("expected a finite number > 0, got {temperature}"),
+            format!("expected a finite number > 0 whose inverse is finite, got {temperature}"),
         ));
     }
     Ok(())
@@ -424,46 +417,50 @@ fn check_targets(t: &Targets<'_>, rows: usize, vocab: usize) -> Result<Vec<Optio
         .collect()
 }
 
-/// The error for a defective row under `NanPolicy::Raise`.
-fn defect_error(row: usize, defect: Defect) -> Error {
+/// The error for a defective row (named by `row`, e.g. "row 3") under `NanPolicy::Raise`.
+fn defect_error(row: &str, defect: Defect) -> Error {
     match defect {
         Defect::NonFinite => Error::value(
             "logits",
             format!(
-                "row {row} contains NaN or +inf (pass nan_policy='propagate' to get NaN \
+                "{row} contains NaN or +inf (pass nan_policy='propagate' to get NaN \
                  for that row)"
             ),
         ),
         _ => Error::value(
             "logits",
-            format!("row {row} has no finite logit (every entry is -inf)"),
+            format!("{row} has no finite logit (every entry is -inf)"),
         ),
     }
 }
 
 /// Per-row results, or the first defective row's error under `NanPolicy::Raise`.
-fn finish<T>(rows: Vec<(T, Defect)>, policy: NanPolicy) -> Result<Vec<T>> {
+fn finish<T, R: Copy>(
+    rows: Vec<(T, Defect)>,
+    policy: NanPolicy,
+    names: &Rows<'_, R>,
+) -> Result<Vec<T>> {
     if policy == NanPolicy::Raise {
         if let Some((r, (_, d))) = rows
             .iter()
             .enumerate()
             .find(|(_, (_, d))| *d != Defect::None)
         {
-            return Err(defect_error(r, *d));
+            return Err(defect_error(&names.label(r), *d));
         }
     }
     Ok(rows.into_iter().map(|(s, _)| s).collect())
 }
 
-/// Softmax statistics of every row of a 2-D logit array (rows may be strided).
+/// Softmax statistics of every row (the last axis) of a logit array.
 pub fn logit_stats<F: Format>(
-    logits: ArrayView2<'_, F::Raw>,
+    logits: &Rows<'_, F::Raw>,
     targets: Option<Targets<'_>>,
     opts: &Options,
     cancel: &Cancel,
 ) -> Result<Vec<RowStat>> {
-    check_rows(&logits, opts.temperature)?;
-    let (rows, vocab) = logits.dim();
+    check_rows(logits.width(), opts.temperature)?;
+    let (rows, vocab) = (logits.len(), logits.width());
     if let Some(k) = opts.top_k {
         if k == 0 || k > vocab {
             return Err(Error::value(
@@ -481,13 +478,13 @@ pub fn logit_stats<F: Format>(
             .with_min_len(4)
             .map_init(Vec::new, |buf, r| {
                 cancel.check()?;
-                let row = row_slice(&logits, r, buf);
+                let row = logits.slice(r, buf);
                 let target = targets.as_ref().and_then(|t| t[r]);
                 Ok(row_stat_dispatch::<F>(row, target, opts))
             })
             .collect::<Result<Vec<_>>>()
     })?;
-    finish(out, opts.nan_policy)
+    finish(out, opts.nan_policy, logits)
 }
 
 /// Cross-entropy of one row against soft targets q: ln S0 * sum q - sum_{q_i > 0} q_i y_i.
@@ -531,38 +528,41 @@ fn soft_row<F: Format, Q: Format>(
 /// Cross-entropy -sum_i q_i ln softmax(x / T)_i of every row against a row of soft
 /// targets (probabilities, not renormalised; q_i = 0 terms are 0 even where x_i = -inf).
 pub fn soft_cross_entropy<F: Format, Q: Format>(
-    logits: ArrayView2<'_, F::Raw>,
-    q: ArrayView2<'_, Q::Raw>,
+    logits: &Rows<'_, F::Raw>,
+    q: &Rows<'_, Q::Raw>,
     opts: &Options,
     cancel: &Cancel,
 ) -> Result<Vec<f64>> {
-    check_rows(&logits, opts.temperature)?;
-    if q.dim() != logits.dim() {
+    check_rows(logits.width(), opts.temperature)?;
+    if q.lead() != logits.lead() || q.width() != logits.width() {
         return Err(Error::value(
             "targets",
             format!(
-                "soft targets must have the shape of logits {:?}, got {:?}",
-                logits.dim(),
-                q.dim()
+                "soft targets must have the shape of logits ({:?} rows of {}), got {:?} rows of {}",
+                logits.lead(),
+                logits.width(),
+                q.lead(),
+                q.width()
             ),
         ));
     }
     let inv_t = 1.0 / opts.temperature;
     let out = pool::install(|| {
-        (0..logits.nrows())
+        (0..logits.len())
             .into_par_iter()
             .with_min_len(4)
             .map_init(
                 || (Vec::new(), Vec::new()),
                 |(bx, bq), r| {
                     cancel.check()?;
-                    let row = row_slice(&logits, r, bx);
-                    let qr = row_slice(&q, r, bq);
+                    let row = logits.slice(r, bx);
+                    let qr = q.slice(r, bq);
                     soft_row::<F, Q>(row, qr, inv_t).map_err(|()| {
                         Error::value(
                             "targets",
                             format!(
-                                "row {r} of the soft targets has a negative or non-finite entry"
+                                "{} of the soft targets has a negative or non-finite entry",
+                                logits.label(r)
                             ),
                         )
                     })
@@ -570,7 +570,7 @@ pub fn soft_cross_entropy<F: Format, Q: Format>(
             )
             .collect::<Result<Vec<_>>>()
     })?;
-    finish(out, opts.nan_policy)
+    finish(out, opts.nan_policy, logits)
 }
 
 #[cfg(test)]
@@ -616,7 +616,9 @@ mod tests {
             top_k: Some(5),
             ..Options::default()
         };
-        let got = logit_stats::<f64>(a.view(), Some(t), &opts, &NEVER).unwrap();
+        let view = a.view();
+        let rows = Rows::new(&view, "logits").unwrap();
+        let got = logit_stats::<f64>(&rows, Some(t), &opts, &NEVER).unwrap();
         for (r, s) in got.iter().enumerate() {
             let row: Vec<f64> = a.row(r).to_vec();
             let (h, v, lse) = naive(&row);
@@ -642,7 +644,9 @@ mod tests {
     fn uniform_rows_of_every_length() {
         for v in 1..40 {
             let a = Array2::<f32>::from_elem((2, v), 1.5);
-            for s in logit_stats::<f32>(a.view(), None, &Options::default(), &NEVER).unwrap() {
+            let view = a.view();
+            let rows = Rows::new(&view, "logits").unwrap();
+            for s in logit_stats::<f32>(&rows, None, &Options::default(), &NEVER).unwrap() {
                 assert!((s.entropy - (v as f64).ln()).abs() < 1e-14, "{v}");
                 assert_eq!(s.varentropy, 0.0, "{v}");
                 assert!((s.max_prob - 1.0 / v as f64).abs() < 1e-15, "{v}");
@@ -664,13 +668,15 @@ mod tests {
             ],
         )
         .unwrap();
-        let err = logit_stats::<f64>(a.view(), None, &Options::default(), &NEVER).unwrap_err();
+        let view = a.view();
+        let rows = Rows::new(&view, "logits").unwrap();
+        let err = logit_stats::<f64>(&rows, None, &Options::default(), &NEVER).unwrap_err();
         assert!(err.to_string().contains("row 1"), "{err}");
         let opts = Options {
             nan_policy: NanPolicy::Propagate,
             ..Options::default()
         };
-        let got = logit_stats::<f64>(a.view(), None, &opts, &NEVER).unwrap();
+        let got = logit_stats::<f64>(&rows, None, &opts, &NEVER).unwrap();
         assert!(got[0].entropy.is_finite());
         assert!(got[1].entropy.is_nan() && got[2].entropy.is_nan());
     }
