@@ -82,6 +82,16 @@ def _float_format(arr: np.ndarray, dtype, name: str) -> tuple[np.ndarray, str]:
     )
 
 
+def _axis(axis, ndim: int) -> int:
+    try:
+        axis = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"axis: expected an integer, got {type(axis).__name__}") from None
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis: {axis} is out of range for an array of {ndim} dimensions")
+    return axis
+
+
 def _rows(a, axis, dtype, name: str) -> tuple[np.ndarray, str, tuple[int, ...]]:
     """``(array with the reduced axis moved last, format, shape of the result)``.
 
@@ -92,12 +102,7 @@ def _rows(a, axis, dtype, name: str) -> tuple[np.ndarray, str, tuple[int, ...]]:
     if arr.ndim == 0:
         raise ValueError(f"{name}: expected at least 1 dimension, got a scalar")
     arr, fmt = _float_format(arr, dtype, name)
-    try:
-        axis = operator.index(axis)
-    except TypeError:
-        raise TypeError(f"axis: expected an integer, got {type(axis).__name__}") from None
-    if not -arr.ndim <= axis < arr.ndim:
-        raise ValueError(f"axis: {axis} is out of range for an array of {arr.ndim} dimensions")
+    axis = _axis(axis, arr.ndim)
     moved = np.moveaxis(arr, axis, -1)
     if moved.shape[-1] == 0:
         raise ValueError(f"{name}: expected at least one entry along axis {axis}, got 0")
@@ -433,12 +438,7 @@ def rolling_entropy(h, window, *, axis=-1) -> np.ndarray:
         raise TypeError(f"h: expected real numbers, got dtype {arr.dtype}")
     if arr.ndim == 0:
         raise ValueError("h: expected at least 1 dimension, got a scalar")
-    try:
-        axis = operator.index(axis)
-    except TypeError:
-        raise TypeError(f"axis: expected an integer, got {type(axis).__name__}") from None
-    if not -arr.ndim <= axis < arr.ndim:
-        raise ValueError(f"axis: {axis} is out of range for an array of {arr.ndim} dimensions")
+    axis = _axis(axis, arr.ndim)
     moved = np.moveaxis(arr.astype(np.float64, copy=False), axis, -1)
     n = moved.shape[-1]
     if n == 0:

@@ -13,7 +13,7 @@
 
 use super::exp::exp_neg;
 use super::format::Format;
-use super::rows::{entropy_varentropy, shifted_sums_dispatch, Targets};
+use super::rows::{check_targets, entropy_varentropy, shifted_sums_dispatch, Targets};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::pool;
@@ -233,41 +233,7 @@ pub fn linear_cross_entropy<T: Real>(
     }
     check_finite(&hidden, "hidden")?;
     check_finite(&weight, "weight")?;
-    let ids: Option<Vec<Option<usize>>> = match targets {
-        None => None,
-        Some(t) => {
-            if t.ids.len() != n {
-                return Err(Error::value(
-                    "targets",
-                    format!(
-                        "expected one target per row of hidden ({n}), got {}",
-                        t.ids.len()
-                    ),
-                ));
-            }
-            Some(
-                t.ids
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &id)| {
-                        if id == t.ignore_index {
-                            Ok(None)
-                        } else if id < 0 || id as u64 >= vocab as u64 {
-                            Err(Error::value(
-                                "targets",
-                                format!(
-                                    "entry {i} is {id}, outside [0, {vocab}) and not ignore_index ({})",
-                                    t.ignore_index
-                                ),
-                            ))
-                        } else {
-                            Ok(Some(id as usize))
-                        }
-                    })
-                    .collect::<Result<_>>()?,
-            )
-        }
-    };
+    let ids = targets.map(|t| check_targets(&t, n, vocab)).transpose()?;
     let chunk = chunk.min(vocab);
     let threads = pool::num_threads().max(1);
     let block = n.div_ceil(threads).clamp(MIN_BLOCK, MAX_BLOCK);

@@ -389,7 +389,11 @@ pub(crate) fn check_rows(width: usize, temperature: f64) -> Result<()> {
 
 /// Target indices as row positions (`None` for ignored rows), checked against the
 /// vocabulary size.
-fn check_targets(t: &Targets<'_>, rows: usize, vocab: usize) -> Result<Vec<Option<usize>>> {
+pub(crate) fn check_targets(
+    t: &Targets<'_>,
+    rows: usize,
+    vocab: usize,
+) -> Result<Vec<Option<usize>>> {
     if t.ids.len() != rows {
         return Err(Error::value(
             "targets",
