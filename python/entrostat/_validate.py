@@ -11,7 +11,8 @@ ESTIMATORS = ("plugin", "miller_madow", "grassberger", "chao_shen", "jackknife",
 
 
 def labels(x, name: str = "x", *, max_ndim: int = 2) -> np.ndarray:
-    """An integer array of 1 (or up to ``max_ndim``) dimensions, not empty. No copy."""
+    """An integer array of 1 (or up to ``max_ndim``) dimensions, not empty. No copy
+    unless the core could not read it in place (see ``native_aligned``)."""
     arr = np.asarray(x)
     if arr.size == 0:
         raise ValueError(f"{name}: must not be empty")
@@ -27,9 +28,17 @@ def labels(x, name: str = "x", *, max_ndim: int = 2) -> np.ndarray:
         raise ValueError(f"{name}: expected a {shape} array, got {arr.ndim} dimension(s)")
     if arr.shape[0] == 0 or arr.size == 0:
         raise ValueError(f"{name}: must not be empty")
+    return native_aligned(arr)
+
+
+def native_aligned(arr: np.ndarray) -> np.ndarray:
+    """``arr`` itself, or one copy where the core could not read it in place: a foreign
+    byte order, or data or strides that are not multiples of the item alignment (a field
+    of a structured array, a byte offset into a buffer), which NumPy views would hand to
+    the core as wrong elements."""
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
-    return arr
+    return np.require(arr, requirements="A")
 
 
 def same_length(arrays, names) -> None:

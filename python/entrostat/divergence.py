@@ -56,9 +56,7 @@ def _float_array(a, name: str) -> np.ndarray:
         )
     if arr.ndim == 0:
         raise ValueError(f"{name}: expected at least 1 dimension, got a scalar")
-    if not arr.dtype.isnative:
-        arr = arr.astype(arr.dtype.newbyteorder("="))
-    return arr
+    return check.native_aligned(arr)
 
 
 def _rowwise(p, q, kind: str, *, axis, normalize, alpha: float = 1.0) -> np.ndarray | np.float64:

@@ -51,22 +51,13 @@ _NAN_POLICIES = ("raise", "propagate")
 _REDUCTIONS = ("none", "mean", "sum")
 
 
-def _native_aligned(arr: np.ndarray) -> np.ndarray:
-    """``arr`` itself, or one copy where the core could not read it in place: a foreign
-    byte order, or data or strides that are not multiples of the item alignment (fields
-    of structured arrays, byte offsets into buffers)."""
-    if not arr.dtype.isnative:
-        arr = arr.astype(arr.dtype.newbyteorder("="))
-    return np.require(arr, requirements="A")
-
-
 def _float_format(arr: np.ndarray, dtype, name: str) -> tuple[np.ndarray, str]:
     """``(array as the core reads it, format name)``; 16-bit floats as uint16 bits."""
     if dtype is not None:
         if dtype not in _FORMATS:
             raise ValueError(f"dtype: expected None, 'bfloat16' or 'float16', got {dtype!r}")
         if arr.dtype == np.uint16:
-            return _native_aligned(arr), dtype
+            return check.native_aligned(arr), dtype
         if arr.dtype.name != dtype:
             raise TypeError(
                 f"{name}: dtype={dtype!r} reads a uint16 view of {dtype} values, "
@@ -74,7 +65,7 @@ def _float_format(arr: np.ndarray, dtype, name: str) -> tuple[np.ndarray, str]:
             )
     kind = arr.dtype.name
     if kind in ("float64", "float32", *_FORMATS):
-        arr = _native_aligned(arr)
+        arr = check.native_aligned(arr)
         return (arr, kind) if kind not in _FORMATS else (arr.view(np.uint16), kind)
     raise TypeError(
         f"{name}: expected floating-point values (float64, float32, float16, bfloat16, or "
@@ -292,7 +283,7 @@ def cross_entropy(
             )
         if t.dtype.name not in ("float32", "float64"):
             t = t.astype(np.float32 if t.dtype.itemsize <= 4 else np.float64)
-        q = _native_aligned(np.moveaxis(t, axis, -1))
+        q = check.native_aligned(np.moveaxis(t, axis, -1))
         values = _core.soft_cross_entropy(
             rows, fmt, q, temperature=_temperature(temperature),
             nan_policy=_nan_policy(nan_policy),
@@ -587,7 +578,7 @@ def linear_cross_entropy(
             raise ValueError(f"{name}: expected a 2-D array, got {a.ndim} dimension(s)")
         if a.dtype.name not in ("float32", "float64"):
             raise TypeError(f"{name}: expected float32 or float64, got dtype {a.dtype}")
-    h, w = _native_aligned(h), _native_aligned(w)
+    h, w = check.native_aligned(h), check.native_aligned(w)
     if h.dtype != w.dtype:
         raise TypeError(f"weight: expected the dtype of hidden ({h.dtype}), got {w.dtype}")
     if h.shape[1] != w.shape[1]:
@@ -712,7 +703,7 @@ def float_entropy(x, fmt=None) -> FloatEntropy:
         raise ValueError("x: expected at least one value, got an empty array")
     # Bit patterns: the order of the values does not matter, so any layout flattens as a
     # view where NumPy can (ravel order "K").
-    bits = _native_aligned(arr).ravel(order="K")
+    bits = check.native_aligned(arr).ravel(order="K")
     n, sign, exponent, mantissa, value = _core.float_field_entropy(bits, fmt)
     e_bits, m_bits = FLOAT_FIELDS[fmt]
     return FloatEntropy(
