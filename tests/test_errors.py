@@ -435,3 +435,62 @@ def test_fields_of_structured_arrays_are_read_as_their_values():
     q = np.ascontiguousarray(p["a"])
     np.testing.assert_array_equal(es.kl_divergence(p["a"], q[::-1]),
                                   es.kl_divergence(q, q[::-1]))
+
+
+def test_kernel_estimators_read_structured_fields_as_their_values():
+    g = np.random.default_rng(1)
+    x, y = g.normal(size=50), g.normal(0.5, 1.0, size=60)
+    s = np.zeros(50, dtype=[("a", "i1"), ("v", "f8")])
+    s["v"] = x
+    want = es.cs_divergence_samples(x, y, bandwidth=1.0)
+    assert es.cs_divergence_samples(s["v"], y, bandwidth=1.0) == want
+
+
+def test_token_stats_code_ids_by_value_whatever_the_dtype():
+    from entrostat.tokenizers import TokenStats
+
+    ids = np.random.default_rng(2).integers(0, 5, size=400)
+    one = TokenStats(3).update(ids.astype(np.uint32)).metrics().conditional_entropy
+    mixed = (TokenStats(3).update(ids[:200].astype(np.int64))
+             .update(ids[200:].astype(np.uint64), new_document=False)
+             .metrics().conditional_entropy)
+    assert mixed == one
+    big = np.where(ids == 3, 2**63 - 1, ids).astype(np.int64)
+    renamed = np.where(ids == 3, 7, ids).astype(np.uint64)
+    assert (TokenStats(3).update(big).metrics().conditional_entropy
+            == TokenStats(3).update(renamed).metrics().conditional_entropy)
+
+
+def test_label_divergences_keep_labels_above_2_to_53_apart():
+    x = np.array([2**53, 2**53 + 1, 2**53 + 1])
+    y = np.array([2**53, 2**53 + 1, 2**53], dtype=np.uint64)
+    assert math.isclose(es.kl_divergence_labels(x, y), math.log(2) / 3, rel_tol=1e-12)
+    assert es.js_divergence_labels(x, y) > 0
+
+
+def test_feature_mi_codes_large_integer_labels_exactly():
+    from sklearn.metrics import mutual_info_score
+
+    g = np.random.default_rng(3)
+    c = g.integers(0, 2, size=300)
+    lab = np.where(g.random(300) < 0.8, c, 1 - c)
+    col = np.where(c > 0, 2**53 + 1, 2**53).astype(np.int64)
+    got = es.feature_mi(col, lab, discrete_features=True, discrete_target=True)
+    assert math.isclose(got[0], mutual_info_score(c, lab), rel_tol=1e-12)
+    assert_raises(ValueError, "discrete_features", es.feature_mi, g.normal(size=(20, 2)),
+                  g.normal(size=20), discrete_features=np.array([2**64 - 1], np.uint64))
+
+
+def test_knn_estimates_do_not_depend_on_the_data_scale():
+    g = np.random.default_rng(4)
+    xy = g.multivariate_normal([0, 0], [[1, 0.6], [0.6, 1]], size=500)
+    x, y = xy[:, :1], xy[:, 1:]
+    mi = es.knn.mutual_info(x, y).value
+    for scale in (1e154, 1e-200):
+        assert math.isclose(es.knn.mutual_info(x * scale, y * scale).value, mi, rel_tol=1e-6)
+    a, b = g.normal(size=(300, 2)), g.normal(0.5, 1.0, size=(300, 2))
+    kl = es.kl_divergence_knn(a, b)
+    assert math.isclose(es.kl_divergence_knn(a * 1e-160, b * 1e-160), kl, rel_tol=1e-9)
+    h = es.differential_entropy(a, standardize=False).value
+    got = es.differential_entropy(a * 1e300, standardize=False).value
+    assert math.isclose(got, h + 2 * math.log(1e300), rel_tol=1e-9)

@@ -55,7 +55,7 @@ def _samples(a, name: str) -> np.ndarray:
         raise ValueError(f"{name}: expected at least 1 column, got 0")
     if arr.dtype != np.float64:
         arr = arr.astype(np.float64)
-    return arr
+    return check.native_aligned(arr)
 
 
 def _bandwidth(bandwidth):

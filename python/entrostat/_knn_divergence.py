@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _core
 from . import _validate as check
-from .knn import _jitter, _metric, _no_constant_column, _samples, _seed
+from .knn import _jitter, _metric, _no_constant_column, _power_of_two_scale, _samples, _seed
 
 __all__ = ["kl_divergence_knn"]
 
@@ -113,6 +113,7 @@ def kl_divergence_knn(
     jit = _jitter(jitter)
     s = _seed(seed)
     unit = check.log_base(base)
+    _power_of_two_scale(xs, ys)  # a common factor: the divergence does not change
     if jit > 0:
         scale = jit * np.concatenate([xs, ys]).std(axis=0)
         rng = np.random.default_rng(s)

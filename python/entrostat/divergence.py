@@ -225,12 +225,24 @@ def _label_counts(x, y, pseudocount) -> tuple[np.ndarray, np.ndarray]:
     a = float(pseudocount)
     if not (a >= 0 and np.isfinite(a)):
         raise ValueError(f"pseudocount: expected a finite number >= 0, got {pseudocount!r}")
+    # One exact integer domain for the union: int64 with uint64 would meet in float64,
+    # where labels above 2^53 merge.
+    vx, vy = _common_integers(vx, vy)
     values = np.union1d(vx, vy)
     px = np.zeros(values.size)
     py = np.zeros(values.size)
     px[np.searchsorted(values, vx)] = nx
     py[np.searchsorted(values, vy)] = ny
     return px + a, py + a
+
+
+def _common_integers(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two label arrays in one integer dtype that holds both exactly (Python ints,
+    as an object array, when one holds negatives and the other values >= 2^63)."""
+    dtype = np.result_type(a, b)
+    if dtype.kind in "iu":
+        return a.astype(dtype), b.astype(dtype)
+    return a.astype(object), b.astype(object)
 
 
 def kl_divergence_labels(x, y, *, estimator: str = "plugin", pseudocount: float = 0.0,

@@ -226,7 +226,12 @@ def _class_labels(y, name: str) -> np.ndarray:
 
 def _prepare(arr: np.ndarray, standardize: bool, jitter: float, rng) -> float:
     """Standardise and jitter ``arr`` in place; return the sum of the log scale factors."""
-    spread = arr.std(axis=0)
+    # The spread of each column divided by its largest magnitude, times that magnitude:
+    # std itself squares the values, which overflows above ~1e154 and underflows below
+    # ~1e-154.
+    top = np.abs(arr).max(axis=0)
+    safe = np.where(top > 0, top, 1.0)
+    spread = (arr / safe).std(axis=0) * safe
     varying = spread > 0
     log_scale = 0.0
     if standardize:
@@ -237,6 +242,20 @@ def _prepare(arr: np.ndarray, standardize: bool, jitter: float, rng) -> float:
     if jitter > 0:
         arr += (jitter * spread) * rng.standard_normal(arr.shape)
     return log_scale
+
+
+def _power_of_two_scale(*arrays: np.ndarray) -> float:
+    """Scale the arrays in place by one power of two (exact) that brings their largest
+    magnitude into [0.5, 1), so that squared Euclidean distances neither overflow nor
+    underflow; return the log of the factor removed (d log c: what an entropy loses).
+    Ratios of distances, hence KL divergences, do not change."""
+    top = max(float(np.abs(a).max()) for a in arrays)
+    if top == 0.0:
+        return 0.0
+    exponent = int(np.frexp(top)[1])
+    for a in arrays:
+        a *= np.ldexp(1.0, -exponent)
+    return arrays[0].shape[1] * exponent * math.log(2.0)
 
 
 def _estimate(fn, arrays, *, k: int, level, permutations: int, permute: int,
@@ -382,7 +401,9 @@ def differential_entropy(
     metric_ = _metric(metric)
     _no_constant_column(xs, "x")
     k, std, jit, s, level, _, unit = _common(k, n, standardize, jitter, seed, ci, 0, base)
-    offset = _prepare(xs, std, jit, np.random.default_rng(s))
+    # Unstandardised data of huge or tiny magnitude: squared distances would overflow.
+    offset = 0.0 if std else _power_of_two_scale(xs)
+    offset += _prepare(xs, std, jit, np.random.default_rng(s))
 
     def fn(a):
         return _core.knn_entropy(a, k, metric_)
@@ -871,13 +892,15 @@ def _discrete_mask(value, p: int) -> np.ndarray:
             )
         return arr.copy()
     if arr.dtype.kind in "iu" and arr.ndim <= 1:
-        idx = arr.reshape(-1).astype(np.int64)
-        bad = (idx < -p) | (idx >= p)
+        flat = arr.reshape(-1)
+        # Checked before any cast: a uint64 index above 2^63 would wrap to a negative one.
+        bad = (flat < -p) | (flat >= p) if arr.dtype.kind == "i" else flat >= p
         if bad.any():
             raise ValueError(
-                f"discrete_features: column index {int(idx[bad][0])} is out of range for X "
+                f"discrete_features: column index {int(flat[bad][0])} is out of range for X "
                 f"with {p} columns"
             )
+        idx = flat.astype(np.int64)
         mask = np.zeros(p, dtype=bool)
         mask[idx] = True
         return mask
@@ -966,6 +989,13 @@ def feature_mi(
     Xs = _samples(X, "X", allow_bool=True)
     n, p = Xs.shape
     target = _flag(discrete_target, "discrete_target")
+    mask = _discrete_mask(discrete_features, p)
+    raw = np.asarray(X)
+    if raw.dtype.kind in "iu" and mask.any():
+        # Discrete integer columns as exact codes: float64 would merge labels above 2^53.
+        cols = raw.reshape(n, -1)[:, mask]
+        codes = [np.unique(c, return_inverse=True)[1].reshape(-1) for c in cols.T]
+        Xs[:, mask] = np.stack(codes, axis=1)
     if target:
         ys = _class_labels(y, "y").astype(np.float64)
     else:
@@ -976,7 +1006,6 @@ def feature_mi(
             raise ValueError(f"y: expected a 1-D array (n,) of targets, got shape {arr.shape}")
         ys = _samples(arr, "y")[:, 0].copy()
     _same_rows([Xs, ys], ["X", "y"])
-    mask = _discrete_mask(discrete_features, p)
     k = _neighbours(k, n)
     std = _flag(standardize, "standardize")
     jit = _jitter(jitter)

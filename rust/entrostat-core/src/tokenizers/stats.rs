@@ -158,11 +158,16 @@ impl TokenStats {
         let pad = self.max_order - 1;
         let mut codes = Vec::with_capacity(piece.len() + pad * starts.len());
         let mut breaks = Vec::with_capacity(starts.len());
+        // Codes by value, whatever the dtype (ids are checked non-negative and below
+        // 2^64 - 1): a signed key is the value offset by 2^63, which would give one id two
+        // codes in a stream whose chunks mix signed and unsigned arrays.
+        let flip = if T::SIGNED { 1u64 << 63 } else { 0 };
+        let code = move |v: &T| (v.key() ^ flip) + 1;
         let segment = |codes: &mut Vec<u64>, lo: usize, hi: usize| {
             let part = piece.slice(s![lo..hi]);
             match part.as_slice() {
-                Some(sl) => codes.extend(sl.iter().map(|v| v.key() + 1)),
-                None => codes.extend(part.iter().map(|v| v.key() + 1)),
+                Some(sl) => codes.extend(sl.iter().map(code)),
+                None => codes.extend(part.iter().map(code)),
             }
         };
         let mut prev = 0;
