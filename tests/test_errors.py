@@ -494,3 +494,25 @@ def test_knn_estimates_do_not_depend_on_the_data_scale():
     h = es.differential_entropy(a, standardize=False).value
     got = es.differential_entropy(a * 1e300, standardize=False).value
     assert math.isclose(got, h + 2 * math.log(1e300), rel_tol=1e-9)
+
+
+def test_divergences_of_extreme_rows_and_orders():
+    # Renyi of a large finite order: the terms overflow, the log-domain sum does not.
+    want = math.log(max(0.2 / 0.5, 0.8 / 0.5))
+    got = es.renyi_divergence([0.2, 0.8], [0.5, 0.5], 2000)
+    # log(0.2^2000 0.5^-1999 + 0.8^2000 0.5^-1999) / 1999, the first term below 1e-1200.
+    exact = (1999 * math.log(2) + 2000 * math.log(0.8)) / 1999
+    assert math.isclose(got, exact, rel_tol=1e-12)
+    assert math.isclose(es.renyi_divergence([0.2, 0.8], [0.5, 0.5], 1e300), want, rel_tol=1e-12)
+    assert es.renyi_divergence([0.5, 0.5], [1.0, 0.0], 3.0) == math.inf
+    # Cauchy-Schwarz does not depend on the scale of the rows.
+    base = es.cs_divergence([10.0, 1.0], [1.0, 10.0])
+    for scale in (1e159, 1e-171):
+        got = es.cs_divergence(np.array([10.0, 1.0]) * scale, np.array([1.0, 10.0]) * scale)
+        assert math.isclose(got, base, rel_tol=1e-12)
+
+
+def test_nsb_alphabet_beyond_exact_floats_is_rejected():
+    assert_raises(ValueError, "n_bins", es.entropy, [1, 2, 3, 3], estimator="nsb",
+                  n_bins=10**309)
+    assert math.isfinite(es.entropy([1, 2, 3, 3], estimator="nsb", n_bins=2**53))

@@ -90,7 +90,8 @@ def positive_int(value, name: str, *, low: int = 1, high: int | None = None) -> 
 def n_bins(value) -> float | None:
     if value is None:
         return None
-    v = positive_int(value, "n_bins")
+    # Beyond 2^53 bins are not exact in float64 (and NSB's sums lose every digit).
+    v = positive_int(value, "n_bins", high=2**53)
     return float(v)
 
 

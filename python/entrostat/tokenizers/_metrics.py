@@ -158,7 +158,9 @@ class TokenStats:
     def __init__(self, max_order: int = 4, vocab_size: int | None = None):
         order = _validate.positive_int(max_order, "max_order", high=MAX_ORDER)
         self.vocab_size = (
-            None if vocab_size is None else _validate.positive_int(vocab_size, "vocab_size")
+            None
+            if vocab_size is None
+            else _validate.positive_int(vocab_size, "vocab_size", high=2**64 - 1)
         )
         self._inner = _core.TokenStats(order)
 

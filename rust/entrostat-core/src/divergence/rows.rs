@@ -184,9 +184,11 @@ fn terms<T: Prob>(kind: Divergence, p: &[T], q: &[T], sp: f64, sq: f64) -> f64 {
         Divergence::Js => (0.5 * js_terms(p, q, sp, sq)).max(0.0),
         Divergence::Renyi(alpha) => renyi(p, q, sp, sq, alpha),
         Divergence::CauchySchwarz => {
-            let pq = lane_sum(p, q, |a, b| a * b);
-            let pp = lane_sum(p, p, |a, _| a * a);
-            let qq = lane_sum(q, q, |b, _| b * b);
+            // On the normalised rows: the raw squares of entries near 1e160 (or 1e-170)
+            // overflow (or vanish), and the divergence does not depend on the scale.
+            let pq = lane_sum(p, q, |a, b| (a * sp) * (b * sq));
+            let pp = lane_sum(p, p, |a, _| (a * sp) * (a * sp));
+            let qq = lane_sum(q, q, |b, _| (b * sq) * (b * sq));
             // Cauchy-Schwarz makes it >= 0; only rounding can take it below.
             (pp.ln() + qq.ln() - 2.0 * pq.ln()).max(0.0)
         }
@@ -281,7 +283,22 @@ fn renyi<T: Prob>(p: &[T], q: &[T], sp: f64, sq: f64, alpha: f64) -> f64 {
         return (s.ln_1p() / b1).max(0.0);
     }
     let s = lane_sum(p, q, |a, b| ratio_pow(a * sp, b * sq));
-    (s.ln() / b1).max(0.0)
+    if s.is_finite() && s > 0.0 {
+        return (s.ln() / b1).max(0.0);
+    }
+    // The terms overflowed or all underflowed (large |alpha - 1|): the same sum in the log
+    // domain, log sum exp(ln p + (alpha - 1) ln(p / q)) over p > 0.
+    let logs: Vec<f64> = pairs()
+        .filter(|(a, _)| *a > 0.0)
+        .map(|(a, b)| a.ln() + b1 * (a / b).ln())
+        .collect();
+    let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !top.is_finite() {
+        // +inf: q = 0 under p with alpha > 1; -inf: no common support with alpha < 1.
+        return (top / b1).max(0.0);
+    }
+    let rest: f64 = logs.iter().map(|l| (l - top).exp()).sum();
+    ((top + rest.ln()) / b1).max(0.0)
 }
 
 /// The divergence between two rows.
