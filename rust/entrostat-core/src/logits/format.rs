@@ -2,6 +2,8 @@
 //! formats, which arrive as `u16` bit patterns (NumPy has no bfloat16 of its own).
 
 #[cfg(target_arch = "x86_64")]
+use crate::divergence::fastlog::avx2::Load4;
+#[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
 /// A storage format whose elements convert to f64.
@@ -28,7 +30,7 @@ impl Format for f64 {
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     unsafe fn load4(ptr: *const f64) -> __m256d {
-        _mm256_loadu_pd(ptr)
+        <f64 as Load4>::load4(ptr)
     }
 }
 
@@ -41,7 +43,7 @@ impl Format for f32 {
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     unsafe fn load4(ptr: *const f32) -> __m256d {
-        _mm256_cvtps_pd(_mm_loadu_ps(ptr))
+        <f32 as Load4>::load4(ptr)
     }
 }
 

@@ -210,20 +210,8 @@ pub(crate) unsafe fn shifted_sums_avx2<F: Format>(
     out
 }
 
-/// [`shifted_sums`] in the CPU's best variant (callers compiled for AVX2 call
-/// [`shifted_sums_avx2`] directly).
-#[inline(always)]
-fn sums<F: Format, const AVX2: bool>(row: &[F::Raw], shift: f64, inv_t: f64) -> [f64; 3] {
-    #[cfg(target_arch = "x86_64")]
-    if AVX2 {
-        // SAFETY: AVX2 is true only in callers compiled for (and dispatched on) AVX2.
-        return unsafe { shifted_sums_avx2::<F>(row, shift, inv_t) };
-    }
-    shifted_sums::<F>(row, shift, inv_t)
-}
-
-/// [`shifted_sums`] in the CPU's best variant, chosen at run time (for callers that are
-/// not themselves compiled per CPU).
+/// [`shifted_sums`] in the CPU's best variant, chosen at run time (inlined into a caller
+/// compiled for AVX2, the AVX2 variant inlines too).
 #[inline]
 pub(crate) fn shifted_sums_dispatch<F: Format>(row: &[F::Raw], shift: f64, inv_t: f64) -> [f64; 3] {
     #[cfg(target_arch = "x86_64")]
@@ -292,11 +280,7 @@ fn top_k_values<F: Format>(row: &[F::Raw], k: usize) -> Vec<f64> {
 
 /// Statistics of one row with no NaN check left to do.
 #[inline(always)]
-fn row_stat<F: Format, const AVX2: bool>(
-    row: &[F::Raw],
-    target: Option<usize>,
-    opts: &Options,
-) -> (RowStat, Defect) {
+fn row_stat<F: Format>(row: &[F::Raw], target: Option<usize>, opts: &Options) -> (RowStat, Defect) {
     let (max, bad) = row_max::<F>(row);
     if bad || max == f64::NEG_INFINITY {
         // Ignored (or absent) targets count 0 even in a NaN row, as they do elsewhere.
@@ -312,7 +296,7 @@ fn row_stat<F: Format, const AVX2: bool>(
         return (nan, defect);
     }
     let inv_t = 1.0 / opts.temperature;
-    let s = sums::<F, AVX2>(row, max, inv_t);
+    let s = shifted_sums_dispatch::<F>(row, max, inv_t);
     let (entropy, varentropy) = entropy_varentropy(s);
     let ln_s0 = s[0].ln();
     let (nll, rank) = match target {
@@ -352,7 +336,7 @@ unsafe fn row_stat_avx2<F: Format>(
     target: Option<usize>,
     opts: &Options,
 ) -> (RowStat, Defect) {
-    row_stat::<F, true>(row, target, opts)
+    row_stat::<F>(row, target, opts)
 }
 
 /// [`row_stat`] compiled for AVX2 + FMA where the CPU has them.
@@ -366,7 +350,7 @@ fn row_stat_dispatch<F: Format>(
         // SAFETY: the CPU supports the features the function was compiled for.
         return unsafe { row_stat_avx2::<F>(row, target, opts) };
     }
-    row_stat::<F, false>(row, target, opts)
+    row_stat::<F>(row, target, opts)
 }
 
 /// Checks common to every row-wise function.
@@ -498,34 +482,27 @@ fn soft_row<F: Format, Q: Format>(
     q: &[Q::Raw],
     inv_t: f64,
 ) -> std::result::Result<(f64, Defect), ()> {
-    let (max, bad) = row_max::<F>(row);
-    let mut sum_q = 0.0;
-    let mut sum_qy = 0.0;
-    let mut q_ok = true;
-    if !bad && max > f64::NEG_INFINITY {
-        for (&x, &w) in row.iter().zip(q) {
-            let w = Q::to_f64(w);
-            q_ok &= (0.0..f64::INFINITY).contains(&w);
-            let y = (F::to_f64(x) - max) * inv_t;
-            sum_q += w;
-            sum_qy += if w > 0.0 { w * y } else { 0.0 };
-        }
-    } else {
-        q_ok = q.iter().all(|&w| {
-            let w = Q::to_f64(w);
-            (0.0..f64::INFINITY).contains(&w)
-        });
-    }
-    if !q_ok {
+    if !q
+        .iter()
+        .all(|&w| (0.0..f64::INFINITY).contains(&Q::to_f64(w)))
+    {
         return Err(());
     }
+    let (max, bad) = row_max::<F>(row);
     if bad {
         return Ok((f64::NAN, Defect::NonFinite));
     }
     if max == f64::NEG_INFINITY {
         return Ok((f64::NAN, Defect::AllMasked));
     }
-    let s = shifted_sums::<F>(row, max, inv_t);
+    let (mut sum_q, mut sum_qy) = (0.0, 0.0);
+    for (&x, &w) in row.iter().zip(q) {
+        let w = Q::to_f64(w);
+        let y = (F::to_f64(x) - max) * inv_t;
+        sum_q += w;
+        sum_qy += if w > 0.0 { w * y } else { 0.0 };
+    }
+    let s = shifted_sums_dispatch::<F>(row, max, inv_t);
     Ok((s[0].ln() * sum_q - sum_qy, Defect::None))
 }
 
