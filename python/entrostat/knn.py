@@ -226,21 +226,28 @@ def _class_labels(y, name: str) -> np.ndarray:
 
 def _prepare(arr: np.ndarray, standardize: bool, jitter: float, rng) -> float:
     """Standardise and jitter ``arr`` in place; return the sum of the log scale factors."""
-    # The spread of each column divided by its largest magnitude, times that magnitude:
-    # std itself squares the values, which overflows above ~1e154 and underflows below
-    # ~1e-154.
-    top = np.abs(arr).max(axis=0)
-    safe = np.where(top > 0, top, 1.0)
-    spread = (arr / safe).std(axis=0) * safe
+    # Each column is first scaled by the power of two that brings its largest magnitude
+    # into [0.5, 1): exact, and std no longer overflows (above ~1e154) or underflows
+    # (below ~1e-154) when it squares the values.
+    top = np.maximum(arr.max(axis=0), -arr.min(axis=0))
+    exponent = np.frexp(top)[1]
+    np.ldexp(arr, -exponent, out=arr)  # exact, also where 2^-e itself would overflow
+    spread = arr.std(axis=0)
     varying = spread > 0
     log_scale = 0.0
     if standardize:
+        # (x / 2^e) / (s / 2^e) rounds once, as x / s would.
         arr /= np.where(varying, spread, 1.0)
-        log_scale = float(np.sum(np.log(spread[varying])))
+        log_scale = float(np.sum(np.log(spread[varying]) + exponent[varying] * math.log(2.0)))
         # A standardised column has spread 1 (0 if it was constant).
         spread = varying.astype(np.float64)
+    else:
+        np.ldexp(arr, exponent, out=arr)
+        spread = np.ldexp(spread, exponent)
     if jitter > 0:
-        arr += (jitter * spread) * rng.standard_normal(arr.shape)
+        noise = rng.standard_normal(arr.shape)
+        noise *= jitter * spread
+        arr += noise
     return log_scale
 
 

@@ -5,11 +5,12 @@
 //! Every estimator is a mean of per-point terms; points are visited in the tree order of
 //! the sample they query (neighbouring queries share the tree's cache lines).
 
+use super::grid::Grid;
 use super::space::Space;
 use super::tree::{map_positions, KdTree, Keep, Metric};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
-use crate::special::{digamma, ln_gamma};
+use crate::special::{digamma, digamma_int, ln_gamma};
 
 /// Row-major samples: `rows.len() == n * d`.
 #[derive(Clone, Copy, Debug)]
@@ -156,7 +157,7 @@ pub fn kl_entropy(x: Sample<'_>, k: usize, metric: Metric, cancel: &Cancel) -> R
     let knn = tree.nearest_all(None, k, metric, Keep::Kth, cancel)?;
     let terms = map_positions(n, cancel, |p| {
         positive_radius(&tree, tree.row(p), knn.kth(p), k, metric, Some(p))
-            .map(|(r, kp)| d * r.ln() - digamma(kp as f64))
+            .map(|(r, kp)| d * r.ln() - digamma_int(kp))
             .unwrap_or(f64::NAN)
     })?;
     if terms.iter().any(|t| t.is_nan()) {
@@ -185,9 +186,21 @@ pub fn ksg_mutual_info(
     check_sample(&y, "y")?;
     let n = check_same_n(&[(&x, "x"), (&y, "y")])?;
     check_k(k, n, "x")?;
+    // Two scalars: the joint search runs on a grid, built while the columns sort.
+    let plane = variant == Ksg::One && x.d == 1 && y.d == 1;
+    let (grid, (sx, sy)) = crate::pool::install(|| {
+        rayon::join(
+            || plane.then(|| Grid::build(x.rows, y.rows)).flatten(),
+            || rayon::join(|| Space::build(x.rows, x.d), || Space::build(y.rows, y.d)),
+        )
+    });
+    let (sx, sy) = (sx?, sy?);
+    if let Some(grid) = grid {
+        let eps = grid.kth_distances(k, cancel)?;
+        return ksg1_from_radii(&sx, &sy, &eps, k, n, cancel);
+    }
     let (joint, dj) = concat(&[&x, &y]);
     let tree = KdTree::build(&joint, dj)?;
-    let (sx, sy) = (Space::build(x.rows, x.d)?, Space::build(y.rows, y.d)?);
     let keep = match variant {
         Ksg::One => Keep::Kth,
         Ksg::Two => Keep::All,
@@ -196,9 +209,7 @@ pub fn ksg_mutual_info(
     let sums = match variant {
         Ksg::One => {
             let eps = by_row(&tree, |p| knn.kth(p));
-            let term = |c: usize, r: f64| digamma((c - own(r) + 1) as f64);
-            sx.sum_counts(&eps, |_| true, term, cancel)?
-                + sy.sum_counts(&eps, |_| true, term, cancel)?
+            return ksg1_from_radii(&sx, &sy, &eps, k, n, cancel);
         }
         Ksg::Two => {
             // Each marginal's radius: the farthest of the k joint neighbours in it.
@@ -215,7 +226,7 @@ pub fn ksg_mutual_info(
             })?;
             let ex = by_row(&tree, |p| radii[p].0);
             let ey = by_row(&tree, |p| radii[p].1);
-            let term = |c: usize, _| digamma((c - 1) as f64);
+            let term = |c: usize, _| digamma_int(c - 1);
             sx.sum_counts(&ex, |_| false, term, cancel)?
                 + sy.sum_counts(&ey, |_| false, term, cancel)?
         }
@@ -225,6 +236,22 @@ pub fn ksg_mutual_info(
         Ksg::One => base,
         Ksg::Two => base - 1.0 / k as f64,
     })
+}
+
+/// KSG-1 from the joint k-th neighbour distances `eps` (by row): psi(k) + psi(n) -
+/// mean_i [psi(n_x + 1) + psi(n_y + 1)], counts strictly inside eps_i, self excluded.
+fn ksg1_from_radii(
+    sx: &Space,
+    sy: &Space,
+    eps: &[f64],
+    k: usize,
+    n: usize,
+    cancel: &Cancel,
+) -> Result<f64> {
+    let term = |c: usize, r: f64| digamma_int(c - own(r) + 1);
+    let sums =
+        sx.sum_counts(eps, |_| true, term, cancel)? + sy.sum_counts(eps, |_| true, term, cancel)?;
+    Ok(digamma(k as f64) + digamma(n as f64) - sums / n as f64)
 }
 
 /// Frenzel-Pompe conditional mutual information I(X; Y | Z) (nats), max-norm:
@@ -252,7 +279,7 @@ pub fn ksg_conditional_mutual_info(
     );
     let knn = tree.nearest_all(None, k, Metric::Max, Keep::Kth, cancel)?;
     let eps = by_row(&tree, |p| knn.kth(p));
-    let term = |c: usize, r: f64| digamma((c - own(r) + 1) as f64);
+    let term = |c: usize, r: f64| digamma_int(c - own(r) + 1);
     let sum = |s: &Space| s.sum_counts(&eps, |_| true, term, cancel);
     Ok(digamma(k as f64) + (sum(&sz)? - sum(&sxz)? - sum(&syz)?) / n as f64)
 }
@@ -278,10 +305,10 @@ pub fn mixed_mutual_info(x: Sample<'_>, y: Sample<'_>, k: usize, cancel: &Cancel
         } else {
             tree.count_within(tree.row(p), 0.0, Metric::Max, false)
         };
-        digamma(kt as f64)
+        digamma_int(kt)
     })?;
     let rho = by_row(&tree, |p| knn.kth(p));
-    let term = |c: usize, _| digamma(c as f64);
+    let term = |c: usize, _| digamma_int(c);
     let strict = |r: f64| r > 0.0;
     let nx = sx.sum_counts(&rho, strict, term, cancel)?;
     let ny = sy.sum_counts(&rho, strict, term, cancel)?;
@@ -366,8 +393,8 @@ pub fn ross_mutual_info(
             let r = knn.kth(p);
             all.count(group[tree.original(p)], q, r, r > 0.0) as f64
         })?;
-        sum_k += size as f64 * digamma(kc as f64);
-        sum_size += size as f64 * digamma(size as f64);
+        sum_k += size as f64 * digamma_int(kc);
+        sum_size += size as f64 * digamma_int(size);
         sum_m += m.iter().map(|&c| digamma(c)).sum::<f64>();
     }
     let nf = n as f64;
@@ -410,7 +437,7 @@ pub fn wkv_kl_divergence(
         let other = positive_radius(&ty, q, other_knn.kth(p), k, metric, None);
         match (own, other) {
             (Some((rho, ki)), Some((nu, li))) => {
-                d * (nu.ln() - rho.ln()) + digamma(ki as f64) - digamma(li as f64)
+                d * (nu.ln() - rho.ln()) + digamma_int(ki) - digamma_int(li)
             }
             (None, _) => f64::NAN,
             (_, None) => f64::NEG_INFINITY,

@@ -4,6 +4,7 @@
 
 pub mod estimators;
 pub mod features;
+pub mod grid;
 pub mod space;
 pub mod tree;
 

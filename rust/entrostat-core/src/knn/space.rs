@@ -8,15 +8,98 @@ use rayon::prelude::*;
 
 /// Radius counts under the max-norm in a subspace.
 pub enum Space {
-    /// One column, sorted ascending, and the sorted position of each original row
-    /// (where a count's search starts: the window around a point is usually small).
-    Line {
-        sorted: Vec<f64>,
-        rank: Vec<u32>,
-        /// The original row at each sorted position (the inverse of `rank`).
-        order: Vec<u32>,
-    },
+    /// One column, sorted ascending (two searches per count).
+    Line(SortedLine),
     Tree(KdTree),
+}
+
+/// A column sorted ascending, with the sorted position of each original row and a
+/// bucket index that starts each search next to its answer.
+pub struct SortedLine {
+    sorted: Vec<f64>,
+    /// The sorted position of each original row.
+    rank: Vec<u32>,
+    /// The original row at each sorted position (the inverse of `rank`).
+    order: Vec<u32>,
+    /// Equal-width buckets over [sorted[0], sorted[n-1]]: `first[b]` is the first sorted
+    /// position whose bucket is at least b, so a value's boundary lies near
+    /// `first[bucket(value)]`.
+    first: Vec<u32>,
+    lo: f64,
+    /// Buckets per unit of value (0 for a constant column: one bucket).
+    per_unit: f64,
+}
+
+impl SortedLine {
+    fn new(column: &[f64]) -> Self {
+        let mut pairs: Vec<(f64, u32)> = column.iter().copied().zip(0u32..).collect();
+        crate::pool::install(|| pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0)));
+        let mut rank = vec![0u32; column.len()];
+        for (at, &(_, i)) in pairs.iter().enumerate() {
+            rank[i as usize] = at as u32;
+        }
+        let (sorted, order): (Vec<f64>, Vec<u32>) = pairs.into_iter().unzip();
+        let n = sorted.len();
+        let (lo, hi) = (
+            sorted.first().copied().unwrap_or(0.0),
+            sorted.last().copied().unwrap_or(0.0),
+        );
+        let per_unit = if hi > lo { n as f64 / (hi - lo) } else { 0.0 };
+        let per_unit = if per_unit.is_finite() { per_unit } else { 0.0 };
+        let mut line = SortedLine {
+            sorted,
+            rank,
+            order,
+            first: Vec::new(),
+            lo,
+            per_unit,
+        };
+        let buckets = n.max(1);
+        let mut first = Vec::with_capacity(buckets + 1);
+        let mut at = 0;
+        for b in 0..=buckets {
+            while at < n && line.bucket(line.sorted[at]) < b {
+                at += 1;
+            }
+            first.push(at as u32);
+        }
+        line.first = first;
+        line
+    }
+
+    /// Bucket of value `t` (clamped to the buckets); monotone in t.
+    #[inline(always)]
+    fn bucket(&self, t: f64) -> usize {
+        // A negative or NaN product casts to 0; the min clamps the top.
+        (((t - self.lo) * self.per_unit) as usize).min(self.sorted.len().saturating_sub(1))
+    }
+
+    /// A sorted position near where values cross `t`.
+    #[inline(always)]
+    fn near(&self, t: f64) -> usize {
+        self.first[self.bucket(t)] as usize
+    }
+
+    /// Number of values within `r` of `x`: |v - x| < r when `strict`, else <= r.
+    #[inline]
+    fn count(&self, x: f64, r: f64, strict: bool) -> usize {
+        // fl(x - v) and fl(v - x) are monotone in v, so each side of the window is a
+        // prefix predicate; the count then equals the pairwise |v - x| test.
+        let v = &self.sorted;
+        let (lo_hint, hi_hint) = (self.near(x - r), self.near(x + r));
+        let (lo, hi) = if strict {
+            (
+                partition_from(v, lo_hint, |p| x - p >= r),
+                partition_from(v, hi_hint, |p| p - x < r),
+            )
+        } else {
+            (
+                partition_from(v, lo_hint, |p| x - p > r),
+                partition_from(v, hi_hint, |p| p - x <= r),
+            )
+        };
+        hi.saturating_sub(lo)
+    }
 }
 
 /// `slice.partition_point(pred)` for a predicate true on a prefix, searched outward from
@@ -69,18 +152,7 @@ impl Space {
     /// Build over `rows` (row-major, `d` columns).
     pub fn build(rows: &[f64], d: usize) -> Result<Self> {
         if d == 1 {
-            let mut order: Vec<(f64, u32)> = rows.iter().copied().zip(0u32..).collect();
-            crate::pool::install(|| order.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0)));
-            let mut rank = vec![0u32; rows.len()];
-            for (at, &(_, i)) in order.iter().enumerate() {
-                rank[i as usize] = at as u32;
-            }
-            let (sorted, order) = order.into_iter().unzip();
-            Ok(Space::Line {
-                sorted,
-                rank,
-                order,
-            })
+            Ok(Space::Line(SortedLine::new(rows)))
         } else {
             Ok(Space::Tree(KdTree::build(rows, d)?))
         }
@@ -91,9 +163,10 @@ impl Space {
     pub fn count(&self, row: usize, q: &[f64], r: f64, strict: bool) -> usize {
         match self {
             Space::Tree(t) => t.count_within(q, r, Metric::Max, strict),
-            Space::Line {
-                sorted: v, rank, ..
-            } => line_count(v, rank[row] as usize, q[0], r, strict),
+            Space::Line(line) => {
+                debug_assert!(line.sorted[line.rank[row] as usize] == q[0]);
+                line.count(q[0], r, strict)
+            }
         }
     }
 
@@ -109,11 +182,9 @@ impl Space {
         cancel: &Cancel,
     ) -> Result<f64> {
         let terms = map_positions(radius.len(), cancel, |at| match self {
-            Space::Line {
-                sorted: v, order, ..
-            } => {
-                let r = radius[order[at] as usize];
-                f(line_count(v, at, v[at], r, strict(r)), r)
+            Space::Line(line) => {
+                let r = radius[line.order[at] as usize];
+                f(line.count(line.sorted[at], r, strict(r)), r)
             }
             Space::Tree(t) => {
                 let r = radius[t.original(at)];
@@ -122,24 +193,6 @@ impl Space {
         })?;
         Ok(terms.iter().sum())
     }
-}
-
-/// Points of the sorted column `v` within `r` of `x` (found from position `hint`).
-fn line_count(v: &[f64], hint: usize, x: f64, r: f64, strict: bool) -> usize {
-    // fl(x - v) and fl(v - x) are monotone in v, so each side of the window is a prefix
-    // predicate; the count then equals the pairwise |v - x| test.
-    let (lo, hi) = if strict {
-        (
-            partition_from(v, hint, |p| x - p >= r),
-            partition_from(v, hint, |p| p - x < r),
-        )
-    } else {
-        (
-            partition_from(v, hint, |p| x - p > r),
-            partition_from(v, hint, |p| p - x <= r),
-        )
-    };
-    hi.saturating_sub(lo)
 }
 
 #[cfg(test)]

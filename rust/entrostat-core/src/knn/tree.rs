@@ -225,7 +225,7 @@ impl Neighbours {
             pos: vec![0; k],
         }
     }
-    fn clear(&mut self, k: usize) {
+    pub(super) fn clear(&mut self, k: usize) {
         if self.dist.len() < k {
             self.dist.resize(k, f64::INFINITY);
             self.pos.resize(k, 0);
@@ -235,7 +235,7 @@ impl Neighbours {
     }
     /// Current pruning bound: the k-th reduced distance, or infinity until k are found.
     #[inline(always)]
-    fn bound(&self) -> f64 {
+    pub(super) fn bound(&self) -> f64 {
         if self.len < self.k {
             f64::INFINITY
         } else {
@@ -245,7 +245,7 @@ impl Neighbours {
     /// Insert a candidate closer than the bound, keeping the list sorted (later equal
     /// distances after earlier ones).
     #[inline(always)]
-    fn insert(&mut self, dist: f64, pos: u32) {
+    pub(super) fn insert(&mut self, dist: f64, pos: u32) {
         let mut at = self.len.min(self.k - 1);
         while at > 0 && self.dist[at - 1] > dist {
             self.dist[at] = self.dist[at - 1];
