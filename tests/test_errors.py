@@ -512,6 +512,31 @@ def test_divergences_of_extreme_rows_and_orders():
         assert math.isclose(got, base, rel_tol=1e-12)
 
 
+@pytest.mark.parametrize("fn", [es.kl_divergence, es.js_divergence, es.cross_entropy,
+                                es.cs_divergence, es.hellinger, es.total_variation,
+                                lambda p, q: es.renyi_divergence(p, q, 2.5)])
+def test_divergences_of_rows_whose_totals_overflow_or_underflow(fn):
+    # Rows summing past the largest float, or to a subnormal total (1/total overflows),
+    # normalise like any other: the divergence does not depend on the rows' scale.
+    p, q = np.array([1.0, 3.0, 0.5]), np.array([2.0, 1.0, 1.0])
+    base = fn(p, q)
+    for sp, sq in [(5e307, 1.0), (1.0, 8e307), (1e-310, 1.0), (1e-320, 1e-315)]:
+        assert math.isclose(fn(p * sp, q * sq), base, rel_tol=1e-9, abs_tol=1e-12), (sp, sq)
+    # Without normalisation such a row is not a distribution.
+    assert_raises(ValueError, "^p: a row sums past the largest float", fn_no_norm(fn),
+                  [1e308, 1e308], [0.5, 0.5])
+
+
+def fn_no_norm(fn):
+    return lambda p, q: es.kl_divergence(p, q, normalize=False)
+
+
+def test_divergence_of_scalars_names_p_and_q():
+    assert_raises(ValueError, r"^p: expected at least 1 dimension", es.kl_divergence, 1, 1)
+    assert_raises(ValueError, r"^q: expected at least 1 dimension", es.js_distance, [0.5],
+                  np.float64(0.5))
+
+
 def test_nsb_alphabet_beyond_exact_floats_is_rejected():
     assert_raises(ValueError, "n_bins", es.entropy, [1, 2, 3, 3], estimator="nsb",
                   n_bins=10**309)

@@ -86,6 +86,33 @@ def test_mutual_info_matches_reference(rng, method, n, dx, dy, k):
     np.testing.assert_allclose(got.value, want, rtol=RTOL)
 
 
+def _scalar_pairs(rng, n):
+    """Scalar (x, y) samples of several shapes: the grid search serves the smooth ones,
+    the kd-tree the heavy-tailed and outlying ones, ties and copies included."""
+    x = rng.normal(size=n)
+    lattice = rng.integers(0, 12, size=(2, n)) * 0.25
+    outlier = rng.uniform(size=(2, n))
+    outlier[:, 0] = [1e9, -3.0]
+    return {
+        "gaussian": (x, 0.6 * x + 0.8 * rng.normal(size=n)),
+        "uniform": (rng.uniform(size=n), rng.uniform(-5, 5, size=n) * 1e-3 + 1e4),
+        "lattice ties": tuple(lattice),
+        "copies": (np.repeat(x[: n // 4], 4), np.repeat(rng.normal(size=n // 4), 4)),
+        "cauchy": tuple(rng.standard_cauchy(size=(2, n))),
+        "outlier": tuple(outlier),
+        "thin": (x, x * 1e-9 + rng.normal(size=n) * 1e-12),
+    }
+
+
+@pytest.mark.parametrize("shape", ["gaussian", "uniform", "lattice ties", "copies", "cauchy",
+                                   "outlier", "thin"])
+@pytest.mark.parametrize("k", [1, 3, 10])
+def test_ksg1_of_scalars_matches_reference(rng, shape, k):
+    x, y = _scalar_pairs(rng, 1200)[shape]
+    got = knn.mutual_info(x, y, k, **RAW)
+    np.testing.assert_allclose(got.value, ref.ksg_mutual_info(x, y, k, 1), rtol=RTOL, atol=1e-12)
+
+
 @pytest.mark.parametrize("method", ["ksg1", "ksg2"])
 def test_mutual_info_standardizes_columns(rng, method):
     x = rng.normal(size=(140, 2)) * [1e-3, 5e2]
@@ -870,3 +897,14 @@ def test_digamma_sum_identity_large_k():
     r = np.abs(x - x.T).max(axis=1)
     want = digamma(2000) - digamma(1999) + math.log(2) + np.mean(np.log(r))
     np.testing.assert_allclose(h, want, rtol=1e-12)
+
+
+def test_kl_divergence_knn_of_one_sample_twice_is_the_documented_offset(rng):
+    # y = x: each point's k-th neighbour in y is its (k-1)-th in x, so the estimate is
+    # d * mean log(rho_{k-1} / rho_k) + log(n / (n - 1)), about -1/(k - 1); for k = 1
+    # the tie rule gives psi(1) - psi(2) = -1 exactly.
+    x = rng.normal(size=(3000, 2))
+    n = len(x)
+    assert math.isclose(kl_divergence_knn(x, x, 1), -1 + math.log(n / (n - 1)), rel_tol=1e-12)
+    for k in (3, 5):
+        assert abs(kl_divergence_knn(x, x, k) + 1 / (k - 1)) < 0.03

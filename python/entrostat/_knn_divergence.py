@@ -83,6 +83,12 @@ def kl_divergence_knn(
     estimator gains the term :math:`\frac1n\sum_i [\psi(k_i) - \psi(l_i)]` (0 without
     ties).
 
+    ``x`` and ``y`` must be independent samples. Points of ``x`` repeated in ``y`` are
+    atoms the two distributions share, and the estimate reflects them: passing the same
+    sample twice gives about :math:`-1/(k - 1)` (each point's k-th neighbour in ``y`` is
+    its (k-1)-th in ``x``), or -1 for k = 1, not 0. To check an estimate of
+    :math:`D(p \| p)`, draw two samples from p.
+
     Examples
     --------
     >>> import numpy as np

@@ -45,6 +45,8 @@ SUM_TOLERANCE = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-4}
 
 def _float_array(a, name: str) -> np.ndarray:
     arr = np.asarray(a)
+    if arr.ndim == 0:
+        raise ValueError(f"{name}: expected at least 1 dimension, got a scalar")
     if arr.dtype.kind in "iu":
         return arr.astype(np.float64)
     if arr.dtype == np.float16:
@@ -54,8 +56,6 @@ def _float_array(a, name: str) -> np.ndarray:
             f"{name}: expected an array of probabilities or counts (float or integer), "
             f"got dtype {arr.dtype}"
         )
-    if arr.ndim == 0:
-        raise ValueError(f"{name}: expected at least 1 dimension, got a scalar")
     return check.native_aligned(arr)
 
 

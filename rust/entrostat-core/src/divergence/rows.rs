@@ -109,10 +109,16 @@ fn sum_min<T: Prob>(x: &[T]) -> (f64, f64) {
 /// Checked total of one row.
 fn row_total<T: Prob>(x: &[T], arg: &'static str, normalize: bool, tol: f64) -> Result<f64> {
     let (sum, min) = sum_min(x);
-    if !sum.is_finite() || min < 0.0 {
+    if sum.is_nan() || min < 0.0 || (sum.is_infinite() && !all_finite(x)) {
         return Err(Error::value(
             arg,
             "expected finite non-negative probabilities or counts",
+        ));
+    }
+    if sum.is_infinite() && !normalize {
+        return Err(Error::value(
+            arg,
+            "a row sums past the largest float, not 1 (pass normalize=True to normalise rows)",
         ));
     }
     if sum <= 0.0 {
@@ -125,6 +131,30 @@ fn row_total<T: Prob>(x: &[T], arg: &'static str, normalize: bool, tol: f64) -> 
         ));
     }
     Ok(sum)
+}
+
+/// Whether every entry is finite (asked only on the error path).
+#[cold]
+fn all_finite<T: Prob>(x: &[T]) -> bool {
+    x.iter().all(|v| v.f64().is_finite())
+}
+
+/// 2^600: scales a row whose total overflows (down) or whose reciprocal does (up).
+const SCALE: f64 = 4.149515568880993e180;
+
+/// A row and the multiplier that normalises it, as f64: scaled by an exact power of two
+/// first when the total itself or its reciprocal would overflow (entries near the
+/// largest float, or all of them subnormal).
+#[cold]
+fn rescaled<T: Prob>(x: &[T], total: f64) -> (Vec<f64>, f64) {
+    let s = if total.is_infinite() {
+        1.0 / SCALE
+    } else {
+        SCALE
+    };
+    let row: Vec<f64> = x.iter().map(|v| v.f64() * s).collect();
+    let (sum, _) = sum_min(&row);
+    (row, 1.0 / sum)
 }
 
 /// KL term p ln(p / q) (0 where p = 0).
@@ -325,7 +355,22 @@ pub fn row_divergence<T: Prob>(
     } else {
         (1.0, 1.0)
     };
-    Ok(terms_dispatch(kind, p, q, sp, sq))
+    if sp.is_finite() && sq.is_finite() && sp > 0.0 && sq > 0.0 {
+        return Ok(terms_dispatch(kind, p, q, sp, sq));
+    }
+    let widen = |x: &[T], s: f64| (x.iter().map(|v| v.f64()).collect::<Vec<f64>>(), s);
+    let fits = |s: f64| s.is_finite() && s > 0.0;
+    let (p2, sp) = if fits(sp) {
+        widen(p, sp)
+    } else {
+        rescaled(p, tp)
+    };
+    let (q2, sq) = if fits(sq) {
+        widen(q, sq)
+    } else {
+        rescaled(q, tq)
+    };
+    Ok(terms_dispatch(kind, &p2, &q2, sp, sq))
 }
 
 /// A row as a slice, copied into `buf` when its entries are not contiguous.
