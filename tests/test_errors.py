@@ -522,6 +522,10 @@ def test_divergences_of_rows_whose_totals_overflow_or_underflow(fn):
     base = fn(p, q)
     for sp, sq in [(5e307, 1.0), (1.0, 8e307), (1e-310, 1.0), (1e-320, 1e-315)]:
         assert math.isclose(fn(p * sp, q * sq), base, rel_tol=1e-9, abs_tol=1e-12), (sp, sq)
+    # A total near the largest float has a subnormal reciprocal: rescaled too, so equal
+    # rows still give exactly 0.
+    assert es.kl_divergence([1e308, 5e307], [2.0, 1.0]) == 0.0
+    assert es.renyi_divergence([1.2e308, 3e307], [1.2, 0.3], 2.0) == 0.0
     # Without normalisation such a row is not a distribution.
     assert_raises(ValueError, "^p: a row sums past the largest float", fn_no_norm(fn),
                   [1e308, 1e308], [0.5, 0.5])

@@ -908,3 +908,20 @@ def test_kl_divergence_knn_of_one_sample_twice_is_the_documented_offset(rng):
     assert math.isclose(kl_divergence_knn(x, x, 1), -1 + math.log(n / (n - 1)), rel_tol=1e-12)
     for k in (3, 5):
         assert abs(kl_divergence_knn(x, x, k) + 1 / (k - 1)) < 0.03
+
+
+def test_preparation_keeps_tiny_values_apart_from_zero(rng):
+    # A column holding 1 beside 5e-324 and 0: no power-of-two prescale may flush the tiny
+    # values into copies of 0 (copies change the zero-distance rules), and
+    # standardize=False leaves the data as given.
+    x = rng.normal(size=300)
+    x[:4] = [1.0, 5e-324, 0.0, 1e-310]
+    y = x + rng.normal(size=300)
+    np.testing.assert_allclose(knn.mutual_info(x, y, **RAW).value,
+                               ref.ksg_mutual_info(x, y, 3, 1), rtol=RTOL)
+    want = ref.ksg_mutual_info(x / x.std(), y / y.std(), 3, 1)
+    np.testing.assert_allclose(knn.mutual_info(x, y, jitter=0.0).value, want, rtol=RTOL)
+    big = x * 1e300  # prescaled for the spread only: the division still rounds once
+    want = ref.ksg_mutual_info(big / np.ldexp(np.ldexp(big, -998).std(), 998), y / y.std(),
+                               3, 1)
+    np.testing.assert_allclose(knn.mutual_info(big, y, jitter=0.0).value, want, rtol=RTOL)

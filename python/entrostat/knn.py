@@ -226,24 +226,14 @@ def _class_labels(y, name: str) -> np.ndarray:
 
 def _prepare(arr: np.ndarray, standardize: bool, jitter: float, rng) -> float:
     """Standardise and jitter ``arr`` in place; return the sum of the log scale factors."""
-    # Each column is first scaled by the power of two that brings its largest magnitude
-    # into [0.5, 1): exact, and std no longer overflows (above ~1e154) or underflows
-    # (below ~1e-154) when it squares the values.
-    top = np.maximum(arr.max(axis=0), -arr.min(axis=0))
-    exponent = np.frexp(top)[1]
-    np.ldexp(arr, -exponent, out=arr)  # exact, also where 2^-e itself would overflow
-    spread = arr.std(axis=0)
+    spread = _spread(arr)
     varying = spread > 0
     log_scale = 0.0
     if standardize:
-        # (x / 2^e) / (s / 2^e) rounds once, as x / s would.
         arr /= np.where(varying, spread, 1.0)
-        log_scale = float(np.sum(np.log(spread[varying]) + exponent[varying] * math.log(2.0)))
+        log_scale = float(np.sum(np.log(spread[varying])))
         # A standardised column has spread 1 (0 if it was constant).
         spread = varying.astype(np.float64)
-    else:
-        np.ldexp(arr, exponent, out=arr)
-        spread = np.ldexp(spread, exponent)
     if jitter > 0:
         noise = rng.standard_normal(arr.shape)
         noise *= jitter * spread
@@ -251,13 +241,32 @@ def _prepare(arr: np.ndarray, standardize: bool, jitter: float, rng) -> float:
     return log_scale
 
 
+# Columns whose largest magnitude lies in [2^-450, 2^450] have squares (times up to 2^120
+# rows) that neither overflow nor underflow to nothing in std.
+_SAFE_TOP = (2.0**-450, 2.0**450)
+
+
+def _spread(arr: np.ndarray) -> np.ndarray:
+    """Standard deviation (ddof=0) of each column of ``arr``, also where squaring the
+    values would overflow (above ~1e154) or underflow (below ~1e-154): such columns are
+    measured on a copy scaled by an exact power of two."""
+    top = np.maximum(arr.max(axis=0), -arr.min(axis=0))
+    safe = (top >= _SAFE_TOP[0]) & (top <= _SAFE_TOP[1])
+    if safe.all():
+        return arr.std(axis=0)
+    exponent = np.where(safe, 0, np.frexp(top)[1])
+    return np.ldexp(np.ldexp(arr, -exponent).std(axis=0), exponent)
+
+
 def _power_of_two_scale(*arrays: np.ndarray) -> float:
-    """Scale the arrays in place by one power of two (exact) that brings their largest
-    magnitude into [0.5, 1), so that squared Euclidean distances neither overflow nor
-    underflow; return the log of the factor removed (d log c: what an entropy loses).
+    """Where their largest magnitude lies outside [2^-450, 2^450], scale the arrays in
+    place by one power of two (exact) that brings it into [0.5, 1), so that squared
+    Euclidean distances neither overflow nor underflow; return the log of the factor removed (d log c: what an entropy loses).
     Ratios of distances, hence KL divergences, do not change."""
     top = max(float(np.abs(a).max()) for a in arrays)
-    if top == 0.0:
+    if _SAFE_TOP[0] <= top <= _SAFE_TOP[1] or top == 0.0:
+        # No scaling needed, and none is made: scaling would flush values more than
+        # 2^1022 below the largest to subnormals or zero (new copies).
         return 0.0
     exponent = int(np.frexp(top)[1])
     for a in arrays:

@@ -143,15 +143,11 @@ fn all_finite<T: Prob>(x: &[T]) -> bool {
 const SCALE: f64 = 4.149515568880993e180;
 
 /// A row and the multiplier that normalises it, as f64: scaled by an exact power of two
-/// first when the total itself or its reciprocal would overflow (entries near the
-/// largest float, or all of them subnormal).
+/// first when the total or its reciprocal would overflow or be subnormal (entries near
+/// the largest float, or all of them subnormal).
 #[cold]
 fn rescaled<T: Prob>(x: &[T], total: f64) -> (Vec<f64>, f64) {
-    let s = if total.is_infinite() {
-        1.0 / SCALE
-    } else {
-        SCALE
-    };
+    let s = if total > 1.0 { 1.0 / SCALE } else { SCALE };
     let row: Vec<f64> = x.iter().map(|v| v.f64() * s).collect();
     let (sum, _) = sum_min(&row);
     (row, 1.0 / sum)
@@ -355,11 +351,13 @@ pub fn row_divergence<T: Prob>(
     } else {
         (1.0, 1.0)
     };
-    if sp.is_finite() && sq.is_finite() && sp > 0.0 && sq > 0.0 {
+    // A multiplier that is infinite (a subnormal total) or subnormal (a total near the
+    // largest float) would cost the normalised entries their precision.
+    let fits = |s: f64| s.is_finite() && s >= f64::MIN_POSITIVE;
+    if fits(sp) && fits(sq) {
         return Ok(terms_dispatch(kind, p, q, sp, sq));
     }
     let widen = |x: &[T], s: f64| (x.iter().map(|v| v.f64()).collect::<Vec<f64>>(), s);
-    let fits = |s: f64| s.is_finite() && s > 0.0;
     let (p2, sp) = if fits(sp) {
         widen(p, sp)
     } else {

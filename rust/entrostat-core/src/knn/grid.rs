@@ -93,6 +93,9 @@ impl Grid {
     /// elongated for one.
     pub fn build(x: &[f64], y: &[f64]) -> Option<Grid> {
         let n = x.len();
+        if n > u32::MAX as usize / 2 {
+            return None; // positions are u32
+        }
         let (bx, by) = (range(x), range(y));
         let widths = (bx.1 - bx.0, by.1 - by.0);
         if !(widths.0 > 0.0 && widths.1 > 0.0 && widths.0.is_finite() && widths.1.is_finite()) {
@@ -108,38 +111,38 @@ impl Grid {
         let density = Self::occupancy(x, y, origin, coarse, g) / (coarse * coarse);
         let (h, (gx, gy)) = Self::fit(widths, (TARGET_OCCUPANCY / density).sqrt(), max_cells)?;
         let inv_h = 1.0 / h;
-        let cells: Vec<u32> = x
-            .iter()
-            .zip(y)
-            .map(|(&a, &b)| {
-                (Self::cell(b, by.0, inv_h, gy) * gx + Self::cell(a, bx.0, inv_h, gx)) as u32
-            })
-            .collect();
-        let mut start = vec![0u32; gx * gy + 1];
-        for &c in &cells {
-            start[c as usize + 1] += 1;
+        let cell_of = |a: f64, b: f64| {
+            Self::cell(b, origin.1, inv_h, gy) * gx + Self::cell(a, origin.0, inv_h, gx)
+        };
+        let cells = gx * gy;
+        let mut start = vec![0u32; cells + 1];
+        for (&a, &b) in x.iter().zip(y) {
+            start[cell_of(a, b) + 1] += 1;
         }
         // The measured occupancy: a grid this clumped scans too many points per query.
         let sq: f64 = start.iter().map(|&c| c as f64 * c as f64).sum();
         if sq / n as f64 > MAX_OCCUPANCY {
             return None;
         }
-        for c in 0..gx * gy {
+        // start[c + 1] becomes the end of cell c; each cell is then filled from its end
+        // down, which leaves start[c + 1] at the beginning of cell c (one array, no copy).
+        for c in 0..cells {
             start[c + 1] += start[c];
         }
-        let mut fill = start.clone();
         let mut pts = vec![[0.0; 2]; n];
         let mut row = vec![0u32; n];
-        for (i, &c) in cells.iter().enumerate() {
-            let at = fill[c as usize] as usize;
-            fill[c as usize] += 1;
-            pts[at] = [x[i], y[i]];
-            row[at] = i as u32;
+        for (i, (&a, &b)) in x.iter().zip(y).enumerate() {
+            let slot = &mut start[cell_of(a, b) + 1];
+            *slot -= 1;
+            pts[*slot as usize] = [a, b];
+            row[*slot as usize] = i as u32;
         }
+        start.copy_within(1.., 0);
+        start[cells] = n as u32;
         // Cell indices are exact to a few ulps of (v - origin) / h; a point may sit
         // that far across the edge of its cell.
         let reach = bx.0.abs().max(bx.1.abs()).max(by.0.abs()).max(by.1.abs());
-        let slack = 1e-9 * h + 8.0 * f64::EPSILON * reach;
+        let slack = 1e-9 * h + 16.0 * f64::EPSILON * reach;
         Some(Grid {
             x0: origin.0,
             y0: origin.1,

@@ -3,7 +3,7 @@
 
 use super::tree::{map_positions, KdTree, Metric};
 use crate::cancel::Cancel;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use rayon::prelude::*;
 
 /// Radius counts under the max-norm in a subspace.
@@ -31,7 +31,10 @@ pub struct SortedLine {
 }
 
 impl SortedLine {
-    fn new(column: &[f64]) -> Self {
+    fn new(column: &[f64]) -> Result<Self> {
+        if column.len() > u32::MAX as usize / 2 {
+            return Err(Error::value("x", "more than 2^31 rows are not supported"));
+        }
         let mut pairs: Vec<(f64, u32)> = column.iter().copied().zip(0u32..).collect();
         crate::pool::install(|| pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0)));
         let mut rank = vec![0u32; column.len()];
@@ -64,7 +67,7 @@ impl SortedLine {
             first.push(at as u32);
         }
         line.first = first;
-        line
+        Ok(line)
     }
 
     /// Bucket of value `t` (clamped to the buckets); monotone in t.
@@ -152,7 +155,7 @@ impl Space {
     /// Build over `rows` (row-major, `d` columns).
     pub fn build(rows: &[f64], d: usize) -> Result<Self> {
         if d == 1 {
-            Ok(Space::Line(SortedLine::new(rows)))
+            Ok(Space::Line(SortedLine::new(rows)?))
         } else {
             Ok(Space::Tree(KdTree::build(rows, d)?))
         }
