@@ -261,8 +261,9 @@ def _spread(arr: np.ndarray) -> np.ndarray:
 def _power_of_two_scale(*arrays: np.ndarray) -> float:
     """Where their largest magnitude lies outside [2^-450, 2^450], scale the arrays in
     place by one power of two (exact) that brings it into [0.5, 1), so that squared
-    Euclidean distances neither overflow nor underflow; return the log of the factor removed (d log c: what an entropy loses).
-    Ratios of distances, hence KL divergences, do not change."""
+    Euclidean distances neither overflow nor underflow; return the log of the factor
+    removed (d log c: what an entropy loses). Ratios of distances, hence KL divergences,
+    do not change."""
     top = max(float(np.abs(a).max()) for a in arrays)
     if _SAFE_TOP[0] <= top <= _SAFE_TOP[1] or top == 0.0:
         # No scaling needed, and none is made: scaling would flush values more than
