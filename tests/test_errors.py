@@ -545,3 +545,17 @@ def test_nsb_alphabet_beyond_exact_floats_is_rejected():
     assert_raises(ValueError, "n_bins", es.entropy, [1, 2, 3, 3], estimator="nsb",
                   n_bins=10**309)
     assert math.isfinite(es.entropy([1, 2, 3, 3], estimator="nsb", n_bins=2**53))
+
+
+def test_bool_and_share_arguments_are_checked():
+    from entrostat.tokenizers import TokenStats
+    stats = TokenStats().update(np.array([1, 2, 3]))
+    assert_raises(TypeError, "^new_document: expected True or False", stats.update,
+                  np.array([4]), new_document="no")
+    assert_raises(TypeError, "^roundtrip_share: expected a share in", stats.metrics,
+                  roundtrip_share="a")
+    assert_raises(ValueError, "^roundtrip_share: expected a share in", stats.metrics,
+                  roundtrip_share=1.5)
+    assert stats.metrics(roundtrip_share=np.float32(0.5)).roundtrip_share == 0.5
+    assert_raises(TypeError, "^normalize: expected True or False", es.kl_divergence,
+                  [1, 2], [2, 1], normalize="yes")

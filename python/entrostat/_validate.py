@@ -77,6 +77,23 @@ def order_param(value, name: str) -> float:
     return v
 
 
+def flag(value, name: str) -> bool:
+    """A bool argument: True or False (NumPy bools too), nothing merely truthy."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def share(value, name: str) -> float:
+    """A proportion: a real number in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name}: expected a share in [0, 1], got {type(value).__name__}")
+    v = float(value)
+    if not 0.0 <= v <= 1.0:
+        raise ValueError(f"{name}: expected a share in [0, 1], got {value!r}")
+    return v
+
+
 def positive_int(value, name: str, *, low: int = 1, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")

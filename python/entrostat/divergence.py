@@ -76,8 +76,7 @@ def _rowwise(p, q, kind: str, *, axis, normalize, alpha: float = 1.0) -> np.ndar
         pm, qm = np.moveaxis(pb, axis, -1), np.moveaxis(qb, axis, -1)
     except np.exceptions.AxisError as err:
         raise ValueError(f"axis: {err}") from None
-    if not isinstance(normalize, (bool, np.bool_)):
-        raise TypeError(f"normalize: expected True or False, got {type(normalize).__name__}")
+    normalize = check.flag(normalize, "normalize")
     k = pm.shape[-1]
     if k == 0:
         raise ValueError("p: rows along axis are empty")

@@ -151,12 +151,6 @@ def _neighbours(k, n: int) -> int:
     return k
 
 
-def _flag(value, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}: expected True or False, got {type(value).__name__}")
-    return bool(value)
-
-
 def _jitter(value) -> float:
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"jitter: expected a real number >= 0, got {type(value).__name__}")
@@ -324,7 +318,7 @@ def _common(k, n, standardize, jitter, seed, ci, permutations, base):
     """Check the arguments every estimator shares (after the data)."""
     return (
         _neighbours(k, n),
-        _flag(standardize, "standardize"),
+        check.flag(standardize, "standardize"),
         _jitter(jitter),
         _seed(seed),
         _level(ci),
@@ -981,6 +975,8 @@ def feature_mi(
     Returns
     -------
     numpy.ndarray of float64, shape (p,)
+        The MI of each column with ``y``, clipped at 0; exactly 0 for a constant
+        continuous column, and for every column when a continuous ``y`` is constant.
 
     Raises
     ------
@@ -1005,7 +1001,7 @@ def feature_mi(
     """
     Xs = _samples(X, "X", allow_bool=True)
     n, p = Xs.shape
-    target = _flag(discrete_target, "discrete_target")
+    target = check.flag(discrete_target, "discrete_target")
     mask = _discrete_mask(discrete_features, p)
     raw = np.asarray(X)
     if raw.dtype.kind in "iu" and mask.any():
@@ -1024,7 +1020,7 @@ def feature_mi(
         ys = _samples(arr, "y")[:, 0].copy()
     _same_rows([Xs, ys], ["X", "y"])
     k = _neighbours(k, n)
-    std = _flag(standardize, "standardize")
+    std = check.flag(standardize, "standardize")
     jit = _jitter(jitter)
     s = _seed(seed)
     unit = check.log_base(base)

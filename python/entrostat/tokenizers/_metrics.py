@@ -188,7 +188,7 @@ class TokenStats:
             arr = np.zeros(0, dtype=np.uint32)
         else:
             arr = _validate.labels(arr, "ids", max_ndim=1)
-        starts = _starts(offsets, arr.shape[0], new_document)
+        starts = _starts(offsets, arr.shape[0], _validate.flag(new_document, "new_document"))
         self._inner.update(arr, starts, self.vocab_size)
         return self
 
@@ -245,8 +245,8 @@ class TokenStats:
         for name, value in counts.items():
             if value is not None:
                 _validate.positive_int(value, name, low=0)
-        if roundtrip_share is not None and not 0.0 <= roundtrip_share <= 1.0:
-            raise ValueError(f"roundtrip_share: expected a share in [0, 1], got {roundtrip_share}")
+        if roundtrip_share is not None:
+            roundtrip_share = _validate.share(roundtrip_share, "roundtrip_share")
         return TokenMetrics(
             n_tokens=n,
             n_documents=s["n_documents"],

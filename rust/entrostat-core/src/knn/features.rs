@@ -86,8 +86,15 @@ pub fn feature_mutual_info(
         return Err(Error::value("X", "contains NaN or infinity"));
     }
     let target_codes = discrete_target.then(|| float_codes(target));
+    let constant = |v: &[f64]| v.iter().all(|&t| t == v[0]);
+    let constant_target = !discrete_target && constant(target);
     let one = |j: usize| -> Result<f64> {
         let col = &columns[j * n..(j + 1) * n];
+        // A constant continuous variable carries no information: 0 exactly (the
+        // estimators' digamma means would leave a rounding residue of ~1e-14).
+        if constant_target || (!discrete_features[j] && constant(col)) {
+            return Ok(0.0);
+        }
         let mi = match (discrete_features[j], &target_codes) {
             (true, Some((t, kt))) => {
                 let (c, kc) = float_codes(col);
