@@ -10,7 +10,7 @@
 //! about two points on average; data too clumped for any grid (heavy tails, one huge
 //! outlier) are left to the tree, which the caller learns from `None`.
 
-use super::tree::{Neighbours, QUERY_CHUNK};
+use super::tree::{map_positions_with, Neighbours};
 use crate::cancel::Cancel;
 use crate::error::Result;
 use rayon::prelude::*;
@@ -333,7 +333,12 @@ impl Grid {
             6 => self.by_strips::<7>(cancel)?,
             7 => self.by_strips::<8>(cancel)?,
             8 => self.by_strips::<9>(cancel)?,
-            _ => map_positions_with(n, cancel, k, |at, list| self.kth(at, k, list))?,
+            _ => map_positions_with(
+                n,
+                cancel,
+                || Neighbours::new(k),
+                |at, list| self.kth(at, k, list),
+            )?,
         };
         let mut out = vec![0.0; n];
         for (&row, &r) in self.row.iter().zip(&by_position) {
@@ -365,30 +370,6 @@ impl Grid {
         })?;
         Ok(out)
     }
-}
-
-/// `f(position, list)` for every position 0..n, in parallel chunks that each reuse one
-/// neighbour list.
-fn map_positions_with(
-    n: usize,
-    cancel: &Cancel,
-    k: usize,
-    f: impl Fn(usize, &mut Neighbours) -> f64 + Sync,
-) -> Result<Vec<f64>> {
-    let mut out = vec![0.0; n];
-    crate::pool::install(|| {
-        out.par_chunks_mut(QUERY_CHUNK)
-            .enumerate()
-            .try_for_each(|(c, chunk)| {
-                cancel.check()?;
-                let mut list = Neighbours::new(k);
-                for (i, slot) in chunk.iter_mut().enumerate() {
-                    *slot = f(c * QUERY_CHUNK + i, &mut list);
-                }
-                Ok(())
-            })
-    })?;
-    Ok(out)
 }
 
 #[cfg(test)]

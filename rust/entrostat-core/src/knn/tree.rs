@@ -707,14 +707,26 @@ where
     T: Send + Default + Clone,
     F: Fn(usize) -> T + Sync,
 {
+    map_positions_with(n, cancel, || (), |pos, _| f(pos))
+}
+
+/// `map_positions` with scratch space: `init()` once per chunk, lent to every call of
+/// `f(pos, scratch)` in it.
+pub fn map_positions_with<T, S, I, F>(n: usize, cancel: &Cancel, init: I, f: F) -> Result<Vec<T>>
+where
+    T: Send + Default + Clone,
+    I: Fn() -> S + Sync,
+    F: Fn(usize, &mut S) -> T + Sync,
+{
     let mut out = vec![T::default(); n];
     crate::pool::install(|| {
         out.par_chunks_mut(QUERY_CHUNK)
             .enumerate()
             .try_for_each(|(c, chunk)| {
                 cancel.check()?;
+                let mut scratch = init();
                 for (i, slot) in chunk.iter_mut().enumerate() {
-                    *slot = f(c * QUERY_CHUNK + i);
+                    *slot = f(c * QUERY_CHUNK + i, &mut scratch);
                 }
                 Ok(())
             })
