@@ -3,12 +3,13 @@
 //! their time here, and for them a grid beats the kd-tree (no descent, and the cells
 //! around a point are read as a few contiguous runs).
 //!
-//! The points are counting-sorted into cells (row-major), and each query scans rings of
-//! cells around its own until the k-th distance found is no larger than the distance
-//! from the query to the edge of the scanned square: every point outside is at least
-//! that far. The cell size is chosen from the data so that a point's own cell holds
-//! about two points on average; data too clumped for any grid (heavy tails, one huge
-//! outlier) are left to the tree, which the caller learns from `None`.
+//! The points are counting-sorted into cells (row-major). Each cell gathers the 3 x 3
+//! block of cells around it once, and each of its points takes its k-th distance from
+//! that block when the distance is no larger than the one from the point to the block's
+//! edge: every point outside is at least that far. Other points scan wider rings of
+//! cells until the same holds. The cell size is chosen from the data so that a point's
+//! own cell holds about two points on average; data too clumped for any grid (heavy
+//! tails, one huge outlier) are left to the tree, which the caller learns from `None`.
 
 use super::tree::{map_positions_with, Neighbours};
 use crate::cancel::Cancel;
