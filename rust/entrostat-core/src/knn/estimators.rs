@@ -391,7 +391,7 @@ pub fn ross_mutual_info(
         let m = map_positions(size, cancel, |p| {
             let q = tree.row(p);
             let r = knn.kth(p);
-            all.count(group[tree.original(p)], q, r, r > 0.0) as f64
+            all.count(q, r, r > 0.0) as f64
         })?;
         sum_k += size as f64 * digamma_int(kc);
         sum_size += size as f64 * digamma_int(size);

@@ -77,17 +77,33 @@ impl Grid {
         None
     }
 
-    /// The points-weighted mean occupancy sum(occ^2) / n of a gx x gy grid of cells of
-    /// side h (how many points a random point shares its cell with, itself included).
-    fn occupancy(x: &[f64], y: &[f64], origin: (f64, f64), h: f64, g: (usize, usize)) -> f64 {
-        let inv_h = 1.0 / h;
-        let mut occ = vec![0u32; g.0 * g.1];
+    /// Points per cell of a gx x gy grid of cells of side 1 / inv_h from `origin`, cell c
+    /// counted at [c + 1] (index 0 left at 0, ready to become the cells' offsets).
+    fn histogram(
+        x: &[f64],
+        y: &[f64],
+        origin: (f64, f64),
+        inv_h: f64,
+        g: (usize, usize),
+    ) -> Vec<u32> {
+        let mut occ = vec![0u32; g.0 * g.1 + 1];
         for (&a, &b) in x.iter().zip(y) {
-            occ[Self::cell(b, origin.1, inv_h, g.1) * g.0 + Self::cell(a, origin.0, inv_h, g.0)] +=
-                1;
+            occ[Self::cell_of(a, b, origin, inv_h, g) + 1] += 1;
         }
-        let sq: f64 = occ.iter().map(|&c| c as f64 * c as f64).sum();
-        sq / x.len() as f64
+        occ
+    }
+
+    /// Row-major cell of the point (a, b).
+    #[inline(always)]
+    fn cell_of(a: f64, b: f64, origin: (f64, f64), inv_h: f64, g: (usize, usize)) -> usize {
+        Self::cell(b, origin.1, inv_h, g.1) * g.0 + Self::cell(a, origin.0, inv_h, g.0)
+    }
+
+    /// The points-weighted mean occupancy sum(occ^2) / n of a histogram (how many points a
+    /// random point shares its cell with, itself included).
+    fn occupancy(histogram: &[u32], n: usize) -> f64 {
+        let sq: f64 = histogram.iter().map(|&c| c as f64 * c as f64).sum();
+        sq / n as f64
     }
 
     /// A grid sized for `x`, `y`, or None when the data are too clumped or too
@@ -109,20 +125,14 @@ impl Grid {
         // per cell over the box, small enough to stay in cache): occupancy / cell area.
         let coarse = (widths.0 * widths.1 * COARSE_OCCUPANCY / n as f64).sqrt();
         let (coarse, g) = Self::fit(widths, coarse, max_cells)?;
-        let density = Self::occupancy(x, y, origin, coarse, g) / (coarse * coarse);
+        let coarse_counts = Self::histogram(x, y, origin, 1.0 / coarse, g);
+        let density = Self::occupancy(&coarse_counts, n) / (coarse * coarse);
         let (h, (gx, gy)) = Self::fit(widths, (TARGET_OCCUPANCY / density).sqrt(), max_cells)?;
         let inv_h = 1.0 / h;
-        let cell_of = |a: f64, b: f64| {
-            Self::cell(b, origin.1, inv_h, gy) * gx + Self::cell(a, origin.0, inv_h, gx)
-        };
         let cells = gx * gy;
-        let mut start = vec![0u32; cells + 1];
-        for (&a, &b) in x.iter().zip(y) {
-            start[cell_of(a, b) + 1] += 1;
-        }
+        let mut start = Self::histogram(x, y, origin, inv_h, (gx, gy));
         // The measured occupancy: a grid this clumped scans too many points per query.
-        let sq: f64 = start.iter().map(|&c| c as f64 * c as f64).sum();
-        if sq / n as f64 > MAX_OCCUPANCY {
+        if Self::occupancy(&start, n) > MAX_OCCUPANCY {
             return None;
         }
         // start[c + 1] becomes the end of cell c; each cell is then filled from its end
@@ -133,7 +143,7 @@ impl Grid {
         let mut pts = vec![[0.0; 2]; n];
         let mut row = vec![0u32; n];
         for (i, (&a, &b)) in x.iter().zip(y).enumerate() {
-            let slot = &mut start[cell_of(a, b) + 1];
+            let slot = &mut start[Self::cell_of(a, b, origin, inv_h, (gx, gy)) + 1];
             *slot -= 1;
             pts[*slot as usize] = [a, b];
             row[*slot as usize] = i as u32;
@@ -168,8 +178,7 @@ impl Grid {
     #[inline(always)]
     fn scan(&self, q: [f64; 2], skip: usize, span: std::ops::Range<usize>, out: &mut Neighbours) {
         for at in span {
-            let p = self.pts[at];
-            let d = (p[0] - q[0]).abs().max((p[1] - q[1]).abs());
+            let d = distance(self.pts[at], q);
             if d < out.bound() && at != skip {
                 out.insert(d, at as u32);
             }

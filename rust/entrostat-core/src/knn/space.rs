@@ -13,13 +13,11 @@ pub enum Space {
     Tree(KdTree),
 }
 
-/// A column sorted ascending, with the sorted position of each original row and a
+/// A column sorted ascending, with the original row at each sorted position and a
 /// bucket index that starts each search next to its answer.
 pub struct SortedLine {
     sorted: Vec<f64>,
-    /// The sorted position of each original row.
-    rank: Vec<u32>,
-    /// The original row at each sorted position (the inverse of `rank`).
+    /// The original row at each sorted position.
     order: Vec<u32>,
     /// Equal-width buckets over [sorted[0], sorted[n-1]]: `first[b]` is the first sorted
     /// position whose bucket is at least b, so a value's boundary lies near
@@ -37,10 +35,6 @@ impl SortedLine {
         }
         let mut pairs: Vec<(f64, u32)> = column.iter().copied().zip(0u32..).collect();
         crate::pool::install(|| pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0)));
-        let mut rank = vec![0u32; column.len()];
-        for (at, &(_, i)) in pairs.iter().enumerate() {
-            rank[i as usize] = at as u32;
-        }
         let (sorted, order): (Vec<f64>, Vec<u32>) = pairs.into_iter().unzip();
         let n = sorted.len();
         let (lo, hi) = (
@@ -51,7 +45,6 @@ impl SortedLine {
         let per_unit = if per_unit.is_finite() { per_unit } else { 0.0 };
         let mut line = SortedLine {
             sorted,
-            rank,
             order,
             first: Vec::new(),
             lo,
@@ -161,15 +154,12 @@ impl Space {
         }
     }
 
-    /// Number of points p with ||p - q||_inf < r (`strict`) or <= r, where q is the
-    /// built row `row` (itself counted like any other point).
-    pub fn count(&self, row: usize, q: &[f64], r: f64, strict: bool) -> usize {
+    /// Number of points p with ||p - q||_inf < r (`strict`) or <= r (a point equal to
+    /// q, itself included, counted like any other).
+    pub fn count(&self, q: &[f64], r: f64, strict: bool) -> usize {
         match self {
             Space::Tree(t) => t.count_within(q, r, Metric::Max, strict),
-            Space::Line(line) => {
-                debug_assert!(line.sorted[line.rank[row] as usize] == q[0]);
-                line.count(q[0], r, strict)
-            }
+            Space::Line(line) => line.count(q[0], r, strict),
         }
     }
 
@@ -224,7 +214,7 @@ mod tests {
             .map(|i| ((i * 7919) % 53) as f64 * 0.1 - 2.0)
             .collect();
         let line = Space::build(&vals, 1).unwrap();
-        for (row, &x) in vals.iter().enumerate().step_by(7) {
+        for &x in vals.iter().step_by(7) {
             for r in [0.0, 0.1, 0.3, 0.30000000000000004, 1.0, 10.0] {
                 for strict in [true, false] {
                     let expect = vals
@@ -238,7 +228,7 @@ mod tests {
                             }
                         })
                         .count();
-                    assert_eq!(line.count(row, &[x], r, strict), expect, "x={x} r={r}");
+                    assert_eq!(line.count(&[x], r, strict), expect, "x={x} r={r}");
                 }
             }
         }
