@@ -494,6 +494,12 @@ def test_knn_estimates_do_not_depend_on_the_data_scale():
     h = es.differential_entropy(a, standardize=False).value
     got = es.differential_entropy(a * 1e300, standardize=False).value
     assert math.isclose(got, h + 2 * math.log(1e300), rel_tol=1e-9)
+    # Subnormal data (2^-1040 times N(0, 1), ~30 significant bits left): scaled up by
+    # ldexp of the data itself (a factor 2^1040 would overflow).
+    tiny_a, tiny_b = np.ldexp(a, -1040), np.ldexp(b, -1040)
+    assert math.isclose(es.kl_divergence_knn(tiny_a, tiny_b), kl, rel_tol=1e-7)
+    got = es.differential_entropy(tiny_a, standardize=False).value
+    assert math.isclose(got, h - 2 * 1040 * math.log(2), rel_tol=1e-9)
 
 
 def test_divergences_of_extreme_rows_and_orders():

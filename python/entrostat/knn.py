@@ -235,20 +235,26 @@ def _prepare(arr: np.ndarray, standardize: bool, jitter: float, rng) -> float:
     return log_scale
 
 
-# Columns whose largest magnitude lies in [2^-450, 2^450] have squares (times up to 2^120
-# rows) that neither overflow nor underflow to nothing in std.
+# Magnitudes in [2^-450, 2^450] have squares (times up to 2^120 rows or dimensions) that
+# neither overflow nor underflow to nothing.
 _SAFE_TOP = (2.0**-450, 2.0**450)
+
+
+def _scale_exponent(top):
+    """For each largest magnitude in ``top``: 0 where it is 0 or already safe, else the
+    power of two e with top / 2^e in [0.5, 1)."""
+    top = np.asarray(top)
+    safe = (top >= _SAFE_TOP[0]) & (top <= _SAFE_TOP[1])
+    return np.where(safe, 0, np.frexp(top)[1])
 
 
 def _spread(arr: np.ndarray) -> np.ndarray:
     """Standard deviation (ddof=0) of each column of ``arr``, also where squaring the
     values would overflow (above ~1e154) or underflow (below ~1e-154): such columns are
     measured on a copy scaled by an exact power of two."""
-    top = np.maximum(arr.max(axis=0), -arr.min(axis=0))
-    safe = (top >= _SAFE_TOP[0]) & (top <= _SAFE_TOP[1])
-    if safe.all():
+    exponent = _scale_exponent(np.maximum(arr.max(axis=0), -arr.min(axis=0)))
+    if not exponent.any():
         return arr.std(axis=0)
-    exponent = np.where(safe, 0, np.frexp(top)[1])
     return np.ldexp(np.ldexp(arr, -exponent).std(axis=0), exponent)
 
 
@@ -257,15 +263,15 @@ def _power_of_two_scale(*arrays: np.ndarray) -> float:
     place by one power of two (exact) that brings it into [0.5, 1), so that squared
     Euclidean distances neither overflow nor underflow; return the log of the factor
     removed (d log c: what an entropy loses). Ratios of distances, hence KL divergences,
-    do not change."""
-    top = max(float(np.abs(a).max()) for a in arrays)
-    if _SAFE_TOP[0] <= top <= _SAFE_TOP[1] or top == 0.0:
-        # No scaling needed, and none is made: scaling would flush values more than
-        # 2^1022 below the largest to subnormals or zero (new copies).
+    do not change. Safe data are left alone: scaling would flush values more than 2^1022
+    below the largest to subnormals or zero (new copies)."""
+    exponent = int(_scale_exponent(max(float(np.abs(a).max()) for a in arrays)))
+    if exponent == 0:
         return 0.0
-    exponent = int(np.frexp(top)[1])
     for a in arrays:
-        a *= np.ldexp(1.0, -exponent)
+        # ldexp of the data, not a product with 2^-e: that factor overflows when the
+        # data are subnormal (e below -1023).
+        np.ldexp(a, -exponent, out=a)
     return arrays[0].shape[1] * exponent * math.log(2.0)
 
 
