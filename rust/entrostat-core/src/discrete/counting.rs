@@ -10,6 +10,7 @@
 //! competitive with sorting; extra memory is the tables plus one block of keys.
 
 use super::histogram::{empty_shards, shard_of, Histogram, Shards, SHARDS};
+use super::zeroed::ZeroedBuf;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::labels::{Label, Labels};
@@ -156,14 +157,15 @@ fn dense_add<T: Label>(counts: &mut [u64], offset: u64, sl: &[T]) {
 /// One thread's piece of a block, its keys grouped by shard (a counting sort on the
 /// shard id): shard `s` holds `keys[offsets[s]..offsets[s + 1]]`. Reused across blocks.
 struct Scattered {
-    keys: Vec<u64>,
+    keys: ZeroedBuf<u64>,
     offsets: Vec<usize>,
 }
 
 impl Scattered {
-    fn new() -> Self {
+    /// Room for pieces of up to `capacity` keys.
+    fn new(capacity: usize) -> Self {
         Scattered {
-            keys: Vec::new(),
+            keys: ZeroedBuf::new(capacity),
             offsets: vec![0; SHARDS + 1],
         }
     }
@@ -184,8 +186,7 @@ impl Scattered {
             total += sizes[s];
         }
         self.offsets[SHARDS] = total;
-        self.keys.resize(total, 0);
-        let keys = &mut self.keys;
+        let keys = &mut self.keys[..total];
         let mut place = |v: &T| {
             let k = v.key();
             let s = shard_of(k);
@@ -205,7 +206,9 @@ fn count_hashed<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<Histo
     let n = x.len();
     let mut tables: Shards = empty_shards();
     let pieces = pool::num_threads().max(1);
-    let mut scattered: Vec<Scattered> = (0..pieces).map(|_| Scattered::new()).collect();
+    let mut scattered: Vec<Scattered> = (0..pieces)
+        .map(|_| Scattered::new(n.min(BLOCK).div_ceil(pieces)))
+        .collect();
     pool::install(|| -> Result<()> {
         for start in (0..n).step_by(BLOCK) {
             cancel.check()?;

@@ -2,9 +2,7 @@
 //! then estimate from the counts.
 
 use super::counting::count_labels;
-use super::estimators::{
-    entropy_from_counts, entropy_from_fingerprint, renyi_from_counts, tsallis_from_counts,
-};
+use super::estimators::{entropy_from_fingerprint, renyi_from_counts, tsallis_from_counts};
 use super::estimators::{Estimate, Estimator};
 use super::histogram::Histogram;
 use super::joint::count_joint;
@@ -61,8 +59,8 @@ pub fn entropy_of_columns(
     n_bins: Option<f64>,
     cancel: &Cancel,
 ) -> Result<Estimate> {
-    let counts = count_vector(&count_columns(cols, cancel)?);
-    entropy_from_counts(&counts, estimator, n_bins)
+    let fp = count_columns(cols, cancel)?.fingerprint();
+    entropy_from_fingerprint(&fp, estimator, n_bins)
 }
 
 /// Renyi entropy of order alpha (nats) of the rows of `cols`.

@@ -3,9 +3,12 @@
 //! so that threads fill disjoint shards, each small enough to stay in cache, and two
 //! histograms merge shard by shard. Mergeable, so chunks and threads count independently.
 
+use super::fingerprint::Fingerprint;
 use super::table::CountTable;
 use super::zeroed::ZeroedBuf;
 use crate::error::{Error, Result};
+use crate::pool;
+use rayon::prelude::*;
 
 /// Largest key range held densely, whatever the input size (2^22 bins = 32 MiB of u64).
 const DENSE_MAX_RANGE: u64 = 1 << 22;
@@ -84,6 +87,31 @@ impl Histogram {
             Histogram::Dense { counts, .. } => counts.iter().copied().filter(|&c| c > 0).collect(),
             Histogram::Hashed(s) => s.iter().flat_map(|m| m.values()).collect(),
         }
+    }
+
+    /// How many bins hold each count, from the tables (shards or chunks in parallel)
+    /// without a vector of counts.
+    pub fn fingerprint(&self) -> Fingerprint {
+        let merge = |mut a: Fingerprint, b: Fingerprint| {
+            a.merge(&b);
+            a
+        };
+        pool::install(|| match self {
+            Histogram::Dense { counts, .. } => counts
+                .par_chunks(1 << 16)
+                .fold(Fingerprint::new, |mut f, c| {
+                    f.extend(c.iter().copied());
+                    f
+                })
+                .reduce(Fingerprint::new, merge),
+            Histogram::Hashed(s) => s
+                .par_iter()
+                .fold(Fingerprint::new, |mut f, m| {
+                    f.extend(m.values());
+                    f
+                })
+                .reduce(Fingerprint::new, merge),
+        })
     }
 
     /// (key, count) pairs with nonzero count, sorted by key.

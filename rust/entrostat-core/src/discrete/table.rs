@@ -36,8 +36,11 @@ impl TableKey for [u64; 2] {
     }
 }
 
-/// Adds are staged in batches of this many before they touch the table.
+/// Adds are staged in batches of this many before they touch the table (the prefetch
+/// distance of `add_each`).
 const BATCH: usize = 16;
+/// Keys per growth check in `add_each`: a segment may add this many new keys.
+const SEGMENT: usize = 128;
 
 #[derive(Debug, Clone, Default)]
 pub struct CountTable<K: TableKey> {
@@ -127,16 +130,25 @@ impl<K: TableKey> CountTable<K> {
         self.add_at(i, key, c);
     }
 
-    /// Count each key once, prefetching the slots of a batch before probing them.
+    /// Count each key once. Slots are prefetched `BATCH` keys ahead of their probe, so
+    /// that a miss overlaps the work on the keys before it. Room is made per segment of
+    /// keys, so that the precomputed slots stay valid within a segment.
     pub fn add_each(&mut self, keys: &[K]) {
-        for batch in keys.chunks(BATCH) {
-            self.reserve(batch.len());
-            let mut at = [0usize; BATCH];
-            for (a, &k) in at.iter_mut().zip(batch) {
-                *a = self.slot_of(k);
+        for seg in keys.chunks(SEGMENT) {
+            self.reserve(seg.len());
+            let mask = self.slots.len() - 1;
+            let mut ahead = [0usize; BATCH];
+            for (a, &k) in ahead.iter_mut().zip(seg) {
+                *a = (k.hash() as usize) & mask;
                 prefetch(&self.slots[*a]);
             }
-            for (&i, &k) in at.iter().zip(batch) {
+            for (j, &k) in seg.iter().enumerate() {
+                let i = ahead[j % BATCH];
+                if let Some(&next) = seg.get(j + BATCH) {
+                    let a = (next.hash() as usize) & mask;
+                    prefetch(&self.slots[a]);
+                    ahead[j % BATCH] = a;
+                }
                 self.add_at(i, k, 1);
             }
         }
