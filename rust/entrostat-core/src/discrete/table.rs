@@ -36,11 +36,11 @@ impl TableKey for [u64; 2] {
     }
 }
 
-/// Adds are staged in batches of this many before they touch the table (the prefetch
-/// distance of `add_each`).
+/// Re-placed and paired adds are staged in batches of this many before they touch the
+/// table.
 const BATCH: usize = 16;
-/// Keys per growth check in `add_each`: a segment may add this many new keys.
-const SEGMENT: usize = 128;
+/// How many keys ahead `add_each` prefetches: enough to cover a miss to memory.
+const AHEAD: usize = 64;
 
 #[derive(Debug, Clone, Default)]
 pub struct CountTable<K: TableKey> {
@@ -130,27 +130,30 @@ impl<K: TableKey> CountTable<K> {
         self.add_at(i, key, c);
     }
 
-    /// Count each key once. Slots are prefetched `BATCH` keys ahead of their probe, so
-    /// that a miss overlaps the work on the keys before it. Room is made per segment of
-    /// keys, so that the precomputed slots stay valid within a segment.
+    /// Count each key once. The slot of each key is prefetched `AHEAD` keys before its
+    /// probe, so that cache misses overlap; when the table grows, the slots in flight are
+    /// computed again for the new size.
     pub fn add_each(&mut self, keys: &[K]) {
-        for seg in keys.chunks(SEGMENT) {
-            self.reserve(seg.len());
-            let mask = self.slots.len() - 1;
-            let mut ahead = [0usize; BATCH];
-            for (a, &k) in ahead.iter_mut().zip(seg) {
-                *a = (k.hash() as usize) & mask;
-                prefetch(&self.slots[*a]);
+        let mut ahead = [0usize; AHEAD];
+        let aim = |t: &Self, ahead: &mut [usize; AHEAD], from: usize| {
+            for (j, &k) in keys.iter().enumerate().skip(from).take(AHEAD) {
+                ahead[j % AHEAD] = t.slot_of(k);
+                prefetch(&t.slots[ahead[j % AHEAD]]);
             }
-            for (j, &k) in seg.iter().enumerate() {
-                let i = ahead[j % BATCH];
-                if let Some(&next) = seg.get(j + BATCH) {
-                    let a = (next.hash() as usize) & mask;
-                    prefetch(&self.slots[a]);
-                    ahead[j % BATCH] = a;
-                }
-                self.add_at(i, k, 1);
+        };
+        self.reserve(1);
+        aim(self, &mut ahead, 0);
+        for (j, &k) in keys.iter().enumerate() {
+            if 2 * (self.len + 1) > self.slots.len() {
+                self.reserve(1);
+                aim(self, &mut ahead, j);
             }
+            let i = ahead[j % AHEAD];
+            if let Some(&next) = keys.get(j + AHEAD) {
+                ahead[j % AHEAD] = self.slot_of(next);
+                prefetch(&self.slots[ahead[j % AHEAD]]);
+            }
+            self.add_at(i, k, 1);
         }
     }
 
