@@ -162,10 +162,9 @@ struct Scattered {
 }
 
 impl Scattered {
-    /// Room for pieces of up to `capacity` keys.
-    fn new(capacity: usize) -> Self {
+    fn new() -> Self {
         Scattered {
-            keys: ZeroedBuf::new(capacity),
+            keys: ZeroedBuf::new(0),
             offsets: vec![0; SHARDS + 1],
         }
     }
@@ -175,7 +174,12 @@ impl Scattered {
     }
 
     /// Group `piece` by shard: one pass counts shard sizes, a second places the keys.
-    fn fill<T: Label>(&mut self, piece: ArrayView1<'_, T>) {
+    /// The buffer is sized on first use by `capacity` (the largest piece), in the thread
+    /// that fills it, so that threads zero their buffers in parallel.
+    fn fill<T: Label>(&mut self, piece: ArrayView1<'_, T>, capacity: usize) {
+        if self.keys.len() < piece.len() {
+            self.keys = ZeroedBuf::new(capacity.max(piece.len()));
+        }
         let mut sizes = [0usize; SHARDS];
         piece.iter().for_each(|v| sizes[shard_of(v.key())] += 1);
         let mut at = [0usize; SHARDS];
@@ -206,9 +210,8 @@ fn count_hashed<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<Histo
     let n = x.len();
     let mut tables: Shards = empty_shards();
     let pieces = pool::num_threads().max(1);
-    let mut scattered: Vec<Scattered> = (0..pieces)
-        .map(|_| Scattered::new(n.min(BLOCK).div_ceil(pieces)))
-        .collect();
+    let capacity = n.min(BLOCK).div_ceil(pieces);
+    let mut scattered: Vec<Scattered> = (0..pieces).map(|_| Scattered::new()).collect();
     pool::install(|| -> Result<()> {
         for start in (0..n).step_by(BLOCK) {
             cancel.check()?;
@@ -216,7 +219,10 @@ fn count_hashed<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<Histo
             let len = block.len();
             let per = len.div_ceil(pieces);
             scattered.par_iter_mut().enumerate().for_each(|(p, sc)| {
-                sc.fill(block.slice(s![(p * per).min(len)..((p + 1) * per).min(len)]));
+                sc.fill(
+                    block.slice(s![(p * per).min(len)..((p + 1) * per).min(len)]),
+                    capacity,
+                );
             });
             tables.par_iter_mut().enumerate().for_each(|(s, table)| {
                 for sc in &scattered {
