@@ -70,6 +70,17 @@ def test_counts_wide_range_hashed(rng):
     assert_counts_equal_unique(es.Counts(u), u)
 
 
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+@pytest.mark.parametrize("high", [1000, 2**63])  # dense and hashed storage
+def test_counts_entropy_is_the_entropy_of_the_labels(rng, estimator, high):
+    x = rng.integers(0, high, 800, dtype=np.uint64)[rng.integers(0, 800, 20_000)]
+    c = es.Counts(x[:7000]) + es.Counts(x[7000:])
+    got, want = c.entropy(estimator=estimator), es.entropy(x, estimator=estimator)
+    assert float(getattr(got, "value", got)) == float(getattr(want, "value", want))
+    assert float(getattr(want, "value", want)) == pytest.approx(
+        ref_entropy(x, estimator), rel=1e-9)
+
+
 def test_counts_strided_big_endian_bool(rng):
     x = rng.integers(-5, 5, 3000).astype(np.int32)
     assert_counts_equal_unique(es.Counts(x[::3]), x[::3])

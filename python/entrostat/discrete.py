@@ -286,16 +286,6 @@ def conditional_block_entropy(seq, order: int, *, estimator: str = "plugin",
     return np.float64((h - hp) / check.log_base(base))
 
 
-def _estimate_counts(vec: np.ndarray, estimator: str, base, n_bins, n: int):
-    est = check.estimator(estimator)
-    unit = check.log_base(base)
-    if vec.size == 0:
-        raise ValueError("counts: nothing has been counted yet")
-    values, stderr = _core.entropy_from_counts(vec.reshape(1, -1), est, check.n_bins(n_bins))
-    se = None if stderr is None else float(stderr[0])
-    return _result((float(values[0]), se), unit, n, est)
-
-
 class Counts:
     """A streaming, mergeable, picklable histogram of integer labels.
 
@@ -362,7 +352,11 @@ class Counts:
     def entropy(self, *, estimator: str = "plugin", base: float | None = None,
                 n_bins: int | None = None):
         """Shannon entropy of the counted labels (as :func:`entropy`)."""
-        return _estimate_counts(self._inner.count_vector(), estimator, base, n_bins, self.n)
+        est = check.estimator(estimator)
+        unit = check.log_base(base)
+        if self.n == 0:
+            raise ValueError("counts: nothing has been counted yet")
+        return _result(self._inner.entropy(est, check.n_bins(n_bins)), unit, self.n, est)
 
     def renyi_entropy(self, alpha: float, *, base: float | None = None):
         """Rényi entropy of order ``alpha`` (as :func:`renyi_entropy`)."""

@@ -201,6 +201,16 @@ impl PyCounts {
         })
     }
 
+    /// Entropy (nats) of the counts, from their fingerprint as `entropy` estimates it.
+    #[pyo3(signature = (estimator, n_bins=None))]
+    fn entropy(&self, py: Python<'_>, estimator: &str, n_bins: Option<f64>) -> PyResult<Pair> {
+        let est = parse_estimator(estimator)?;
+        let hist = self.inner.histogram();
+        py.detach(|| est::entropy_from_fingerprint(&hist.fingerprint(), est, n_bins))
+            .map(pair)
+            .map_err(to_py)
+    }
+
     /// Nonzero counts as float64 (unordered), for the estimators.
     fn count_vector<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
         let v = entrostat_core::discrete::entropy::count_vector(self.inner.histogram());

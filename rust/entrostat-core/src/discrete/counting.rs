@@ -20,8 +20,9 @@ use rayon::prelude::*;
 
 /// Labels per chunk: small enough to stay in L2 between the min/max and counting passes.
 pub const CHUNK: usize = 1 << 16;
-/// Labels per block of the hashed path (32 MiB of keys in flight).
-const BLOCK: usize = 1 << 22;
+/// Labels per block of the hashed path (32 MiB of keys in flight); small in unit tests,
+/// so that they go through several blocks.
+const BLOCK: usize = if cfg!(test) { 1 << 12 } else { 1 << 22 };
 
 /// Count the labels of a view of any integer dtype.
 pub fn count_labels(x: &Labels<'_>, cancel: &Cancel) -> Result<Histogram> {

@@ -134,6 +134,9 @@ impl<K: TableKey> CountTable<K> {
     /// probe, so that cache misses overlap; when the table grows, the slots in flight are
     /// computed again for the new size.
     pub fn add_each(&mut self, keys: &[K]) {
+        if keys.is_empty() {
+            return;
+        }
         let mut ahead = [0usize; AHEAD];
         let aim = |t: &Self, ahead: &mut [usize; AHEAD], from: usize| {
             for (j, &k) in keys.iter().enumerate().skip(from).take(AHEAD) {

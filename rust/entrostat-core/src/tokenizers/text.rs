@@ -74,13 +74,15 @@ pub fn text_sizes(text: &str) -> (u64, u64, u64) {
         if let Some(&last) = run.as_bytes().last() {
             prev_space = is_ascii_py_space(last);
         }
-        let mut tail = tail.chars();
-        if let Some(c) = tail.next() {
+        // Decode the non-ASCII run that follows, up to the next ASCII byte.
+        let mut chars = tail.chars();
+        rest = chars.as_str();
+        while let Some(c) = chars.next().filter(|c| !c.is_ascii()) {
             let space = is_py_space(c);
             words += (!space & prev_space) as u64;
             prev_space = space;
+            rest = chars.as_str();
         }
-        rest = tail.as_str();
     }
     (bytes.len() as u64, code_points(bytes), words)
 }
@@ -133,6 +135,15 @@ mod tests {
             }
             assert_eq!(text_sizes(&text), by_chars(&text), "{text:?}");
         }
+        // Runs longer than a block of the vectorised counts.
+        let long = format!(
+            "{}\u{e9} {}",
+            "ab ".repeat(50_000),
+            "\u{3000}x y".repeat(30_000)
+        );
+        assert_eq!(text_sizes(&long), by_chars(&long));
+        let ascii = "word \t".repeat(40_000);
+        assert_eq!(text_sizes(&ascii), by_chars(&ascii));
     }
 
     #[test]
