@@ -77,8 +77,8 @@ def test_counts_entropy_is_the_entropy_of_the_labels(rng, estimator, high):
     c = es.Counts(x[:7000]) + es.Counts(x[7000:])
     got, want = c.entropy(estimator=estimator), es.entropy(x, estimator=estimator)
     assert float(getattr(got, "value", got)) == float(getattr(want, "value", want))
-    assert float(getattr(want, "value", want)) == pytest.approx(
-        ref_entropy(x, estimator), rel=1e-9)
+    if estimator != "nsb":  # NSB against its (quadrature) reference: test_discrete_estimators
+        assert float(want) == pytest.approx(ref_entropy(x, estimator), rel=1e-9)
 
 
 def test_counts_strided_big_endian_bool(rng):
