@@ -108,7 +108,7 @@ impl PyTokenStats {
 
 /// Total `(bytes, chars, words)` of a batch of texts: `len(t.encode())`, `len(t)` and
 /// `len(t.split())` summed, in one pass over each text's UTF-8 (no Python per word). The
-/// scan runs without the GIL, so it overlaps a tokenizer encoding on other threads.
+/// scan runs without the GIL, so other Python threads run meanwhile.
 #[pyfunction]
 pub fn text_sizes_batch(
     py: Python<'_>,

@@ -64,6 +64,23 @@ fn try_zeroed(len: usize) -> Result<ZeroedBuf<u64>> {
     ZeroedBuf::try_new(len).ok_or_else(|| Error::Memory(format!("a histogram of {len} bins")))
 }
 
+/// The fingerprint of parts of counts (zeros ignored), one per parallel task.
+fn fingerprint_of<P, I>(parts: P) -> Fingerprint
+where
+    P: ParallelIterator<Item = I>,
+    I: IntoIterator<Item = u64>,
+{
+    parts
+        .fold(Fingerprint::new, |mut f, counts| {
+            f.extend(counts);
+            f
+        })
+        .reduce(Fingerprint::new, |mut a, b| {
+            a.merge(&b);
+            a
+        })
+}
+
 impl Histogram {
     /// Number of counted labels.
     pub fn total(&self) -> u64 {
@@ -92,25 +109,11 @@ impl Histogram {
     /// How many bins hold each count, from the tables (shards or chunks in parallel)
     /// without a vector of counts.
     pub fn fingerprint(&self) -> Fingerprint {
-        let merge = |mut a: Fingerprint, b: Fingerprint| {
-            a.merge(&b);
-            a
-        };
         pool::install(|| match self {
-            Histogram::Dense { counts, .. } => counts
-                .par_chunks(1 << 16)
-                .fold(Fingerprint::new, |mut f, c| {
-                    f.extend(c.iter().copied());
-                    f
-                })
-                .reduce(Fingerprint::new, merge),
-            Histogram::Hashed(s) => s
-                .par_iter()
-                .fold(Fingerprint::new, |mut f, m| {
-                    f.extend(m.values());
-                    f
-                })
-                .reduce(Fingerprint::new, merge),
+            Histogram::Dense { counts, .. } => {
+                fingerprint_of(counts.par_chunks(1 << 16).map(|c| c.iter().copied()))
+            }
+            Histogram::Hashed(s) => fingerprint_of(s.par_iter().map(|m| m.values())),
         })
     }
 

@@ -70,11 +70,16 @@ impl<K: TableKey> CountTable<K> {
         (key.hash() as usize) & (self.slots.len() - 1)
     }
 
+    /// Whether `extra` more distinct keys would take the load factor above 1/2.
+    #[inline(always)]
+    fn lacks_room(&self, extra: usize) -> bool {
+        (self.len + extra) * 2 > self.slots.len()
+    }
+
     /// Make room for `extra` more distinct keys at a load factor of at most 1/2.
     pub fn reserve(&mut self, extra: usize) {
-        let need = (self.len + extra) * 2;
-        if need > self.slots.len() {
-            self.resize(need.next_power_of_two().max(16));
+        if self.lacks_room(extra) {
+            self.resize(((self.len + extra) * 2).next_power_of_two().max(16));
         }
     }
 
@@ -147,7 +152,7 @@ impl<K: TableKey> CountTable<K> {
         self.reserve(1);
         aim(self, &mut ahead, 0);
         for (j, &k) in keys.iter().enumerate() {
-            if 2 * (self.len + 1) > self.slots.len() {
+            if self.lacks_room(1) {
                 self.reserve(1);
                 aim(self, &mut ahead, j);
             }
