@@ -10,6 +10,7 @@ pub mod histogram;
 pub mod joint;
 pub mod ngrams;
 pub mod partition;
+pub mod radix;
 pub mod table;
 pub mod tower;
 pub mod zeroed;

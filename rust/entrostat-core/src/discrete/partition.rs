@@ -21,6 +21,7 @@
 //! page costs more than filling it. The partition layout is a fixed constant, so counters
 //! built anywhere merge partition by partition.
 
+use super::radix;
 use super::table::prefetch;
 use crate::pool;
 use rayon::prelude::*;
@@ -45,6 +46,9 @@ pub trait Key: Copy + Eq + Ord + Send + Sync + std::fmt::Debug + 'static {
     /// `(self << w) | v` (`w < BITS`).
     fn shl_or(self, w: u32, v: u64) -> Self;
     fn and(self, mask: Self) -> Self;
+    fn or(self, other: Self) -> Self;
+    fn xor(self, other: Self) -> Self;
+    fn leading_zeros(self) -> u32;
     fn shr(self, w: u32) -> Self;
     /// All ones in the low `bits` bits (`bits <= BITS`).
     fn low_mask(bits: u32) -> Self;
@@ -78,6 +82,18 @@ impl Key for u64 {
     #[inline(always)]
     fn and(self, mask: Self) -> Self {
         self & mask
+    }
+    #[inline(always)]
+    fn or(self, other: Self) -> Self {
+        self | other
+    }
+    #[inline(always)]
+    fn xor(self, other: Self) -> Self {
+        self ^ other
+    }
+    #[inline(always)]
+    fn leading_zeros(self) -> u32 {
+        self.leading_zeros()
     }
     #[inline(always)]
     fn shr(self, w: u32) -> Self {
@@ -119,6 +135,18 @@ impl Key for u128 {
     #[inline(always)]
     fn and(self, mask: Self) -> Self {
         self & mask
+    }
+    #[inline(always)]
+    fn or(self, other: Self) -> Self {
+        self | other
+    }
+    #[inline(always)]
+    fn xor(self, other: Self) -> Self {
+        self ^ other
+    }
+    #[inline(always)]
+    fn leading_zeros(self) -> u32 {
+        self.leading_zeros()
     }
     #[inline(always)]
     fn shr(self, w: u32) -> Self {
@@ -813,17 +841,7 @@ impl<K: Key> Counter<K> {
             }
             return vec![state];
         }
-        let mut loose_run = None;
-        if !self.loose.is_empty() || !extra.is_empty() {
-            let keys: Vec<K> = self.loose.iter().chain(extra).copied().collect();
-            loose_run = Some(
-                Run::build(&SliceScan {
-                    keys: &keys,
-                    shift: self.shift,
-                })
-                .expect("scanning a slice cannot fail"),
-            );
-        }
+        let loose_run = self.loose_run(extra);
         let runs: Vec<&Run<K>> = self.runs.iter().chain(loose_run.as_ref()).collect();
         on_groups(
             |g| self.group_len(g) + runs.iter().map(|r| r.group_len(g)).sum::<usize>(),
@@ -847,6 +865,131 @@ impl<K: Key> Counter<K> {
         .into_iter()
         .map(|(s, _, _)| s)
         .collect()
+    }
+
+    /// The loose keys and `extra`, grouped by partition (None when there are none).
+    fn loose_run(&self, extra: &[K]) -> Option<Run<K>> {
+        if self.loose.is_empty() && extra.is_empty() {
+            return None;
+        }
+        let keys: Vec<K> = self.loose.iter().chain(extra).copied().collect();
+        let run = Run::build(&SliceScan {
+            keys: &keys,
+            shift: self.shift,
+        });
+        Some(run.expect("scanning a slice cannot fail"))
+    }
+
+    /// As `par_partitions_with`, but the pairs of each partition come sorted by key
+    /// (ascending). Pending keys are radix sorted and counted as runs of equal keys rather
+    /// than hashed: for keys that are mostly distinct, a few sequential passes over the
+    /// partition cost less than one hash probe per key.
+    pub fn par_sorted_partitions_with<S: Send>(
+        &self,
+        extra: &[K],
+        init: impl Fn() -> S + Sync,
+        visit: impl Fn(&mut S, &[(K, u64)]) + Sync,
+    ) -> Vec<S> {
+        if self.stored + self.pending() + extra.len() <= SMALL_ALL {
+            // Few keys: all of them at once (every partition at once is a partition).
+            let mut bufs = SortBuffers::default();
+            let stored: Vec<(K, u64)> = (0..PARTS)
+                .flat_map(|q| self.part(q / PER_GROUP, q % PER_GROUP).iter().copied())
+                .collect();
+            let pending = self.runs.iter().map(|r| &r.keys[..]);
+            bufs.sort(&stored, pending.chain([&self.loose[..], extra]));
+            let mut state = init();
+            if !bufs.out.is_empty() {
+                visit(&mut state, &bufs.out);
+            }
+            return vec![state];
+        }
+        let loose_run = self.loose_run(extra);
+        let runs: Vec<&Run<K>> = self.runs.iter().chain(loose_run.as_ref()).collect();
+        on_groups(
+            |g| self.group_len(g) + runs.iter().map(|r| r.group_len(g)).sum::<usize>(),
+            || (init(), SortBuffers::default()),
+            |(state, bufs), g| {
+                for s in 0..PER_GROUP {
+                    let q = g * PER_GROUP + s;
+                    bufs.sort(self.part(g, s), runs.iter().map(|r| r.part(q)));
+                    if !bufs.out.is_empty() {
+                        visit(state, &bufs.out);
+                    }
+                }
+            },
+        )
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect()
+    }
+}
+
+/// One worker's buffers for sorted partitions.
+struct SortBuffers<K> {
+    keys: Vec<K>,
+    spare_keys: Vec<K>,
+    mine: Vec<(K, u64)>,
+    spare_pairs: Vec<(K, u64)>,
+    /// The sorted distinct pairs of the last partition.
+    out: Vec<(K, u64)>,
+}
+
+impl<K> Default for SortBuffers<K> {
+    fn default() -> Self {
+        SortBuffers {
+            keys: Vec::new(),
+            spare_keys: Vec::new(),
+            mine: Vec::new(),
+            spare_pairs: Vec::new(),
+            out: Vec::new(),
+        }
+    }
+}
+
+impl<K: Key> SortBuffers<K> {
+    /// `out` = the distinct pairs of `mine` (distinct keys, any order) plus one per key of
+    /// `keys`, sorted by key.
+    fn sort<'a>(&mut self, mine: &[(K, u64)], keys: impl Iterator<Item = &'a [K]>) {
+        self.keys.clear();
+        for part in keys {
+            self.keys.extend_from_slice(part);
+        }
+        radix::sort_by_key(&mut self.keys, &mut self.spare_keys, |&k| k);
+        self.out.clear();
+        for &k in &self.keys {
+            match self.out.last_mut() {
+                Some(last) if last.0 == k => last.1 += 1,
+                _ => self.out.push((k, 1)),
+            }
+        }
+        if mine.is_empty() {
+            return;
+        }
+        self.mine.clear();
+        self.mine.extend_from_slice(mine);
+        radix::sort_by_key(&mut self.mine, &mut self.spare_pairs, |p| p.0);
+        // Merge the two sorted runs of distinct keys.
+        let merged = &mut self.spare_pairs;
+        merged.clear();
+        let (a, b) = (&self.mine, &self.out);
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            if a[i].0 < b[j].0 {
+                merged.push(a[i]);
+                i += 1;
+            } else if b[j].0 < a[i].0 {
+                merged.push(b[j]);
+                j += 1;
+            } else {
+                merged.push((a[i].0, a[i].1 + b[j].1));
+                i += 1;
+                j += 1;
+            }
+        }
+        merged.extend_from_slice(&a[i..]);
+        merged.extend_from_slice(&b[j..]);
+        std::mem::swap(&mut self.out, merged);
     }
 }
 

@@ -8,11 +8,13 @@
 //! `END` are exactly the document's j-grams (one per j-window), and summing those by
 //! their (j-1)-prefix gives the contexts over the same j-windows. The table is partitioned
 //! by first symbol, so prefixes of every length, and so every level, are summed partition
-//! by partition in cache-resident tables.
+//! by partition: each partition's K-grams are radix sorted, after which the windows
+//! sharing a j-prefix are contiguous for every j, and one scan closes the groups of every
+//! level (no hash table per level).
 
 use super::fingerprint::Fingerprint;
-use super::ngrams::{pack, NgramCounts, Table};
-use super::partition::{Key, Scratch};
+use super::ngrams::{pack, NgramCounts, Table, MAX_ORDER};
+use super::partition::Key;
 use hashbrown::HashMap;
 use rayon::prelude::*;
 
@@ -22,58 +24,72 @@ pub const END: u64 = 0;
 /// Fingerprints of one level j: of the j-gram counts and of their (j-1)-prefixes.
 pub type Level = (Fingerprint, Fingerprint);
 
-/// One worker's buffers and results.
-struct Worker<K: Key> {
-    /// Per level j = 2..=K (index j - 2).
-    levels: Vec<Level>,
-    scratch: Scratch<K>,
-    real: Vec<(K, u64)>,
-    ends: Vec<(K, u64)>,
-    next: Vec<(K, u64)>,
+/// Open groups of equal prefixes while scanning one partition's K-grams in key order.
+/// Symbol 1 is the most significant, so the keys sharing a j-prefix are contiguous for
+/// every j, and a group is complete as soon as a key with another prefix arrives.
+struct Groups {
+    /// `windows[j]`: padded K-windows in the open j-prefix group (j = 1..=K).
+    windows: [u64; MAX_ORDER + 1],
+    /// `real[j]`: of those, the windows whose (j+1)-prefix is a real (j+1)-gram.
+    real: [u64; MAX_ORDER + 1],
+    /// Per level j (index j - 2), the j-grams and the prefixes seen once: most of them,
+    /// tallied here rather than in the fingerprints (one memory cell updated per group).
+    once: [(u64, u64); MAX_ORDER],
 }
 
-impl<K: Key> Worker<K> {
-    fn new(k: usize) -> Self {
-        Worker {
-            levels: vec![Level::default(); k - 1],
-            scratch: Scratch::default(),
-            real: Vec::new(),
-            ends: Vec::new(),
-            next: Vec::new(),
-        }
-    }
-
-    /// Every level of one partition, from its padded K-gram pairs.
-    fn visit(&mut self, pairs: &[(K, u64)], k: usize, w: u32) {
-        let last = K::low_mask(w);
-        let mut level = std::mem::take(&mut self.next);
-        for j in (2..=k).rev() {
-            let cur: &[(K, u64)] = if j == k { pairs } else { &level };
-            self.real.clear();
-            self.ends.clear();
-            for &(key, c) in cur {
-                if key.and(last) == K::ZERO {
-                    self.ends.push((key, c));
+impl Groups {
+    /// Close the open groups of levels `from..=k` of `key` (the last key of those groups).
+    #[inline]
+    fn close<K: Key>(&mut self, key: K, from: usize, k: usize, w: u32, levels: &mut [Level]) {
+        let end_mask = K::low_mask(w);
+        for j in (from..=k).rev() {
+            let n = std::mem::take(&mut self.windows[j]);
+            self.windows[j - 1] += n;
+            if j >= 2 && key.shr((k - j) as u32 * w).and(end_mask) != K::ZERO {
+                // A real j-gram (its last symbol is no `END`).
+                if n == 1 {
+                    self.once[j - 2].0 += 1;
                 } else {
-                    self.real.push((key, c));
+                    levels[j - 2].0.add(n, 1);
+                }
+                self.real[j - 1] += n;
+            }
+            if j < k {
+                match std::mem::take(&mut self.real[j]) {
+                    1 => self.once[j - 1].1 += 1,
+                    r => levels[j - 1].1.add(r, 1),
                 }
             }
-            let (grams, prefixes) = &mut self.levels[j - 2];
-            grams.extend(self.real.iter().map(|p| p.1));
-            self.scratch.reset_for(0, self.real.len());
-            self.scratch.add_prefixes(&self.real, w);
-            self.scratch.learn(0, self.real.len());
-            prefixes.extend(self.scratch.live().map(|p| p.1));
-            // The padded (j-1)-windows: the prefixes of real j-grams plus those of the
-            // windows ending in END.
-            self.scratch.add_prefixes(&self.ends, w);
-            let drained = self.scratch.drain();
-            if j > 2 {
-                level.clear();
-                level.extend_from_slice(drained);
-            }
         }
-        self.next = level;
+    }
+}
+
+/// Add every level of one partition's padded K-gram pairs, sorted by key, to `levels`.
+fn scan_sorted<K: Key>(pairs: &[(K, u64)], k: usize, w: u32, levels: &mut [Level]) {
+    let mut groups = Groups {
+        windows: [0; MAX_ORDER + 1],
+        real: [0; MAX_ORDER + 1],
+        once: [(0, 0); MAX_ORDER],
+    };
+    let Some(&(first, _)) = pairs.first() else {
+        return;
+    };
+    let mut prev = first;
+    for &(key, c) in pairs {
+        if key != prev {
+            // The shortest prefix that differs: its groups and all longer ones are complete.
+            let from = (1..=k)
+                .find(|&j| key.shr((k - j) as u32 * w) != prev.shr((k - j) as u32 * w))
+                .unwrap_or(k);
+            groups.close(prev, from, k, w, levels);
+            prev = key;
+        }
+        groups.windows[k] += c;
+    }
+    groups.close(prev, 1, k, w, levels);
+    for ((grams, prefixes), &(g, p)) in levels.iter_mut().zip(&groups.once) {
+        grams.add(1, g);
+        prefixes.add(1, p);
     }
 }
 
@@ -106,12 +122,12 @@ fn packed_levels<K: Key>(
     w: u32,
 ) -> Vec<Level> {
     let extra: Vec<K> = extra.iter().map(|row| pack(row, w)).collect();
-    let workers = c.par_partitions_with(
+    let workers = c.par_sorted_partitions_with(
         &extra,
-        || Worker::new(k),
-        |worker, pairs| worker.visit(pairs, k, w),
+        || vec![Level::default(); k - 1],
+        |levels, pairs| scan_sorted(pairs, k, w, levels),
     );
-    merged(workers.into_iter().map(|w| w.levels), k)
+    merged(workers, k)
 }
 
 /// Wide keys (symbols past what packed keys hold): the same sums in global hash maps.
@@ -198,21 +214,37 @@ mod tests {
             .collect()
     }
 
-    /// Count `docs` padded, the last one left open; `base` offsets the symbols.
-    fn padded(docs: &[Vec<u64>], k: usize) -> (NgramCounts, Vec<u64>) {
-        let mut c = NgramCounts::by_first_symbol(k).unwrap();
+    /// The codes of `docs`, each padded but the last unless `close_last`, and their starts.
+    fn codes_of(docs: &[Vec<u64>], k: usize, close_last: bool) -> (Vec<u64>, Vec<usize>) {
         let mut codes = Vec::new();
         let mut starts = Vec::new();
         for (i, d) in docs.iter().enumerate() {
             starts.push(codes.len());
             codes.extend(d.iter().map(|&s| s + 1));
-            if i + 1 < docs.len() {
+            if close_last || i + 1 < docs.len() {
                 codes.extend(std::iter::repeat_n(END, k - 1));
             }
         }
+        (codes, starts)
+    }
+
+    /// Count `docs` padded, the last one left open.
+    fn padded(docs: &[Vec<u64>], k: usize) -> (NgramCounts, Vec<u64>) {
+        let mut c = NgramCounts::by_first_symbol(k).unwrap();
+        let (codes, starts) = codes_of(docs, k, false);
         c.update_documents(&codes, &starts, &NEVER).unwrap();
         let tail = c.tail().to_vec();
         (c, tail)
+    }
+
+    fn check_levels(c: &NgramCounts, tail: &[u64], docs: &[Vec<u64>], k: usize, what: &str) {
+        let got = c.padded_levels(tail);
+        let want = brute(docs, k);
+        assert_eq!(got.len(), want.len());
+        for (j, ((g, p), (wg, wp))) in got.iter().zip(&want).enumerate() {
+            assert_eq!(&expand(g), wg, "{what} k {k} order {}", j + 2);
+            assert_eq!(&expand(p), wp, "{what} k {k} order {}", j + 2);
+        }
     }
 
     #[test]
@@ -233,12 +265,39 @@ mod tests {
                 })
                 .collect();
             let (c, tail) = padded(&docs, k);
-            let got = c.padded_levels(&tail);
-            let want = brute(&docs, k);
-            for (j, ((g, p), (wg, wp))) in got.iter().zip(&want).enumerate() {
-                assert_eq!(&expand(g), wg, "vocab {vocab} k {k} order {}", j + 2);
-                assert_eq!(&expand(p), wp, "vocab {vocab} k {k} order {}", j + 2);
-            }
+            check_levels(&c, &tail, &docs, k, &format!("vocab {vocab}"));
+        }
+    }
+
+    #[test]
+    fn stored_and_pending_counts_combine() {
+        // Two counters merged (their pairs are stored), then more documents (pending
+        // keys): each sorted partition merges stored pairs with sorted pending keys.
+        let mut state = 11u64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        for (vocab, k, len) in [(40u64, 3usize, 3000u64), (70_000, 4, 4000), (5, 3, 2)] {
+            let docs: Vec<Vec<u64>> = (0..24)
+                .map(|_| (0..1 + next(len)).map(|_| next(vocab)).collect())
+                .collect();
+            let (a, rest) = docs.split_at(8);
+            let (b, c) = rest.split_at(8);
+            let closed = |part: &[Vec<u64>]| {
+                let mut counts = NgramCounts::by_first_symbol(k).unwrap();
+                let (codes, starts) = codes_of(part, k, true);
+                counts.update_documents(&codes, &starts, &NEVER).unwrap();
+                counts.end_document();
+                counts
+            };
+            let mut merged = closed(a).merge(closed(b), &NEVER).unwrap();
+            let (codes, starts) = codes_of(c, k, false);
+            merged.update_documents(&codes, &starts, &NEVER).unwrap();
+            let tail = merged.tail().to_vec();
+            check_levels(&merged, &tail, &docs, k, &format!("merged, vocab {vocab}"));
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::discrete::estimators::{
 };
 use crate::discrete::joint::column_range;
 use crate::discrete::ngrams::{check_order, NgramCounts};
+use crate::discrete::partition::with_capacity;
 use crate::discrete::tower::END;
 use crate::error::{Error, Result};
 use crate::labels::Label;
@@ -131,6 +132,10 @@ impl TokenStats {
         if self.ngrams.is_none() {
             return Ok(());
         }
+        // One buffer of codes for every piece: fresh memory costs a page fault per page.
+        let pad = self.max_order - 1;
+        let mut codes = with_capacity(n.min(PIECE) + pad * starts.len().min(PIECE));
+        let mut breaks = Vec::new();
         for lo in (0..n.max(1)).step_by(PIECE) {
             let hi = (lo + PIECE).min(n);
             // Starts inside this piece; the first piece also takes a start at its end.
@@ -139,8 +144,7 @@ impl TokenStats {
                 .filter(|&&p| p >= lo && (p < hi || (p == n && hi == n)))
                 .map(|&p| p - lo)
                 .collect();
-            let (codes, breaks) =
-                with_labels!(ids, v => self.padded_codes(v.slice(s![lo..hi]), &local));
+            with_labels!(ids, v => self.padded_codes(v.slice(s![lo..hi]), &local, &mut codes, &mut breaks));
             if let Some(counts) = &mut self.ngrams {
                 counts.update_documents(&codes, &breaks, cancel)?;
             }
@@ -148,16 +152,18 @@ impl TokenStats {
         Ok(())
     }
 
-    /// The codes (id + 1) of a piece with `END`s closing each document that ends in it, and
-    /// where documents start in the result.
+    /// Fill `codes` with the codes (id + 1) of a piece with `END`s closing each document
+    /// that ends in it, and `breaks` with where documents start in `codes`.
     fn padded_codes<T: Label>(
         &mut self,
         piece: ndarray::ArrayView1<'_, T>,
         starts: &[usize],
-    ) -> (Vec<u64>, Vec<usize>) {
+        codes: &mut Vec<u64>,
+        breaks: &mut Vec<usize>,
+    ) {
         let pad = self.max_order - 1;
-        let mut codes = Vec::with_capacity(piece.len() + pad * starts.len());
-        let mut breaks = Vec::with_capacity(starts.len());
+        codes.clear();
+        breaks.clear();
         // Codes by value, whatever the dtype (ids are checked non-negative and below
         // 2^64 - 1): a signed key is the value offset by 2^63, which would give one id two
         // codes in a stream whose chunks mix signed and unsigned arrays.
@@ -172,7 +178,7 @@ impl TokenStats {
         };
         let mut prev = 0;
         for &p in starts {
-            segment(&mut codes, prev, p);
+            segment(codes, prev, p);
             self.open |= p > prev;
             if self.open {
                 codes.extend(std::iter::repeat_n(END, pad));
@@ -181,9 +187,8 @@ impl TokenStats {
             breaks.push(codes.len());
             prev = p;
         }
-        segment(&mut codes, prev, piece.len());
+        segment(codes, prev, piece.len());
         self.open |= piece.len() > prev;
-        (codes, breaks)
     }
 
     /// Close the last document: pad it, so that the next tokens start a new one.

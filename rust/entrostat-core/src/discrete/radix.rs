@@ -1,0 +1,176 @@
+//! LSD radix sort of items by an unsigned integer key, for the cache-sized partitions of
+//! `partition::Counter`: a few sequential passes over the items instead of a hash probe
+//! (a likely cache miss or branch miss) per item.
+
+use super::partition::Key;
+
+/// Bits per digit: 256 buckets, so that every pass's write streams and its histogram
+/// stay in the L1 cache.
+const DIGIT: u32 = 8;
+const BUCKETS: usize = 1 << DIGIT;
+/// Slices of at most this many bytes are sorted by LSD passes (they and their scratch
+/// stay in the L2 cache); larger ones are first split by their highest varying digit.
+const LSD_MAX_BYTES: usize = 192 << 10;
+const _: () = assert!(LSD_MAX_BYTES < u32::MAX as usize, "LSD counts fit in u32");
+/// Slices this short are sorted by comparisons.
+const SHORT: usize = 48;
+
+/// Sort `items` ascending by `key(item)` (not stable across equal keys; `tmp` is reused
+/// scratch). Only the bits below the highest bit in which keys differ are sorted on, and
+/// a digit that every item shares costs no pass.
+pub fn sort_by_key<T: Copy, K: Key>(
+    items: &mut [T],
+    tmp: &mut Vec<T>,
+    key: impl Fn(&T) -> K + Copy,
+) {
+    let n = items.len();
+    if n < 2 {
+        return;
+    }
+    // Every slot of `tmp` is overwritten before it is read (a reused buffer is only resized).
+    if tmp.len() < n {
+        tmp.resize(n, items[0]);
+    }
+    sort_slice(items, &mut tmp[..n], key);
+}
+
+/// Sort `items` (result in `items`), `tmp` being scratch of the same length.
+fn sort_slice<T: Copy, K: Key>(items: &mut [T], tmp: &mut [T], key: impl Fn(&T) -> K + Copy) {
+    let n = items.len();
+    if n <= SHORT {
+        items.sort_unstable_by_key(key);
+        return;
+    }
+    let first = key(&items[0]);
+    let diff = items
+        .iter()
+        .fold(K::ZERO, |acc, t| acc.or(key(t).xor(first)));
+    let top = K::BITS - diff.leading_zeros();
+    if top == 0 {
+        return; // all keys equal
+    }
+    if std::mem::size_of_val(items) <= LSD_MAX_BYTES {
+        lsd(items, tmp, key, top);
+        return;
+    }
+    // Split by the highest varying digit, then sort each bucket (in `tmp`, with the same
+    // range of `items` as scratch) and copy it back.
+    let shift = top.saturating_sub(DIGIT);
+    let digit = |t: &T| (key(t).shr(shift).low64() as usize) & (BUCKETS - 1);
+    let mut at = [0usize; BUCKETS + 1];
+    for t in items.iter() {
+        at[digit(t) + 1] += 1;
+    }
+    for d in 0..BUCKETS {
+        at[d + 1] += at[d];
+    }
+    let starts = at;
+    for t in items.iter() {
+        let d = digit(t);
+        tmp[at[d]] = *t;
+        at[d] += 1;
+    }
+    for d in 0..BUCKETS {
+        let range = starts[d]..starts[d + 1];
+        sort_slice(&mut tmp[range.clone()], &mut items[range.clone()], key);
+        items[range.clone()].copy_from_slice(&tmp[range]);
+    }
+}
+
+/// LSD passes over the digits below bit `top` (result in `items`).
+fn lsd<T: Copy, K: Key>(items: &mut [T], tmp: &mut [T], key: impl Fn(&T) -> K, top: u32) {
+    let n = items.len();
+    let passes = top.div_ceil(DIGIT) as usize;
+    // Every pass's histogram from one read of the items.
+    let mut hist = vec![[0u32; BUCKETS]; passes];
+    for t in items.iter() {
+        let k = key(t);
+        for (p, h) in hist.iter_mut().enumerate() {
+            h[digit(k, p)] += 1;
+        }
+    }
+    let (mut src, mut dst) = (items, tmp);
+    let mut in_tmp = false;
+    for (p, h) in hist.iter().enumerate() {
+        if h.iter().any(|&c| c as usize == n) {
+            continue; // every item has the same digit here
+        }
+        let mut at = [0usize; BUCKETS];
+        let mut sum = 0;
+        for (a, &c) in at.iter_mut().zip(h) {
+            *a = sum;
+            sum += c as usize;
+        }
+        for t in src.iter() {
+            let d = digit(key(t), p);
+            // SAFETY: `at[d]` starts at the number of items with a smaller digit and rises
+            // once per item with digit `d`, so it stays below the number of items with a
+            // digit up to `d`, at most `n = dst.len()`. (The bounds check costs a third of
+            // the pass.)
+            unsafe { *dst.get_unchecked_mut(at[d]) = *t };
+            at[d] += 1;
+        }
+        std::mem::swap(&mut src, &mut dst);
+        in_tmp = !in_tmp;
+    }
+    if in_tmp {
+        // `src` is the scratch slice now: copy the result back.
+        dst.copy_from_slice(src);
+    }
+}
+
+#[inline(always)]
+fn digit<K: Key>(k: K, pass: usize) -> usize {
+    (k.shr(pass as u32 * DIGIT).low64() as usize) & (BUCKETS - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_like_the_standard_library() {
+        let mut state = 3u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state ^ (state >> 31)
+        };
+        let mut tmp = Vec::new();
+        for (n, bits) in [
+            (0, 8),
+            (1, 8),
+            (5, 64),
+            (33, 3),
+            (1000, 51),
+            (70_000, 64),
+            (3000, 17),
+        ] {
+            let mask = if bits == 64 {
+                u64::MAX
+            } else {
+                (1 << bits) - 1
+            };
+            let mut keys: Vec<u64> = (0..n).map(|_| next() & mask).collect();
+            let mut want = keys.clone();
+            want.sort_unstable();
+            sort_by_key(&mut keys, &mut tmp, |&k| k);
+            assert_eq!(keys, want, "n {n} bits {bits}");
+            // Pairs sorted by their first field, wide keys.
+            let mut pairs: Vec<(u128, u64)> = (0..n)
+                .map(|i| {
+                    (
+                        ((next() as u128) << 64 | next() as u128) >> (128 - 2 * bits),
+                        i as u64,
+                    )
+                })
+                .collect();
+            let mut want: Vec<u128> = pairs.iter().map(|p| p.0).collect();
+            want.sort_unstable();
+            let mut tmp2 = Vec::new();
+            sort_by_key(&mut pairs, &mut tmp2, |p| p.0);
+            assert_eq!(pairs.iter().map(|p| p.0).collect::<Vec<_>>(), want);
+        }
+    }
+}
