@@ -880,15 +880,15 @@ impl<K: Key> Counter<K> {
         Some(run.expect("scanning a slice cannot fail"))
     }
 
-    /// As `par_partitions_with`, but the pairs of each partition come sorted by key
-    /// (ascending). Pending keys are radix sorted and counted as runs of equal keys rather
-    /// than hashed: for keys that are mostly distinct, a few sequential passes over the
-    /// partition cost less than one hash probe per key.
+    /// As `par_partitions_with`, but each partition's counts come in key order (as
+    /// [`SortedCounts`]). Pending keys are radix sorted rather than hashed: for keys that
+    /// are mostly distinct, a few sequential passes over the partition cost less than one
+    /// hash probe per key.
     pub fn par_sorted_partitions_with<S: Send>(
         &self,
         extra: &[K],
         init: impl Fn() -> S + Sync,
-        visit: impl Fn(&mut S, &[(K, u64)]) + Sync,
+        visit: impl Fn(&mut S, SortedCounts<'_, K>) + Sync,
     ) -> Vec<S> {
         if self.stored + self.pending() + extra.len() <= SMALL_ALL {
             // Few keys: all of them at once (every partition at once is a partition).
@@ -897,10 +897,10 @@ impl<K: Key> Counter<K> {
                 .flat_map(|q| self.part(q / PER_GROUP, q % PER_GROUP).iter().copied())
                 .collect();
             let pending = self.runs.iter().map(|r| &r.keys[..]);
-            bufs.sort(&stored, pending.chain([&self.loose[..], extra]));
+            let sorted = bufs.sort(&stored, pending.chain([&self.loose[..], extra]));
             let mut state = init();
-            if !bufs.out.is_empty() {
-                visit(&mut state, &bufs.out);
+            if !sorted.is_empty() {
+                visit(&mut state, sorted);
             }
             return vec![state];
         }
@@ -912,9 +912,9 @@ impl<K: Key> Counter<K> {
             |(state, bufs), g| {
                 for s in 0..PER_GROUP {
                     let q = g * PER_GROUP + s;
-                    bufs.sort(self.part(g, s), runs.iter().map(|r| r.part(q)));
-                    if !bufs.out.is_empty() {
-                        visit(state, &bufs.out);
+                    let sorted = bufs.sort(self.part(g, s), runs.iter().map(|r| r.part(q)));
+                    if !sorted.is_empty() {
+                        visit(state, sorted);
                     }
                 }
             },
@@ -925,14 +925,54 @@ impl<K: Key> Counter<K> {
     }
 }
 
+/// One partition's counts in key order: sorted keys (one count each, equal keys adjacent)
+/// and sorted stored pairs (distinct keys), read merged.
+#[derive(Clone, Copy)]
+pub struct SortedCounts<'a, K> {
+    keys: &'a [K],
+    pairs: &'a [(K, u64)],
+}
+
+impl<K: Key> SortedCounts<'_, K> {
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.pairs.is_empty()
+    }
+
+    /// The smallest key.
+    pub fn first(&self) -> Option<K> {
+        match (self.keys.first(), self.pairs.first()) {
+            (Some(&k), Some(&(p, _))) => Some(k.min(p)),
+            (Some(&k), None) => Some(k),
+            (None, p) => p.map(|p| p.0),
+        }
+    }
+
+    /// Call `f(key, count)` in ascending key order; a key may come several times in a
+    /// row (its counts then add up).
+    #[inline]
+    pub fn for_each(&self, mut f: impl FnMut(K, u64)) {
+        let (keys, pairs) = (self.keys, self.pairs);
+        let (mut i, mut j) = (0, 0);
+        while i < keys.len() && j < pairs.len() {
+            if keys[i] <= pairs[j].0 {
+                f(keys[i], 1);
+                i += 1;
+            } else {
+                f(pairs[j].0, pairs[j].1);
+                j += 1;
+            }
+        }
+        keys[i..].iter().for_each(|&k| f(k, 1));
+        pairs[j..].iter().for_each(|&(k, c)| f(k, c));
+    }
+}
+
 /// One worker's buffers for sorted partitions.
 struct SortBuffers<K> {
     keys: Vec<K>,
     spare_keys: Vec<K>,
-    mine: Vec<(K, u64)>,
+    pairs: Vec<(K, u64)>,
     spare_pairs: Vec<(K, u64)>,
-    /// The sorted distinct pairs of the last partition.
-    out: Vec<(K, u64)>,
 }
 
 impl<K> Default for SortBuffers<K> {
@@ -940,56 +980,32 @@ impl<K> Default for SortBuffers<K> {
         SortBuffers {
             keys: Vec::new(),
             spare_keys: Vec::new(),
-            mine: Vec::new(),
+            pairs: Vec::new(),
             spare_pairs: Vec::new(),
-            out: Vec::new(),
         }
     }
 }
 
 impl<K: Key> SortBuffers<K> {
-    /// `out` = the distinct pairs of `mine` (distinct keys, any order) plus one per key of
-    /// `keys`, sorted by key.
-    fn sort<'a>(&mut self, mine: &[(K, u64)], keys: impl Iterator<Item = &'a [K]>) {
+    /// The counts of `pairs` (distinct keys, any order) plus one per key of `keys`, in
+    /// key order.
+    fn sort<'a>(
+        &mut self,
+        pairs: &[(K, u64)],
+        keys: impl Iterator<Item = &'a [K]>,
+    ) -> SortedCounts<'_, K> {
         self.keys.clear();
         for part in keys {
             self.keys.extend_from_slice(part);
         }
         radix::sort_by_key(&mut self.keys, &mut self.spare_keys, |&k| k);
-        self.out.clear();
-        for &k in &self.keys {
-            match self.out.last_mut() {
-                Some(last) if last.0 == k => last.1 += 1,
-                _ => self.out.push((k, 1)),
-            }
+        self.pairs.clear();
+        self.pairs.extend_from_slice(pairs);
+        radix::sort_by_key(&mut self.pairs, &mut self.spare_pairs, |p| p.0);
+        SortedCounts {
+            keys: &self.keys,
+            pairs: &self.pairs,
         }
-        if mine.is_empty() {
-            return;
-        }
-        self.mine.clear();
-        self.mine.extend_from_slice(mine);
-        radix::sort_by_key(&mut self.mine, &mut self.spare_pairs, |p| p.0);
-        // Merge the two sorted runs of distinct keys.
-        let merged = &mut self.spare_pairs;
-        merged.clear();
-        let (a, b) = (&self.mine, &self.out);
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            if a[i].0 < b[j].0 {
-                merged.push(a[i]);
-                i += 1;
-            } else if b[j].0 < a[i].0 {
-                merged.push(b[j]);
-                j += 1;
-            } else {
-                merged.push((a[i].0, a[i].1 + b[j].1));
-                i += 1;
-                j += 1;
-            }
-        }
-        merged.extend_from_slice(&a[i..]);
-        merged.extend_from_slice(&b[j..]);
-        std::mem::swap(&mut self.out, merged);
     }
 }
 

@@ -14,7 +14,7 @@
 
 use super::fingerprint::Fingerprint;
 use super::ngrams::{pack, NgramCounts, Table, MAX_ORDER};
-use super::partition::Key;
+use super::partition::{Key, SortedCounts};
 use hashbrown::HashMap;
 use rayon::prelude::*;
 
@@ -64,18 +64,17 @@ impl Groups {
     }
 }
 
-/// Add every level of one partition's padded K-gram pairs, sorted by key, to `levels`.
-fn scan_sorted<K: Key>(pairs: &[(K, u64)], k: usize, w: u32, levels: &mut [Level]) {
+/// Add every level of one partition's padded K-gram counts, in key order, to `levels`.
+fn scan_sorted<K: Key>(sorted: SortedCounts<'_, K>, k: usize, w: u32, levels: &mut [Level]) {
     let mut groups = Groups {
         windows: [0; MAX_ORDER + 1],
         real: [0; MAX_ORDER + 1],
         once: [(0, 0); MAX_ORDER],
     };
-    let Some(&(first, _)) = pairs.first() else {
+    let Some(mut prev) = sorted.first() else {
         return;
     };
-    let mut prev = first;
-    for &(key, c) in pairs {
+    sorted.for_each(|key, c| {
         if key != prev {
             // The shortest prefix that differs: its groups and all longer ones are complete.
             let from = (1..=k)
@@ -85,7 +84,7 @@ fn scan_sorted<K: Key>(pairs: &[(K, u64)], k: usize, w: u32, levels: &mut [Level
             prev = key;
         }
         groups.windows[k] += c;
-    }
+    });
     groups.close(prev, 1, k, w, levels);
     for ((grams, prefixes), &(g, p)) in levels.iter_mut().zip(&groups.once) {
         grams.add(1, g);
@@ -125,7 +124,7 @@ fn packed_levels<K: Key>(
     let workers = c.par_sorted_partitions_with(
         &extra,
         || vec![Level::default(); k - 1],
-        |levels, pairs| scan_sorted(pairs, k, w, levels),
+        |levels, sorted| scan_sorted(sorted, k, w, levels),
     );
     merged(workers, k)
 }
