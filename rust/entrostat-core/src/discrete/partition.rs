@@ -968,23 +968,35 @@ impl<K: Key> SortedCounts<'_, K> {
 }
 
 /// One worker's buffers for sorted partitions.
-struct SortBuffers<K> {
+struct SortBuffers<K: Key> {
     keys: Vec<K>,
     spare_keys: Vec<K>,
     pairs: Vec<(K, u64)>,
     spare_pairs: Vec<(K, u64)>,
+    scratch: Scratch<K>,
+    /// Distinct keys per incoming key in the last partitions.
+    distinct: f64,
 }
 
-impl<K> Default for SortBuffers<K> {
+impl<K: Key> Default for SortBuffers<K> {
     fn default() -> Self {
         SortBuffers {
             keys: Vec::new(),
             spare_keys: Vec::new(),
             pairs: Vec::new(),
             spare_pairs: Vec::new(),
+            scratch: Scratch::default(),
+            distinct: 1.0,
         }
     }
 }
+
+/// Partitions whose keys were lately this repetitive (distinct keys per key) or more are
+/// counted in a hash table before their distinct pairs are sorted; others are sorted
+/// whole. A sort costs the same per key however the keys repeat, a table that stays
+/// small costs less (measured: mostly distinct Zipf 3-grams sort 1.4x faster than they
+/// hash; 4-grams of text, 27% distinct, hash 2x faster than they sort).
+const SORT_ABOVE: f64 = 0.5;
 
 impl<K: Key> SortBuffers<K> {
     /// The counts of `pairs` (distinct keys, any order) plus one per key of `keys`, in
@@ -992,20 +1004,35 @@ impl<K: Key> SortBuffers<K> {
     fn sort<'a>(
         &mut self,
         pairs: &[(K, u64)],
-        keys: impl Iterator<Item = &'a [K]>,
+        keys: impl Iterator<Item = &'a [K]> + Clone,
     ) -> SortedCounts<'_, K> {
+        let incoming: usize = keys.clone().map(|k| k.len()).sum();
         self.keys.clear();
-        for part in keys {
-            self.keys.extend_from_slice(part);
-        }
-        radix::sort_by_key(&mut self.keys, &mut self.spare_keys, |&k| k);
         self.pairs.clear();
-        self.pairs.extend_from_slice(pairs);
+        if incoming == 0 || self.distinct >= SORT_ABOVE {
+            for part in keys {
+                self.keys.extend_from_slice(part);
+            }
+            radix::sort_by_key(&mut self.keys, &mut self.spare_keys, |&k| k);
+            self.pairs.extend_from_slice(pairs);
+            if incoming > 0 {
+                let runs = 1 + self.keys.windows(2).filter(|w| w[0] != w[1]).count();
+                self.learn(runs, incoming);
+            }
+        } else {
+            combine(&mut self.scratch, pairs, &[], keys, &mut self.pairs);
+            self.learn(self.pairs.len() - pairs.len(), incoming);
+        }
         radix::sort_by_key(&mut self.pairs, &mut self.spare_pairs, |p| p.0);
         SortedCounts {
             keys: &self.keys,
             pairs: &self.pairs,
         }
+    }
+
+    /// `new` distinct keys came with `incoming` keys.
+    fn learn(&mut self, new: usize, incoming: usize) {
+        self.distinct = 0.5 * self.distinct + 0.5 * (new as f64 / incoming as f64);
     }
 }
 
