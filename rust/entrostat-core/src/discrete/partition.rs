@@ -880,15 +880,15 @@ impl<K: Key> Counter<K> {
         Some(run.expect("scanning a slice cannot fail"))
     }
 
-    /// As `par_partitions_with`, but each partition's counts come in key order (as
-    /// [`SortedCounts`]). Pending keys are radix sorted rather than hashed: for keys that
-    /// are mostly distinct, a few sequential passes over the partition cost less than one
-    /// hash probe per key.
-    pub fn par_sorted_partitions_with<S: Send>(
+    /// As `par_partitions_with`, but a partition's counts come in key order
+    /// ([`PartitionCounts::Sorted`]) when its keys are mostly distinct: radix sorting them
+    /// (a few sequential passes) then costs less than a hash probe per key. Partitions of
+    /// repetitive keys are hash-counted as before ([`PartitionCounts::Distinct`]).
+    pub fn par_partitions_adaptive<S: Send>(
         &self,
         extra: &[K],
         init: impl Fn() -> S + Sync,
-        visit: impl Fn(&mut S, SortedCounts<'_, K>) + Sync,
+        visit: impl Fn(&mut S, PartitionCounts<'_, K>) + Sync,
     ) -> Vec<S> {
         if self.stored + self.pending() + extra.len() <= SMALL_ALL {
             // Few keys: all of them at once (every partition at once is a partition).
@@ -897,10 +897,10 @@ impl<K: Key> Counter<K> {
                 .flat_map(|q| self.part(q / PER_GROUP, q % PER_GROUP).iter().copied())
                 .collect();
             let pending = self.runs.iter().map(|r| &r.keys[..]);
-            let sorted = bufs.sort(&stored, pending.chain([&self.loose[..], extra]));
+            let counts = bufs.count(&stored, pending.chain([&self.loose[..], extra]));
             let mut state = init();
-            if !sorted.is_empty() {
-                visit(&mut state, sorted);
+            if !counts.is_empty() {
+                visit(&mut state, counts);
             }
             return vec![state];
         }
@@ -912,9 +912,9 @@ impl<K: Key> Counter<K> {
             |(state, bufs), g| {
                 for s in 0..PER_GROUP {
                     let q = g * PER_GROUP + s;
-                    let sorted = bufs.sort(self.part(g, s), runs.iter().map(|r| r.part(q)));
-                    if !sorted.is_empty() {
-                        visit(state, sorted);
+                    let counts = bufs.count(self.part(g, s), runs.iter().map(|r| r.part(q)));
+                    if !counts.is_empty() {
+                        visit(state, counts);
                     }
                 }
             },
@@ -922,6 +922,24 @@ impl<K: Key> Counter<K> {
         .into_iter()
         .map(|(s, _)| s)
         .collect()
+    }
+}
+
+/// One partition's counts, as `Counter::par_partitions_adaptive` gives them.
+#[derive(Clone, Copy)]
+pub enum PartitionCounts<'a, K> {
+    /// In key order.
+    Sorted(SortedCounts<'a, K>),
+    /// Distinct `(key, count)` pairs, in no order.
+    Distinct(&'a [(K, u64)]),
+}
+
+impl<K: Key> PartitionCounts<'_, K> {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            PartitionCounts::Sorted(s) => s.is_empty(),
+            PartitionCounts::Distinct(p) => p.is_empty(),
+        }
     }
 }
 
@@ -991,43 +1009,43 @@ impl<K: Key> Default for SortBuffers<K> {
     }
 }
 
-/// Partitions whose keys were lately this repetitive (distinct keys per key) or more are
-/// counted in a hash table before their distinct pairs are sorted; others are sorted
-/// whole. A sort costs the same per key however the keys repeat, a table that stays
-/// small costs less (measured: mostly distinct Zipf 3-grams sort 1.4x faster than they
-/// hash; 4-grams of text, 27% distinct, hash 2x faster than they sort).
+/// Partitions are sorted while the last ones held at least this many distinct keys per
+/// key, hash-counted otherwise. A sort costs the same per key however the keys repeat; a
+/// table of few distinct keys stays in cache (measured on the tower: mostly distinct Zipf
+/// 3-grams sort 1.4x faster than they hash; 4-grams of text, 27% distinct, hash 1.6x
+/// faster than they sort).
 const SORT_ABOVE: f64 = 0.5;
 
 impl<K: Key> SortBuffers<K> {
-    /// The counts of `pairs` (distinct keys, any order) plus one per key of `keys`, in
-    /// key order.
-    fn sort<'a>(
+    /// The counts of `pairs` (distinct keys, any order) plus one per key of `keys`: sorted
+    /// when the last partitions were mostly distinct, hash-counted otherwise.
+    fn count<'a>(
         &mut self,
         pairs: &[(K, u64)],
         keys: impl Iterator<Item = &'a [K]> + Clone,
-    ) -> SortedCounts<'_, K> {
+    ) -> PartitionCounts<'_, K> {
         let incoming: usize = keys.clone().map(|k| k.len()).sum();
         self.keys.clear();
         self.pairs.clear();
-        if incoming == 0 || self.distinct >= SORT_ABOVE {
-            for part in keys {
-                self.keys.extend_from_slice(part);
-            }
-            radix::sort_by_key(&mut self.keys, &mut self.spare_keys, |&k| k);
-            self.pairs.extend_from_slice(pairs);
-            if incoming > 0 {
-                let runs = 1 + self.keys.windows(2).filter(|w| w[0] != w[1]).count();
-                self.learn(runs, incoming);
-            }
-        } else {
+        if incoming > 0 && self.distinct < SORT_ABOVE {
             combine(&mut self.scratch, pairs, &[], keys, &mut self.pairs);
             self.learn(self.pairs.len() - pairs.len(), incoming);
+            return PartitionCounts::Distinct(&self.pairs);
         }
+        for part in keys {
+            self.keys.extend_from_slice(part);
+        }
+        radix::sort_by_key(&mut self.keys, &mut self.spare_keys, |&k| k);
+        if incoming > 0 {
+            let runs = 1 + self.keys.windows(2).filter(|w| w[0] != w[1]).count();
+            self.learn(runs, incoming);
+        }
+        self.pairs.extend_from_slice(pairs);
         radix::sort_by_key(&mut self.pairs, &mut self.spare_pairs, |p| p.0);
-        SortedCounts {
+        PartitionCounts::Sorted(SortedCounts {
             keys: &self.keys,
             pairs: &self.pairs,
-        }
+        })
     }
 
     /// `new` distinct keys came with `incoming` keys.

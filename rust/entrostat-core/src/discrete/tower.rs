@@ -8,13 +8,14 @@
 //! `END` are exactly the document's j-grams (one per j-window), and summing those by
 //! their (j-1)-prefix gives the contexts over the same j-windows. The table is partitioned
 //! by first symbol, so prefixes of every length, and so every level, are summed partition
-//! by partition: each partition's K-grams are radix sorted, after which the windows
-//! sharing a j-prefix are contiguous for every j, and one scan closes the groups of every
-//! level (no hash table per level).
+//! by partition. A partition of mostly distinct K-grams is radix sorted, after which the
+//! windows sharing a j-prefix are contiguous for every j, and one scan closes the groups
+//! of every level; a repetitive one is counted in a hash table and each level's prefixes
+//! are summed in another (small) table.
 
 use super::fingerprint::Fingerprint;
 use super::ngrams::{pack, NgramCounts, Table, MAX_ORDER};
-use super::partition::{Key, SortedCounts};
+use super::partition::{Key, PartitionCounts, Scratch, SortedCounts};
 use hashbrown::HashMap;
 use rayon::prelude::*;
 
@@ -92,6 +93,70 @@ fn scan_sorted<K: Key>(sorted: SortedCounts<'_, K>, k: usize, w: u32, levels: &m
     }
 }
 
+/// One worker's buffers and results.
+struct Worker<K: Key> {
+    /// Per level j = 2..=K (index j - 2).
+    levels: Vec<Level>,
+    scratch: Scratch<K>,
+    real: Vec<(K, u64)>,
+    ends: Vec<(K, u64)>,
+    next: Vec<(K, u64)>,
+}
+
+impl<K: Key> Worker<K> {
+    /// Every level of one partition, whichever way its counts come.
+    fn visit(&mut self, counts: PartitionCounts<'_, K>, k: usize, w: u32) {
+        match counts {
+            PartitionCounts::Sorted(sorted) => scan_sorted(sorted, k, w, &mut self.levels),
+            PartitionCounts::Distinct(pairs) => self.visit_pairs(pairs, k, w),
+        }
+    }
+
+    fn new(k: usize) -> Self {
+        Worker {
+            levels: vec![Level::default(); k - 1],
+            scratch: Scratch::default(),
+            real: Vec::new(),
+            ends: Vec::new(),
+            next: Vec::new(),
+        }
+    }
+
+    /// Every level of one partition, from its distinct padded K-gram pairs (in no order):
+    /// each level's prefixes summed in a hash table.
+    fn visit_pairs(&mut self, pairs: &[(K, u64)], k: usize, w: u32) {
+        let last = K::low_mask(w);
+        let mut level = std::mem::take(&mut self.next);
+        for j in (2..=k).rev() {
+            let cur: &[(K, u64)] = if j == k { pairs } else { &level };
+            self.real.clear();
+            self.ends.clear();
+            for &(key, c) in cur {
+                if key.and(last) == K::ZERO {
+                    self.ends.push((key, c));
+                } else {
+                    self.real.push((key, c));
+                }
+            }
+            let (grams, prefixes) = &mut self.levels[j - 2];
+            grams.extend(self.real.iter().map(|p| p.1));
+            self.scratch.reset_for(0, self.real.len());
+            self.scratch.add_prefixes(&self.real, w);
+            self.scratch.learn(0, self.real.len());
+            prefixes.extend(self.scratch.live().map(|p| p.1));
+            // The padded (j-1)-windows: the prefixes of real j-grams plus those of the
+            // windows ending in END.
+            self.scratch.add_prefixes(&self.ends, w);
+            let drained = self.scratch.drain();
+            if j > 2 {
+                level.clear();
+                level.extend_from_slice(drained);
+            }
+        }
+        self.next = level;
+    }
+}
+
 /// The padded windows of an open document: `tail` (its last symbols, at most k - 1) then
 /// k - 1 `END`s, one window per symbol of `tail`.
 fn open_windows(tail: &[u64], k: usize) -> Vec<Vec<u64>> {
@@ -121,12 +186,12 @@ fn packed_levels<K: Key>(
     w: u32,
 ) -> Vec<Level> {
     let extra: Vec<K> = extra.iter().map(|row| pack(row, w)).collect();
-    let workers = c.par_sorted_partitions_with(
+    let workers = c.par_partitions_adaptive(
         &extra,
-        || vec![Level::default(); k - 1],
-        |levels, sorted| scan_sorted(sorted, k, w, levels),
+        || Worker::new(k),
+        |worker, counts| worker.visit(counts, k, w),
     );
-    merged(workers, k)
+    merged(workers.into_iter().map(|w| w.levels), k)
 }
 
 /// Wide keys (symbols past what packed keys hold): the same sums in global hash maps.
