@@ -301,6 +301,17 @@ mod tests {
         (c, tail)
     }
 
+    /// A seeded generator of integers below its argument.
+    fn below(seed: u64) -> impl FnMut(u64) -> u64 {
+        let mut state = seed;
+        move |m| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        }
+    }
+
     fn check_levels(c: &NgramCounts, tail: &[u64], docs: &[Vec<u64>], k: usize, what: &str) {
         let got = c.padded_levels(tail);
         let want = brute(docs, k);
@@ -313,13 +324,7 @@ mod tests {
 
     #[test]
     fn every_level_matches_brute_force() {
-        let mut state = 7u64;
-        let mut next = |m: u64| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) % m
-        };
+        let mut next = below(7);
         // Short and long documents; alphabets for u64, u128 and wide keys.
         for (vocab, k) in [(5u64, 3usize), (300, 4), (70_000, 3), (1 << 40, 4), (9, 8)] {
             let docs: Vec<Vec<u64>> = (0..60)
@@ -337,13 +342,7 @@ mod tests {
     fn stored_and_pending_counts_combine() {
         // Two counters merged (their pairs are stored), then more documents (pending
         // keys): each sorted partition merges stored pairs with sorted pending keys.
-        let mut state = 11u64;
-        let mut next = |m: u64| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) % m
-        };
+        let mut next = below(11);
         for (vocab, k, len) in [(40u64, 3usize, 3000u64), (70_000, 4, 4000), (5, 3, 2)] {
             let docs: Vec<Vec<u64>> = (0..24)
                 .map(|_| (0..1 + next(len)).map(|_| next(vocab)).collect())
