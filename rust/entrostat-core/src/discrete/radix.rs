@@ -16,7 +16,7 @@ const _: () = assert!(LSD_MAX_BYTES < u32::MAX as usize, "LSD counts fit in u32"
 const SHORT: usize = 48;
 
 /// Sort `items` ascending by `key(item)` (not stable across equal keys; `tmp` is reused
-/// scratch). Only the bits below the highest bit in which keys differ are sorted on, and
+/// scratch). Only the bits up to the highest bit in which keys differ are sorted on, and
 /// a digit that every item shares costs no pass.
 pub fn sort_by_key<T: Copy, K: Key>(
     items: &mut [T],
@@ -120,11 +120,11 @@ fn lsd<T: Copy, K: Key>(items: &mut [T], tmp: &mut [T], key: impl Fn(&T) -> K, t
         }
         for t in src.iter() {
             let d = digit(key(t), p);
-            // SAFETY: `at[d]` starts at the number of items with a smaller digit and rises
-            // once per item with digit `d`, so it stays below the number of items with a
-            // digit up to `d`, at most `n = dst.len()`. (The bounds check costs a third of
-            // the pass.)
-            unsafe { *dst.get_unchecked_mut(at[d]) = *t };
+            // The clamp keeps the write in bounds whatever `key` does (an impure `key`
+            // could give other digits than it counted); for a pure one it never acts.
+            let i = at[d].min(n - 1);
+            // SAFETY: `i <= n - 1 < dst.len()`. (A checked index costs a third of the pass.)
+            unsafe { *dst.get_unchecked_mut(i) = *t };
             at[d] += 1;
         }
         std::mem::swap(&mut src, &mut dst);

@@ -343,7 +343,12 @@ mod tests {
         // Two counters merged (their pairs are stored), then more documents (pending
         // keys): each sorted partition merges stored pairs with sorted pending keys.
         let mut next = below(11);
-        for (vocab, k, len) in [(40u64, 3usize, 3000u64), (70_000, 4, 4000), (5, 3, 2)] {
+        for (vocab, k, len) in [
+            (40u64, 3usize, 3000u64),
+            (70_000, 4, 4000),
+            (5, 3, 2),
+            (40, 2, 3000),
+        ] {
             let docs: Vec<Vec<u64>> = (0..24)
                 .map(|_| (0..1 + next(len)).map(|_| next(vocab)).collect())
                 .collect();

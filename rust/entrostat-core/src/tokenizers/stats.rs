@@ -133,8 +133,7 @@ impl TokenStats {
             return Ok(());
         }
         // One buffer of codes for every piece: fresh memory costs a page fault per page.
-        let pad = self.max_order - 1;
-        let mut codes = with_capacity(n.min(PIECE) + pad * starts.len().min(PIECE));
+        let mut codes = with_capacity(n.min(PIECE));
         let mut breaks = Vec::new();
         for lo in (0..n.max(1)).step_by(PIECE) {
             let hi = (lo + PIECE).min(n);
@@ -164,6 +163,7 @@ impl TokenStats {
         let pad = self.max_order - 1;
         codes.clear();
         breaks.clear();
+        codes.reserve(piece.len() + pad * starts.len());
         // Codes by value, whatever the dtype (ids are checked non-negative and below
         // 2^64 - 1): a signed key is the value offset by 2^63, which would give one id two
         // codes in a stream whose chunks mix signed and unsigned arrays.
