@@ -64,48 +64,55 @@ fn fold_mul(a: u64, b: u64) -> u64 {
     (m as u64) ^ ((m >> 64) as u64)
 }
 
-impl Key for u64 {
-    const ZERO: Self = 0;
-    const BITS: u32 = 64;
-    #[inline(always)]
-    fn from_u64(v: u64) -> Self {
-        v
-    }
-    #[inline(always)]
-    fn low64(self) -> u64 {
-        self
-    }
-    #[inline(always)]
-    fn shl_or(self, w: u32, v: u64) -> Self {
-        (self << w) | v
-    }
-    #[inline(always)]
-    fn and(self, mask: Self) -> Self {
-        self & mask
-    }
-    #[inline(always)]
-    fn or(self, other: Self) -> Self {
-        self | other
-    }
-    #[inline(always)]
-    fn xor(self, other: Self) -> Self {
-        self ^ other
-    }
-    #[inline(always)]
-    fn leading_zeros(self) -> u32 {
-        self.leading_zeros()
-    }
-    #[inline(always)]
-    fn shr(self, w: u32) -> Self {
-        self >> w
-    }
-    fn low_mask(bits: u32) -> Self {
-        if bits >= 64 {
-            u64::MAX
-        } else {
-            (1 << bits) - 1
+/// The parts of `Key` that are plain integer operations, alike for every width.
+macro_rules! integer_key_ops {
+    ($t:ty) => {
+        const ZERO: Self = 0;
+        const BITS: u32 = <$t>::BITS;
+        #[inline(always)]
+        fn from_u64(v: u64) -> Self {
+            v as $t
         }
-    }
+        #[inline(always)]
+        fn low64(self) -> u64 {
+            self as u64
+        }
+        #[inline(always)]
+        fn shl_or(self, w: u32, v: u64) -> Self {
+            (self << w) | v as $t
+        }
+        #[inline(always)]
+        fn and(self, mask: Self) -> Self {
+            self & mask
+        }
+        #[inline(always)]
+        fn or(self, other: Self) -> Self {
+            self | other
+        }
+        #[inline(always)]
+        fn xor(self, other: Self) -> Self {
+            self ^ other
+        }
+        #[inline(always)]
+        fn leading_zeros(self) -> u32 {
+            <$t>::leading_zeros(self)
+        }
+        #[inline(always)]
+        fn shr(self, w: u32) -> Self {
+            self >> w
+        }
+        fn low_mask(bits: u32) -> Self {
+            if bits >= <$t>::BITS {
+                <$t>::MAX
+            } else {
+                (1 << bits) - 1
+            }
+        }
+    };
+}
+
+impl Key for u64 {
+    integer_key_ops!(u64);
     #[inline(always)]
     fn slot_hash(self) -> u64 {
         fold_mul(self ^ 0x2D35_8DCC_AA6C_78A5, 0x8BB8_4B93_962E_ACC9)
@@ -118,47 +125,7 @@ impl Key for u64 {
 }
 
 impl Key for u128 {
-    const ZERO: Self = 0;
-    const BITS: u32 = 128;
-    #[inline(always)]
-    fn from_u64(v: u64) -> Self {
-        v as u128
-    }
-    #[inline(always)]
-    fn low64(self) -> u64 {
-        self as u64
-    }
-    #[inline(always)]
-    fn shl_or(self, w: u32, v: u64) -> Self {
-        (self << w) | v as u128
-    }
-    #[inline(always)]
-    fn and(self, mask: Self) -> Self {
-        self & mask
-    }
-    #[inline(always)]
-    fn or(self, other: Self) -> Self {
-        self | other
-    }
-    #[inline(always)]
-    fn xor(self, other: Self) -> Self {
-        self ^ other
-    }
-    #[inline(always)]
-    fn leading_zeros(self) -> u32 {
-        self.leading_zeros()
-    }
-    #[inline(always)]
-    fn shr(self, w: u32) -> Self {
-        self >> w
-    }
-    fn low_mask(bits: u32) -> Self {
-        if bits >= 128 {
-            u128::MAX
-        } else {
-            (1 << bits) - 1
-        }
-    }
+    integer_key_ops!(u128);
     #[inline(always)]
     fn slot_hash(self) -> u64 {
         let hi = fold_mul(
@@ -820,50 +787,63 @@ impl<K: Key> Counter<K> {
         init: impl Fn() -> S + Sync,
         visit: impl Fn(&mut S, &[(K, u64)]) + Sync,
     ) -> Vec<S> {
-        let pending = self.pending() + extra.len();
-        if self.stored + pending <= SMALL_ALL {
-            // Few keys: all of them in one table (every partition at once is a partition).
-            let mut scratch = Scratch::default();
-            scratch.reset(self.stored + pending);
-            for g in 0..GROUPS {
-                for s in 0..PER_GROUP {
-                    scratch.add_pairs(self.part(g, s));
+        self.each_partition(
+            extra,
+            init,
+            || (Scratch::default(), Vec::new()),
+            |state, (scratch, buf), old, keys| {
+                if keys.iter().all(|k| k.is_empty()) {
+                    if !old.is_empty() {
+                        visit(state, old);
+                    }
+                    return;
                 }
-            }
-            for r in &self.runs {
-                scratch.add_keys(&r.keys);
-            }
-            scratch.add_keys(&self.loose);
-            scratch.add_keys(extra);
+                buf.clear();
+                combine(scratch, old, &[], keys.iter().copied(), buf);
+                visit(state, buf);
+            },
+        )
+    }
+
+    /// Call `each(state, buffers, stored, keys)` for every partition, with its stored
+    /// pairs and its pending keys (`extra` included, in several slices), on a few
+    /// workers, each with its own `state` (returned) and `buffers`; small counters pass
+    /// all partitions in one call.
+    fn each_partition<S: Send, B: Send>(
+        &self,
+        extra: &[K],
+        init: impl Fn() -> S + Sync,
+        buffers: impl Fn() -> B + Sync,
+        each: impl Fn(&mut S, &mut B, &[(K, u64)], &[&[K]]) + Sync,
+    ) -> Vec<S> {
+        if self.stored + self.pending() + extra.len() <= SMALL_ALL {
+            // Few keys: all of them at once (every partition at once is a partition).
+            let stored: Vec<(K, u64)> = (0..PARTS)
+                .flat_map(|q| self.part(q / PER_GROUP, q % PER_GROUP).iter().copied())
+                .collect();
+            let keys: Vec<&[K]> = self.runs.iter().map(|r| &r.keys[..]).collect();
+            let keys = [&keys[..], &[&self.loose[..], extra]].concat();
             let mut state = init();
-            if !scratch.is_empty() {
-                visit(&mut state, scratch.drain());
-            }
+            each(&mut state, &mut buffers(), &stored, &keys);
             return vec![state];
         }
         let loose_run = self.loose_run(extra);
         let runs: Vec<&Run<K>> = self.runs.iter().chain(loose_run.as_ref()).collect();
         on_groups(
             |g| self.group_len(g) + runs.iter().map(|r| r.group_len(g)).sum::<usize>(),
-            || (init(), Scratch::default(), Vec::new()),
-            |(state, scratch, buf), g| {
+            || (init(), buffers()),
+            |(state, bufs), g| {
+                let mut keys = Vec::with_capacity(runs.len());
                 for s in 0..PER_GROUP {
                     let q = g * PER_GROUP + s;
-                    let old = self.part(g, s);
-                    if runs.iter().all(|r| r.part(q).is_empty()) {
-                        if !old.is_empty() {
-                            visit(state, old);
-                        }
-                        continue;
-                    }
-                    buf.clear();
-                    combine(scratch, old, &[], runs.iter().map(|r| r.part(q)), buf);
-                    visit(state, buf);
+                    keys.clear();
+                    keys.extend(runs.iter().map(|r| r.part(q)));
+                    each(state, bufs, self.part(g, s), &keys);
                 }
             },
         )
         .into_iter()
-        .map(|(s, _, _)| s)
+        .map(|(s, _)| s)
         .collect()
     }
 
@@ -890,38 +870,17 @@ impl<K: Key> Counter<K> {
         init: impl Fn() -> S + Sync,
         visit: impl Fn(&mut S, PartitionCounts<'_, K>) + Sync,
     ) -> Vec<S> {
-        if self.stored + self.pending() + extra.len() <= SMALL_ALL {
-            // Few keys: all of them at once (every partition at once is a partition).
-            let mut bufs = SortBuffers::default();
-            let stored: Vec<(K, u64)> = (0..PARTS)
-                .flat_map(|q| self.part(q / PER_GROUP, q % PER_GROUP).iter().copied())
-                .collect();
-            let pending = self.runs.iter().map(|r| &r.keys[..]);
-            let counts = bufs.count(&stored, pending.chain([&self.loose[..], extra]));
-            let mut state = init();
-            if !counts.is_empty() {
-                visit(&mut state, counts);
-            }
-            return vec![state];
-        }
-        let loose_run = self.loose_run(extra);
-        let runs: Vec<&Run<K>> = self.runs.iter().chain(loose_run.as_ref()).collect();
-        on_groups(
-            |g| self.group_len(g) + runs.iter().map(|r| r.group_len(g)).sum::<usize>(),
-            || (init(), SortBuffers::default()),
-            |(state, bufs), g| {
-                for s in 0..PER_GROUP {
-                    let q = g * PER_GROUP + s;
-                    let counts = bufs.count(self.part(g, s), runs.iter().map(|r| r.part(q)));
-                    if !counts.is_empty() {
-                        visit(state, counts);
-                    }
+        self.each_partition(
+            extra,
+            init,
+            SortBuffers::default,
+            |state, bufs, old, keys| {
+                let counts = bufs.count(old, keys.iter().copied());
+                if !counts.is_empty() {
+                    visit(state, counts);
                 }
             },
         )
-        .into_iter()
-        .map(|(s, _)| s)
-        .collect()
     }
 }
 
