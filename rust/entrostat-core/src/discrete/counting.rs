@@ -10,6 +10,7 @@
 //! competitive with sorting; extra memory is the tables plus one block of keys.
 
 use super::histogram::{empty_shards, shard_of, Histogram, Shards, SHARDS};
+use super::table::CountTable;
 use super::zeroed::ZeroedBuf;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
@@ -163,9 +164,9 @@ struct Scattered {
 }
 
 impl Scattered {
-    fn new() -> Self {
+    fn new(keys: ZeroedBuf<u64>) -> Self {
         Scattered {
-            keys: ZeroedBuf::new(0),
+            keys,
             offsets: vec![0; SHARDS + 1],
         }
     }
@@ -174,13 +175,10 @@ impl Scattered {
         &self.keys[self.offsets[s]..self.offsets[s + 1]]
     }
 
-    /// Group `piece` by shard: one pass counts shard sizes, a second places the keys.
-    /// The buffer is sized on first use by `capacity` (the largest piece), in the thread
-    /// that fills it, so that threads zero their buffers in parallel.
-    fn fill<T: Label>(&mut self, piece: ArrayView1<'_, T>, capacity: usize) {
-        if self.keys.len() < piece.len() {
-            self.keys = ZeroedBuf::new(capacity.max(piece.len()));
-        }
+    /// Group `piece` (no longer than the buffer) by shard: one pass counts shard sizes,
+    /// a second places the keys.
+    fn fill<T: Label>(&mut self, piece: ArrayView1<'_, T>) {
+        debug_assert!(piece.len() <= self.keys.len());
         let mut sizes = [0usize; SHARDS];
         piece.iter().for_each(|v| sizes[shard_of(v.key())] += 1);
         let mut at = [0usize; SHARDS];
@@ -205,35 +203,73 @@ impl Scattered {
     }
 }
 
+/// Shards whose tables are filled first from the first block: how many distinct keys
+/// they get sizes all the other tables at once.
+const PROBES: usize = 4;
+
 /// Hash-count a view: per block, group keys by shard (parallel over pieces of the
 /// block), then fill each shard's table (parallel over shards).
+///
+/// The buffers of the pieces, and the tables of all shards but the probes, are each
+/// carved from one allocation: thousands of small tables growing one by one would fault
+/// their memory in page by page while they are probed, which cost more than the counting
+/// itself (and two threads allocating at once stalled each other for tens of ms).
 fn count_hashed<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<Histogram> {
     let n = x.len();
     let mut tables: Shards = empty_shards();
     let pieces = pool::num_threads().max(1);
     let capacity = n.min(BLOCK).div_ceil(pieces);
-    let mut scattered: Vec<Scattered> = (0..pieces).map(|_| Scattered::new()).collect();
+    let mut scattered: Vec<Scattered> = ZeroedBuf::split(&vec![capacity; pieces])
+        .into_iter()
+        .map(Scattered::new)
+        .collect();
     pool::install(|| -> Result<()> {
-        for start in (0..n).step_by(BLOCK) {
+        for (b, start) in (0..n).step_by(BLOCK).enumerate() {
             cancel.check()?;
             let block = x.slice(s![start..(start + BLOCK).min(n)]);
             let len = block.len();
             let per = len.div_ceil(pieces);
             scattered.par_iter_mut().enumerate().for_each(|(p, sc)| {
-                sc.fill(
-                    block.slice(s![(p * per).min(len)..((p + 1) * per).min(len)]),
-                    capacity,
-                );
+                sc.fill(block.slice(s![(p * per).min(len)..((p + 1) * per).min(len)]));
             });
-            tables.par_iter_mut().enumerate().for_each(|(s, table)| {
-                for sc in &scattered {
-                    table.add_each(sc.shard(s));
-                }
-            });
+            let fill = |first: usize, tables: &mut [CountTable<u64>]| {
+                tables.par_iter_mut().enumerate().for_each(|(s, table)| {
+                    for sc in &scattered {
+                        table.add_each(sc.shard(first + s));
+                    }
+                })
+            };
+            if b == 0 {
+                let (probes, rest) = tables.split_at_mut(PROBES);
+                fill(0, probes);
+                let keys: Vec<usize> = (PROBES..SHARDS)
+                    .map(|s| scattered.iter().map(|sc| sc.shard(s).len()).sum())
+                    .collect();
+                presize(rest, probes, &keys);
+                fill(PROBES, rest);
+            } else {
+                fill(0, &mut tables);
+            }
         }
         Ok(())
     })?;
     Ok(Histogram::Hashed(tables))
+}
+
+/// Give the empty `tables` room for as many distinct keys as the fullest probe holds,
+/// plus four standard deviations (hashing spreads keys evenly over the shards), but no
+/// more than the keys they are about to get, all in one allocation. A table that
+/// outgrows its room later moves to its own.
+fn presize(tables: &mut [CountTable<u64>], probes: &[CountTable<u64>], keys: &[usize]) {
+    let most = probes.iter().map(|t| t.len()).max().unwrap_or(0);
+    let room = most + 4 * (most as f64).sqrt() as usize + 16;
+    let slots: Vec<usize> = keys
+        .iter()
+        .map(|&k| CountTable::<u64>::slots_for(room.min(k)))
+        .collect();
+    for (table, buf) in tables.iter_mut().zip(ZeroedBuf::split(&slots)) {
+        *table = CountTable::with_slots(buf);
+    }
 }
 
 #[cfg(test)]
@@ -269,6 +305,27 @@ mod tests {
         let strided = ArrayView1::from(&wide).slice_move(s![..;3]);
         let hs = count_view(strided, &NEVER).unwrap();
         assert_eq!(hs.total(), 100_000u64.div_ceil(3));
+    }
+
+    /// Tables sized from the probes of the first block must still count exactly when
+    /// later blocks bring many more distinct keys, or when the probe shards get none.
+    #[test]
+    fn presized_tables_grow_and_count_exactly() {
+        let mixed = |i: u64| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i >> 7);
+        let first: Vec<u64> = (0..4 * BLOCK as u64)
+            .map(|i| mixed(i % 300))
+            .filter(|&k| shard_of(k) >= PROBES)
+            .take(BLOCK)
+            .collect();
+        let later = (0..3 * BLOCK as u64).map(|i| mixed(1000 + i / 2));
+        let keys: Vec<u64> = first.iter().copied().chain(later).collect();
+        let mut want = std::collections::BTreeMap::new();
+        for &k in &keys {
+            *want.entry(k).or_insert(0u64) += 1;
+        }
+        let h = count_hashed(ArrayView1::from(&keys), &NEVER).unwrap();
+        let want: Vec<(u64, u64)> = want.into_iter().collect();
+        assert_eq!(sorted(&h), want);
     }
 
     #[test]

@@ -56,6 +56,19 @@ impl<K: TableKey> CountTable<K> {
         }
     }
 
+    /// An empty table over `slots` (zeroed; see [`CountTable::slots_for`]).
+    pub fn with_slots(slots: ZeroedBuf<(K, u64)>) -> Self {
+        assert!(!slots.is_empty(), "a table needs slots");
+        CountTable { slots, len: 0 }
+    }
+
+    /// How many slots hold `distinct` keys at a load factor of at most 1/2. Any number
+    /// of slots works (a hash is mapped onto them by a multiply), so a table sized for a
+    /// known count wastes no power-of-two rounding.
+    pub fn slots_for(distinct: usize) -> usize {
+        (distinct * 2).max(16)
+    }
+
     /// Number of distinct keys.
     pub fn len(&self) -> usize {
         self.len
@@ -67,7 +80,7 @@ impl<K: TableKey> CountTable<K> {
 
     #[inline(always)]
     fn slot_of(&self, key: K) -> usize {
-        (key.hash() as usize) & (self.slots.len() - 1)
+        ((key.hash() as u128 * self.slots.len() as u128) >> 64) as usize
     }
 
     /// Whether `extra` more distinct keys would take the load factor above 1/2.
@@ -79,7 +92,8 @@ impl<K: TableKey> CountTable<K> {
     /// Make room for `extra` more distinct keys at a load factor of at most 1/2.
     pub fn reserve(&mut self, extra: usize) {
         if self.lacks_room(extra) {
-            self.resize(((self.len + extra) * 2).next_power_of_two().max(16));
+            // Grow geometrically, so that adds cost amortised O(1).
+            self.resize(Self::slots_for(self.len + extra).max(2 * self.slots.len()));
         }
     }
 
@@ -98,7 +112,7 @@ impl<K: TableKey> CountTable<K> {
             for (&i, &(k, c)) in at.iter().zip(batch) {
                 let mut i = i;
                 while self.slots[i].1 != 0 {
-                    i = (i + 1) & (cap - 1);
+                    i = next_slot(i, cap);
                 }
                 self.slots[i] = (k, c);
             }
@@ -108,7 +122,6 @@ impl<K: TableKey> CountTable<K> {
     /// Add `c` to the count of `key`; the table must have room (see `reserve`).
     #[inline(always)]
     fn add_at(&mut self, mut i: usize, key: K, c: u64) {
-        let mask = self.slots.len() - 1;
         loop {
             let slot = &mut self.slots[i];
             if slot.1 == 0 {
@@ -120,7 +133,7 @@ impl<K: TableKey> CountTable<K> {
                 slot.1 += c;
                 return;
             }
-            i = (i + 1) & mask;
+            i = next_slot(i, self.slots.len());
         }
     }
 
@@ -196,7 +209,7 @@ impl<K: TableKey> CountTable<K> {
             if k == key {
                 return c;
             }
-            i = (i + 1) & (self.slots.len() - 1);
+            i = next_slot(i, self.slots.len());
         }
     }
 
@@ -216,6 +229,16 @@ impl<K: TableKey> CountTable<K> {
             let i = self.slot_of(k);
             self.add_at(i, k, c);
         }
+    }
+}
+
+/// The slot probed after `i` in a table of `len` slots (linear probing, wrapping).
+#[inline(always)]
+fn next_slot(i: usize, len: usize) -> usize {
+    if i + 1 == len {
+        0
+    } else {
+        i + 1
     }
 }
 
