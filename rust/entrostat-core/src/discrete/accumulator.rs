@@ -1,6 +1,6 @@
 //! `Counts`: a streaming, mergeable histogram of labels of any integer dtype.
 
-use super::counting::count_labels;
+use super::counting::{add_within_dense, count_labels};
 use super::histogram::Histogram;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
@@ -35,6 +35,9 @@ impl Counts {
     /// Add the labels of a chunk.
     pub fn update(&mut self, x: &Labels<'_>, cancel: &Cancel) -> Result<()> {
         if x.is_empty() {
+            return Ok(());
+        }
+        if self.domain == Some(x.domain()) && add_within_dense(&mut self.hist, x) {
             return Ok(());
         }
         let hist = count_labels(x, cancel)?;
@@ -92,4 +95,34 @@ fn convert(hist: &Histogram, from: Domain, to: Domain) -> Result<Option<Histogra
         }
     }
     Histogram::from_items(&items).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cancel::NEVER;
+
+    /// Chunks inside the table's range are added straight into it, chunks outside widen
+    /// it: either way the counts equal those of the concatenation.
+    #[test]
+    fn chunked_updates_equal_one_count() {
+        let x: Vec<i32> = (0..50_000i32).map(|i| (i * 7919) % 3001 - 1000).collect();
+        let mut chunks = Counts::new();
+        for (i, chunk) in x.chunks(4_000).enumerate() {
+            let chunk: Vec<i32> = chunk.iter().map(|&v| v + (i as i32 % 3) * 500).collect();
+            chunks.update(&Labels::from(&chunk[..]), &NEVER).unwrap();
+        }
+        let shifted: Vec<i32> = x
+            .chunks(4_000)
+            .enumerate()
+            .flat_map(|(i, c)| c.iter().map(move |&v| v + (i as i32 % 3) * 500))
+            .collect();
+        let mut whole = Counts::new();
+        whole.update(&Labels::from(&shifted[..]), &NEVER).unwrap();
+        assert_eq!(
+            chunks.histogram().sorted_items(),
+            whole.histogram().sorted_items()
+        );
+        assert_eq!(chunks.total(), 50_000);
+    }
 }

@@ -44,6 +44,40 @@ pub fn count_view<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<His
     }
 }
 
+/// Labels an update adds straight into the table it accumulates into (below this, a
+/// table of the update's own, zeroed and merged, costs more than the counting).
+const DIRECT: usize = 4 * CHUNK;
+
+/// Add a small view of labels straight into a dense `hist` when they all fall inside its
+/// key range, which is then exactly what counting them apart and merging would give.
+/// Returns false, with nothing added, when the view is large or a label falls outside.
+pub fn add_within_dense(hist: &mut Histogram, x: &Labels<'_>) -> bool {
+    with_labels!(x, v => add_view_within_dense(hist, v.view()))
+}
+
+fn add_view_within_dense<T: Label>(hist: &mut Histogram, x: ArrayView1<'_, T>) -> bool {
+    let Histogram::Dense { offset, counts } = hist else {
+        return false;
+    };
+    if x.is_empty() || x.len() >= DIRECT || counts.is_empty() {
+        return false;
+    }
+    let contiguous;
+    let sl = match x.as_slice() {
+        Some(sl) => sl,
+        None => {
+            contiguous = x.to_vec();
+            &contiguous[..]
+        }
+    };
+    let (lo, hi) = key_range(sl);
+    if lo < *offset || hi - *offset >= counts.len() as u64 {
+        return false;
+    }
+    dense_add(counts, *offset, sl);
+    true
+}
+
 /// Why the dense path stopped.
 pub(crate) enum Abort {
     /// The key range is too wide for dense tables: switch to hashing.
