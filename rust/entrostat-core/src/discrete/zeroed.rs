@@ -20,7 +20,6 @@ use std::sync::Arc;
 /// Implement only for plain integers and aggregates of them.
 pub unsafe trait Zeroable: Copy {}
 unsafe impl Zeroable for u64 {}
-unsafe impl Zeroable for [u64; 2] {}
 unsafe impl<K: Zeroable> Zeroable for (K, u64) {}
 
 const HUGE_PAGE: usize = 2 << 20;
