@@ -245,7 +245,7 @@ const PROBES: usize = 4;
 /// block), then fill each shard's table (parallel over shards).
 ///
 /// The buffers of the pieces, and the tables of all shards but the probes, are each
-/// carved from one allocation: thousands of small tables growing one by one would fault
+/// carved from one allocation: 256 small tables growing one by one would fault
 /// their memory in page by page while they are probed, which cost more than the counting
 /// itself (and two threads allocating at once stalled each other for tens of ms).
 fn count_hashed<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<Histogram> {
