@@ -21,6 +21,10 @@ use rayon::prelude::*;
 
 /// Labels per chunk: small enough to stay in L2 between the min/max and counting passes.
 pub const CHUNK: usize = 1 << 16;
+/// Labels below which counting runs on one thread; an update this small is also added
+/// straight into the table it accumulates into, when it fits (a table of its own, zeroed
+/// and merged, would cost more than the counting).
+const SERIAL: usize = 4 * CHUNK;
 /// Labels per block of the hashed path (32 MiB of keys in flight); small in unit tests,
 /// so that they go through several blocks.
 const BLOCK: usize = if cfg!(test) { 1 << 12 } else { 1 << 22 };
@@ -44,10 +48,6 @@ pub fn count_view<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<His
     }
 }
 
-/// Labels an update adds straight into the table it accumulates into (below this, a
-/// table of the update's own, zeroed and merged, costs more than the counting).
-const DIRECT: usize = 4 * CHUNK;
-
 /// Add a small view of labels straight into a dense `hist` when they all fall inside its
 /// key range, which is then exactly what counting them apart and merging would give.
 /// Returns false, with nothing added, when the view is large or a label falls outside.
@@ -59,7 +59,7 @@ fn add_view_within_dense<T: Label>(hist: &mut Histogram, x: ArrayView1<'_, T>) -
     let Histogram::Dense { offset, counts } = hist else {
         return false;
     };
-    if x.is_empty() || x.len() >= DIRECT || counts.is_empty() {
+    if x.is_empty() || x.len() >= SERIAL || counts.is_empty() {
         return false;
     }
     let contiguous;
@@ -98,7 +98,7 @@ pub(crate) fn count_in_parts<F>(n: usize, part: F) -> std::result::Result<Histog
 where
     F: Fn(std::ops::Range<usize>) -> std::result::Result<Histogram, Abort> + Sync,
 {
-    let parts = if n < 4 * CHUNK {
+    let parts = if n < SERIAL {
         1
     } else {
         pool::num_threads().max(1)
@@ -290,8 +290,8 @@ fn count_hashed<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<Histo
     Ok(Histogram::Hashed(tables))
 }
 
-/// Give the empty `tables` room for as many distinct keys as the fullest probe holds,
-/// plus four standard deviations (hashing spreads keys evenly over the shards), but no
+/// Give the empty `tables` room for as many distinct keys d as the fullest probe holds,
+/// plus 4 sqrt(d) + 16 (hashing spreads keys evenly over the shards), but no
 /// more than the keys they are about to get, all in one allocation. A table that
 /// outgrows its room later moves to its own.
 fn presize(tables: &mut [CountTable<u64>], probes: &[CountTable<u64>], keys: &[usize]) {
