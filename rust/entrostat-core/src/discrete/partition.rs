@@ -52,10 +52,36 @@ pub trait Key: Copy + Eq + Ord + Send + Sync + std::fmt::Debug + 'static {
     fn shr(self, w: u32) -> Self;
     /// All ones in the low `bits` bits (`bits <= BITS`).
     fn low_mask(bits: u32) -> Self;
+    /// `self << w` (`w < BITS`).
+    fn shl(self, w: u32) -> Self;
     /// Well-mixed hash for table slots (top bits used).
     fn slot_hash(self) -> u64;
-    /// The partition of a partition key (independent of `slot_hash`).
-    fn part(self) -> usize;
+    /// The bits above the low `PART_BITS`, folded to 64 bits.
+    fn high_fold(self) -> u64;
+    /// The partition of a partition key `x`: its low `PART_BITS` bits xor a hash of the
+    /// bits above them. So the partitions spread any input (labels that are all multiples
+    /// of 4096 too), and within one partition `x >> PART_BITS` determines `x`, which lets
+    /// a partition's keys be sorted without those low bits ([`compact_sort_key`]).
+    /// Independent of `slot_hash`.
+    #[inline(always)]
+    fn part(self) -> usize {
+        let spread = self.high_fold().wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - PART_BITS);
+        ((self.low64() ^ spread) as usize) & (PARTS - 1)
+    }
+}
+
+/// The key by which one partition's keys sort (partition keys `key >> shift`): `key`
+/// without the low `PART_BITS` bits of its partition key. Within a partition those bits
+/// follow from the bits above them ([`Key::part`]), so this maps the partition's keys one
+/// to one and in the same order, with `PART_BITS` fewer bits for a radix sort to pass over.
+#[inline(always)]
+pub fn compact_sort_key<K: Key>(key: K, shift: u32) -> K {
+    if shift + PART_BITS >= K::BITS {
+        return key;
+    }
+    key.shr(shift + PART_BITS)
+        .shl(shift)
+        .or(key.and(K::low_mask(shift)))
 }
 
 #[inline(always)]
@@ -101,6 +127,10 @@ macro_rules! integer_key_ops {
         fn shr(self, w: u32) -> Self {
             self >> w
         }
+        #[inline(always)]
+        fn shl(self, w: u32) -> Self {
+            self << w
+        }
         fn low_mask(bits: u32) -> Self {
             if bits >= <$t>::BITS {
                 <$t>::MAX
@@ -118,9 +148,8 @@ impl Key for u64 {
         fold_mul(self ^ 0x2D35_8DCC_AA6C_78A5, 0x8BB8_4B93_962E_ACC9)
     }
     #[inline(always)]
-    fn part(self) -> usize {
-        // Fibonacci hashing: the top bits of a multiply spread any input.
-        (self.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - PART_BITS)) as usize
+    fn high_fold(self) -> u64 {
+        self >> PART_BITS
     }
 }
 
@@ -138,9 +167,9 @@ impl Key for u128 {
         )
     }
     #[inline(always)]
-    fn part(self) -> usize {
-        let folded = (self as u64) ^ ((self >> 64) as u64).wrapping_mul(0xA24B_AED4_963E_E407);
-        folded.part()
+    fn high_fold(self) -> u64 {
+        let high = self >> PART_BITS;
+        (high as u64) ^ ((high >> 64) as u64).wrapping_mul(0xA24B_AED4_963E_E407)
     }
 }
 
@@ -791,7 +820,7 @@ impl<K: Key> Counter<K> {
             extra,
             init,
             || (Scratch::default(), Vec::new()),
-            |state, (scratch, buf), old, keys| {
+            |state, (scratch, buf), old, keys, _| {
                 if keys.iter().all(|k| k.is_empty()) {
                     if !old.is_empty() {
                         visit(state, old);
@@ -805,16 +834,16 @@ impl<K: Key> Counter<K> {
         )
     }
 
-    /// Call `each(state, buffers, stored, keys)` for every partition, with its stored
+    /// Call `each(state, buffers, stored, keys, one)` for every partition, with its stored
     /// pairs and its pending keys (`extra` included, in several slices), on a few
     /// workers, each with its own `state` (returned) and `buffers`; small counters pass
-    /// all partitions in one call.
+    /// all partitions in one call (`one` is false then, true for one partition's keys).
     fn each_partition<S: Send, B: Send>(
         &self,
         extra: &[K],
         init: impl Fn() -> S + Sync,
         buffers: impl Fn() -> B + Sync,
-        each: impl Fn(&mut S, &mut B, &[(K, u64)], &[&[K]]) + Sync,
+        each: impl Fn(&mut S, &mut B, &[(K, u64)], &[&[K]], bool) + Sync,
     ) -> Vec<S> {
         if self.stored + self.pending() + extra.len() <= SMALL_ALL {
             // Few keys: all of them at once (every partition at once is a partition).
@@ -824,7 +853,7 @@ impl<K: Key> Counter<K> {
             let keys: Vec<&[K]> = self.runs.iter().map(|r| &r.keys[..]).collect();
             let keys = [&keys[..], &[&self.loose[..], extra]].concat();
             let mut state = init();
-            each(&mut state, &mut buffers(), &stored, &keys);
+            each(&mut state, &mut buffers(), &stored, &keys, false);
             return vec![state];
         }
         let loose_run = self.loose_run(extra);
@@ -838,7 +867,7 @@ impl<K: Key> Counter<K> {
                     let q = g * PER_GROUP + s;
                     keys.clear();
                     keys.extend(runs.iter().map(|r| r.part(q)));
-                    each(state, bufs, self.part(g, s), &keys);
+                    each(state, bufs, self.part(g, s), &keys, true);
                 }
             },
         )
@@ -874,8 +903,10 @@ impl<K: Key> Counter<K> {
             extra,
             init,
             SortBuffers::default,
-            |state, bufs, old, keys| {
-                let counts = bufs.count(old, keys.iter().copied());
+            |state, bufs, old, keys, one| {
+                // Keys of one partition sort by their compact form; others as they are.
+                let sort_shift = if one { self.shift } else { K::BITS };
+                let counts = bufs.count(old, keys.iter().copied(), sort_shift);
                 if !counts.is_empty() {
                     visit(state, counts);
                 }
@@ -977,11 +1008,14 @@ const SORT_ABOVE: f64 = 0.5;
 
 impl<K: Key> SortBuffers<K> {
     /// The counts of `pairs` (distinct keys, any order) plus one per key of `keys`: sorted
-    /// when the last partitions were mostly distinct, hash-counted otherwise.
+    /// when the last partitions were mostly distinct, hash-counted otherwise. Sorting is
+    /// by `compact_sort_key(key, shift)`, so `shift` must be the counter's shift only when
+    /// all the keys are one partition's (`Key::BITS` sorts by the key itself).
     fn count<'a>(
         &mut self,
         pairs: &[(K, u64)],
         keys: impl Iterator<Item = &'a [K]> + Clone,
+        shift: u32,
     ) -> PartitionCounts<'_, K> {
         let incoming: usize = keys.clone().map(|k| k.len()).sum();
         self.keys.clear();
@@ -994,13 +1028,17 @@ impl<K: Key> SortBuffers<K> {
         for part in keys {
             self.keys.extend_from_slice(part);
         }
-        radix::sort_by_key(&mut self.keys, &mut self.spare_keys, |&k| k);
+        radix::sort_by_key(&mut self.keys, &mut self.spare_keys, |&k| {
+            compact_sort_key(k, shift)
+        });
         if incoming > 0 {
             let runs = 1 + self.keys.windows(2).filter(|w| w[0] != w[1]).count();
             self.learn(runs, incoming);
         }
         self.pairs.extend_from_slice(pairs);
-        radix::sort_by_key(&mut self.pairs, &mut self.spare_pairs, |p| p.0);
+        radix::sort_by_key(&mut self.pairs, &mut self.spare_pairs, |p| {
+            compact_sort_key(p.0, shift)
+        });
         PartitionCounts::Sorted(SortedCounts {
             keys: &self.keys,
             pairs: &self.pairs,
@@ -1164,6 +1202,41 @@ mod tests {
 
     fn run_of<K: Key>(keys: &[K], shift: u32) -> Run<K> {
         Run::build(&SliceScan { keys, shift }).unwrap()
+    }
+
+    /// Within one partition, compact sort keys are one to one and in key order, for
+    /// partition keys that are small, multiples of 4096, or wide; and multiples of 4096
+    /// spread over the partitions.
+    fn check_compact<K: Key>(xs: impl Iterator<Item = K>, shift: u32) {
+        let mut by_part: BTreeMap<usize, Vec<K>> = BTreeMap::new();
+        for x in xs {
+            for low in [0u64, 1, 12_345, (1 << shift) - 1] {
+                by_part
+                    .entry(x.part())
+                    .or_default()
+                    .push(x.shl_or(shift, low));
+            }
+        }
+        for keys in by_part.values_mut() {
+            keys.sort_unstable();
+            keys.dedup();
+            let compact: Vec<K> = keys.iter().map(|&k| compact_sort_key(k, shift)).collect();
+            assert!(compact.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+        }
+    }
+
+    #[test]
+    fn compact_sort_keys_keep_a_partitions_order() {
+        let small = 0..20_000u64;
+        let multiples = (0..4096u64).map(|i| i << 12);
+        let wide = (0..3000u64).map(|i| i.wrapping_mul(0x9E37_79B9) & ((1 << 44) - 1));
+        check_compact(small.chain(multiples.clone()).chain(wide), 20);
+        let wide128 = (0..3000u128).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 30);
+        check_compact((0..5000u128).chain(wide128), 30);
+        let parts: std::collections::HashSet<usize> = multiples.map(|x| x.part()).collect();
+        assert!(parts.len() > PARTS / 2, "{} partitions", parts.len());
+        // A key too wide to drop bits from sorts as itself.
+        assert_eq!(compact_sort_key(u64::MAX, 60), u64::MAX);
     }
 
     #[test]
