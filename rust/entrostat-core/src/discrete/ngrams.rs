@@ -7,9 +7,10 @@
 //! (hash maps; the table converts once, when a symbol first does not fit). Symbols are the
 //! labels' 64-bit two's-complement patterns, so keys do not depend on chunking or dtype.
 //! Counting is radix-partitioned (`partition`): each batch of windows is scanned in
-//! parallel and its keys are scattered into 4096 partitions by a hash of their
-//! (k-1)-prefix; later (when pending keys outnumber the stored pairs and a 1 GiB constant,
-//! or when counts are read) each partition is counted in a hash table that stays in the
+//! parallel and its keys are scattered into 4096 partitions by their (k-1)-prefix (or
+//! their first symbol, for a counter partitioned by first symbol; see `Key::part`);
+//! later (when pending keys outnumber the stored pairs and a 1 GiB constant, or when
+//! counts are read) each partition is counted in a hash table that stays in the
 //! L2 cache and kept as compact (key, count) pairs. Partitioning by prefix keeps every
 //! n-gram with its prefix, so the prefix counts of `fingerprints` are partition-local.
 //! Memory: 16 (u64 keys) or 32 bytes per distinct n-gram, plus pending keys (8 or 16

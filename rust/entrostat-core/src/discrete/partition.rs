@@ -1,9 +1,11 @@
 //! Radix-partitioned exact counting of integer keys (`u64` or `u128`), built for inputs
 //! whose distinct keys do not fit any cache.
 //!
-//! Every key belongs to one of [`PARTS`] partitions, picked by the top bits of a hash of
-//! its *partition key* (`key >> shift`; for n-grams the prefix), and partitions come in
-//! [`GROUPS`] groups, the unit of parallel work. A [`Counter`] holds
+//! Every key belongs to one of [`PARTS`] partitions, picked by its *partition key*
+//! (`key >> shift`; for n-grams the prefix or the first symbol): the key's low 12 bits xor
+//! a hash of the bits above them ([`Key::part`]), so that one partition's keys sort without
+//! those 12 bits ([`compact_sort_key`]). Partitions come in [`GROUPS`] groups, the unit of
+//! parallel work. A [`Counter`] holds
 //!
 //! * the counted state: the distinct `(key, count)` pairs, stored compactly, partition
 //!   after partition, in a few large buffers (one per worker of the last rewrite);
@@ -59,14 +61,18 @@ pub trait Key: Copy + Eq + Ord + Send + Sync + std::fmt::Debug + 'static {
     /// The bits above the low `PART_BITS`, folded to 64 bits.
     fn high_fold(self) -> u64;
     /// The partition of a partition key `x`: its low `PART_BITS` bits xor a hash of the
-    /// bits above them. So the partitions spread any input (labels that are all multiples
-    /// of 4096 too), and within one partition `x >> PART_BITS` determines `x`, which lets
+    /// bits above them, rotated by half so that the lowest bits pick the group. So the
+    /// partitions spread any input (labels that are all multiples of 4096 too), small
+    /// consecutive keys (the most frequent token ids) fall in different groups (units of
+    /// parallel work), and within one partition `x >> PART_BITS` determines `x`, which lets
     /// a partition's keys be sorted without those low bits ([`compact_sort_key`]).
     /// Independent of `slot_hash`.
     #[inline(always)]
     fn part(self) -> usize {
+        const HALF: u32 = PART_BITS / 2;
         let spread = self.high_fold().wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - PART_BITS);
-        ((self.low64() ^ spread) as usize) & (PARTS - 1)
+        let v = ((self.low64() ^ spread) as usize) & (PARTS - 1);
+        ((v << HALF) | (v >> HALF)) & (PARTS - 1)
     }
 }
 
@@ -1235,6 +1241,17 @@ mod tests {
         check_compact((0..5000u128).chain(wide128), 30);
         let parts: std::collections::HashSet<usize> = multiples.map(|x| x.part()).collect();
         assert!(parts.len() > PARTS / 2, "{} partitions", parts.len());
+        // Small consecutive partition keys (frequent token ids; 2-gram prefixes of one
+        // symbol) fall in different groups.
+        let groups = |xs: &mut dyn Iterator<Item = u64>| -> usize {
+            let g: std::collections::HashSet<usize> = xs.map(|x| x.part() / PER_GROUP).collect();
+            g.len()
+        };
+        assert_eq!(groups(&mut (0..GROUPS as u64)), GROUPS);
+        assert_eq!(
+            groups(&mut (0..GROUPS as u64).map(|s2| 7 << 17 | s2)),
+            GROUPS
+        );
         // A key too wide to drop bits from sorts as itself.
         assert_eq!(compact_sort_key(u64::MAX, 60), u64::MAX);
     }

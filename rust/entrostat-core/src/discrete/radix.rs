@@ -232,6 +232,12 @@ mod tests {
         };
         let mut tmp = Vec::new();
         for n in [49, 50, 999, 24_001, 100_000] {
+            // A middle digit that every key shares (its pass is skipped).
+            let mut keys: Vec<u64> = (0..n).map(|_| (next() & 0xFF00FF) | 0x5A00).collect();
+            let mut want = keys.clone();
+            want.sort_unstable();
+            sort_by_key(&mut keys, &mut tmp, |&k| k);
+            assert_eq!(keys, want, "shared digit, n {n}");
             let mut keys: Vec<u64> = (0..n)
                 .map(|_| {
                     let k = next() >> 25;
