@@ -172,15 +172,28 @@ fn digit<K: Key>(k: K, pass: usize) -> usize {
 mod tests {
     use super::*;
 
-    #[test]
-    fn sorts_like_the_standard_library() {
-        let mut state = 3u64;
-        let mut next = || {
+    /// A seeded stream of pseudo-random words (an LCG, its state folded by `fold` bits).
+    fn stream(seed: u64, fold: u32) -> impl FnMut() -> u64 {
+        let mut state = seed;
+        move || {
             state = state
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            state ^ (state >> 31)
-        };
+            state ^ (state >> fold)
+        }
+    }
+
+    /// `sort_by_key` on `keys` gives what the standard library's sort gives.
+    fn assert_sorts(mut keys: Vec<u64>, tmp: &mut Vec<u64>, what: &str) {
+        let mut want = keys.clone();
+        want.sort_unstable();
+        sort_by_key(&mut keys, tmp, |&k| k);
+        assert_eq!(keys, want, "{what}");
+    }
+
+    #[test]
+    fn sorts_like_the_standard_library() {
+        let mut next = stream(3, 31);
         let mut tmp = Vec::new();
         for (n, bits) in [
             (0, 8),
@@ -198,11 +211,8 @@ mod tests {
             } else {
                 (1 << bits) - 1
             };
-            let mut keys: Vec<u64> = (0..n).map(|_| next() & mask).collect();
-            let mut want = keys.clone();
-            want.sort_unstable();
-            sort_by_key(&mut keys, &mut tmp, |&k| k);
-            assert_eq!(keys, want, "n {n} bits {bits}");
+            let keys: Vec<u64> = (0..n).map(|_| next() & mask).collect();
+            assert_sorts(keys, &mut tmp, &format!("n {n} bits {bits}"));
             // Pairs sorted by their first field, wide keys.
             let mut pairs: Vec<(u128, u64)> = (0..n)
                 .map(|i| {
@@ -223,22 +233,13 @@ mod tests {
     #[test]
     fn sorts_skewed_keys() {
         // Most keys small (most digits 0, as Zipf-like symbols give), odd and even sizes.
-        let mut state = 11u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            state ^ (state >> 29)
-        };
+        let mut next = stream(11, 29);
         let mut tmp = Vec::new();
         for n in [49, 50, 999, 24_001, 100_000] {
             // A middle digit that every key shares (its pass is skipped).
-            let mut keys: Vec<u64> = (0..n).map(|_| (next() & 0xFF00FF) | 0x5A00).collect();
-            let mut want = keys.clone();
-            want.sort_unstable();
-            sort_by_key(&mut keys, &mut tmp, |&k| k);
-            assert_eq!(keys, want, "shared digit, n {n}");
-            let mut keys: Vec<u64> = (0..n)
+            let keys: Vec<u64> = (0..n).map(|_| (next() & 0xFF00FF) | 0x5A00).collect();
+            assert_sorts(keys, &mut tmp, &format!("shared digit, n {n}"));
+            let keys: Vec<u64> = (0..n)
                 .map(|_| {
                     let k = next() >> 25;
                     if next() % 5 == 0 {
@@ -248,10 +249,7 @@ mod tests {
                     }
                 })
                 .collect();
-            let mut want = keys.clone();
-            want.sort_unstable();
-            sort_by_key(&mut keys, &mut tmp, |&k| k);
-            assert_eq!(keys, want, "n {n}");
+            assert_sorts(keys, &mut tmp, &format!("n {n}"));
         }
     }
 }
