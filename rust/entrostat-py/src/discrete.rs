@@ -106,8 +106,8 @@ pub fn entropy_from_counts<'py>(
 ) -> PyResult<(F64Array<'py>, Option<F64Array<'py>>)> {
     let est = parse_estimator(estimator)?;
     let view = counts.as_array();
-    let rows: Vec<Estimate> = detach(py, view.len(), |_c: &Cancel| {
-        map_rows(view, |row| est::entropy_from_counts(row, est, n_bins))
+    let rows: Vec<Estimate> = detach(py, view.len(), |c: &Cancel| {
+        map_rows(view, c, |row| est::entropy_from_counts(row, est, n_bins))
     })?;
     let values = PyArray1::from_vec(py, rows.iter().map(|e| e.value).collect());
     let stderr = (est == Estimator::Nsb).then(|| {
@@ -133,8 +133,8 @@ pub fn generalized_entropy_from_counts<'py>(
         other => return Err(PyValueError::new_err(format!("kind: unknown {other:?}"))),
     };
     let view = counts.as_array();
-    let out: Vec<f64> = detach(py, view.len(), |_c: &Cancel| {
-        map_rows(view, |row| f(row, order))
+    let out: Vec<f64> = detach(py, view.len(), |c: &Cancel| {
+        map_rows(view, c, |row| f(row, order))
     })?;
     Ok(PyArray1::from_vec(py, out))
 }
@@ -176,8 +176,10 @@ impl PyCounts {
         detach(py, view.len(), |c| inner.update(&view, c))
     }
 
-    fn merge(&mut self, other: &PyCounts) -> PyResult<()> {
-        self.inner.merge(&other.inner).map_err(to_py)
+    fn merge(&mut self, py: Python<'_>, other: &PyCounts) -> PyResult<()> {
+        // GIL released; not interruptible (size 0), as a half-merged histogram is useless.
+        let (inner, theirs) = (&mut self.inner, &other.inner);
+        detach(py, 0, |_| inner.merge(theirs))
     }
 
     /// Total number of labels counted.
@@ -219,7 +221,8 @@ impl PyCounts {
 
     /// (values, counts) sorted by value; values are int64 (signed domain) or uint64.
     fn items<'py>(&self, py: Python<'py>) -> (Bound<'py, PyAny>, Bound<'py, PyArray1<u64>>) {
-        let items = self.inner.histogram().sorted_items();
+        let hist = self.inner.histogram();
+        let items = py.detach(|| hist.sorted_items());
         let counts = PyArray1::from_vec(py, items.iter().map(|&(_, c)| c).collect());
         let values = match self.inner.domain() {
             Some(Domain::Signed) => PyArray1::from_vec(
@@ -271,8 +274,8 @@ impl PyCounts {
         })
     }
 
-    fn copy(&self) -> Self {
-        self.clone()
+    fn copy(&self, py: Python<'_>) -> Self {
+        py.detach(|| self.clone())
     }
 }
 
@@ -300,6 +303,9 @@ impl PyNgramCounts {
     }
 
     fn merge(&mut self, py: Python<'_>, other: &PyNgramCounts) -> PyResult<()> {
+        // Checked before these counts are handed over, so an error leaves them intact; the
+        // merge itself is not interruptible (size 0: no watcher raises the cancel flag).
+        self.inner.check_merge(&other.inner).map_err(to_py)?;
         let mine = std::mem::replace(
             &mut self.inner,
             NgramCounts::new(other.inner.order()).map_err(to_py)?,
@@ -344,14 +350,21 @@ impl PyNgramCounts {
     /// Entropies (nats) of the counted n-grams and of their prefixes, each (value, stderr).
     fn entropies(&self, py: Python<'_>, estimator: &str) -> PyResult<(Pair, Pair)> {
         let est = parse_estimator(estimator)?;
-        if self.inner.n_windows() == 0 {
-            return Err(PyValueError::new_err(
-                "counts: nothing has been counted yet",
-            ));
+        let inner = &self.inner;
+        if inner.n_windows() == 0 {
+            return Err(PyValueError::new_err(if inner.is_empty() {
+                "counts: nothing has been counted yet".to_string()
+            } else {
+                format!(
+                    "counts: no {}-gram has been counted yet (the {} symbols seen are fewer \
+                     than the order)",
+                    inner.order(),
+                    inner.len()
+                )
+            }));
         }
-        py.detach(|| entropies_of_ngrams(&self.inner, est))
-            .map(|(a, b)| (pair(a), pair(b)))
-            .map_err(to_py)
+        let work = inner.n_windows() as usize;
+        detach(py, work, |c| entropies_of_ngrams(inner, est, c)).map(|(a, b)| (pair(a), pair(b)))
     }
 
     /// (ngrams as a (support, order) uint64 array of symbol codes, counts), sorted.
@@ -381,7 +394,7 @@ impl PyNgramCounts {
         })
     }
 
-    fn copy(&self) -> Self {
-        self.clone()
+    fn copy(&self, py: Python<'_>) -> Self {
+        py.detach(|| self.clone())
     }
 }

@@ -46,9 +46,9 @@ impl PyTokenStats {
     }
 
     fn merge(&mut self, py: Python<'_>, other: &PyTokenStats) -> PyResult<()> {
+        // Size 0: no watcher, so no cancellation can leave the statistics half merged.
         let inner = &mut self.inner;
-        let size = other.inner.n_tokens() as usize;
-        detach(py, size, |c: &Cancel| inner.merge(&other.inner, c))
+        detach(py, 0, |c: &Cancel| inner.merge(&other.inner, c))
     }
 
     #[getter]
@@ -80,9 +80,8 @@ impl PyTokenStats {
     ) -> PyResult<Bound<'py, PyDict>> {
         let est: Estimator = estimator.parse().map_err(to_py)?;
         let inner = &self.inner;
-        let s = py
-            .detach(|| inner.summary(est, alpha, &shares, n_bins))
-            .map_err(to_py)?;
+        let work = inner.n_tokens() as usize;
+        let s = detach(py, work, |c| inner.summary(est, alpha, &shares, n_bins, c))?;
         let d = PyDict::new(py);
         d.set_item("n_tokens", s.n_tokens)?;
         d.set_item("n_documents", s.n_documents)?;

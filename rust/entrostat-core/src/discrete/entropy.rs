@@ -14,8 +14,8 @@ use ndarray::ArrayView2;
 use rayon::prelude::*;
 
 /// Apply `f` to every row of a 2-D count array, rows in parallel (a non-contiguous row is
-/// copied once).
-pub fn map_rows<T, F>(counts: ArrayView2<'_, f64>, f: F) -> Result<Vec<T>>
+/// copied once); `cancel` is checked before each row.
+pub fn map_rows<T, F>(counts: ArrayView2<'_, f64>, cancel: &Cancel, f: F) -> Result<Vec<T>>
 where
     T: Send,
     F: Fn(&[f64]) -> Result<T> + Sync,
@@ -24,6 +24,7 @@ where
         (0..counts.nrows())
             .into_par_iter()
             .map(|i| {
+                cancel.check()?;
                 let row = counts.row(i);
                 match row.as_slice() {
                     Some(s) => f(s),
@@ -81,6 +82,15 @@ pub fn ngram_entropies(
     estimator: Estimator,
     cancel: &Cancel,
 ) -> Result<(Estimate, Estimate)> {
+    if order == 1 && !seq.is_empty() {
+        // Unigrams are labels: the label histogram (dense or hashed) needs memory for the
+        // distinct symbols only, where n-gram counting holds pending keys per window.
+        let fp = count_labels(seq, cancel)?.fingerprint();
+        return Ok((
+            entropy_from_fingerprint(&fp, estimator, None)?,
+            no_context(estimator),
+        ));
+    }
     let counts = count_ngrams(seq, order, cancel)?;
     if counts.n_windows() == 0 {
         return Err(Error::value(
@@ -91,7 +101,7 @@ pub fn ngram_entropies(
             ),
         ));
     }
-    entropies_of_ngrams(&counts, estimator)
+    entropies_of_ngrams(&counts, estimator, cancel)
 }
 
 /// Entropy of counted n-grams and of their prefixes (as `ngram_entropies`); at least one
@@ -99,18 +109,24 @@ pub fn ngram_entropies(
 pub fn entropies_of_ngrams(
     counts: &NgramCounts,
     estimator: Estimator,
+    cancel: &Cancel,
 ) -> Result<(Estimate, Estimate)> {
-    let (ngrams, prefixes) = counts.fingerprints();
+    let (ngrams, prefixes) = counts.fingerprints(cancel)?;
     let block = entropy_from_fingerprint(&ngrams, estimator, None)?;
     // Unigrams have no context: the conditional entropy is the entropy itself, whatever
     // an estimator would make of the single "empty prefix" bin.
     let context = if counts.order() == 1 {
-        Estimate {
-            value: 0.0,
-            stderr: Some(0.0).filter(|_| estimator == Estimator::Nsb),
-        }
+        no_context(estimator)
     } else {
         entropy_from_fingerprint(&prefixes, estimator, None)?
     };
     Ok((block, context))
+}
+
+/// The entropy of the empty context of unigrams: 0 (with a zero NSB stderr).
+fn no_context(estimator: Estimator) -> Estimate {
+    Estimate {
+        value: 0.0,
+        stderr: Some(0.0).filter(|_| estimator == Estimator::Nsb),
+    }
 }

@@ -9,17 +9,19 @@
 //! Counting is radix-partitioned (`partition`): each batch of windows is scanned in
 //! parallel and its keys are scattered into 4096 partitions by their (k-1)-prefix (or
 //! their first symbol, for a counter partitioned by first symbol; see `Key::part`);
-//! later (when pending keys outnumber the stored pairs and a 1 GiB constant, or when
-//! counts are read) each partition is counted in a hash table that stays in the
-//! L2 cache and kept as compact (key, count) pairs. Partitioning by prefix keeps every
-//! n-gram with its prefix, so the prefix counts of `fingerprints` are partition-local.
-//! Memory: 16 (u64 keys) or 32 bytes per distinct n-gram, plus pending keys (8 or 16
-//! bytes each) up to 1 GiB or half the pairs' memory; never proportional to V^k.
+//! later (when pending keys outnumber the stored pairs and 64 MiB and a sample shows most
+//! of them are repeats, when they reach 1 GiB, or when counts are read) each partition is
+//! counted in a hash table that stays in the L2 cache and kept as compact (key, count)
+//! pairs. Partitioning by prefix keeps every n-gram with its prefix, so the prefix counts
+//! of `fingerprints` are partition-local. Memory: 16 (u64 keys) or 32 bytes per distinct
+//! n-gram, plus pending keys (8 or 16 bytes each): about 64 MiB plus one batch when most
+//! are repeats, otherwise a few times the distinct n-grams' memory (at most 1 GiB or the
+//! pairs' memory); never proportional to the input or to V^k.
 
 use super::fingerprint::Fingerprint;
 use super::joint::column_range;
 use super::partition::{Counter, Key, Run, Scan, Scratch};
-use crate::cancel::Cancel;
+use crate::cancel::{Cancel, NEVER};
 use crate::error::{Error, Result};
 use crate::labels::{bits64, Domain, Label, Labels};
 use crate::{pool, with_labels};
@@ -153,7 +155,11 @@ fn unpack<K: Key>(key: K, k: usize, w: u32, out: &mut Vec<u64>) {
 
 /// Every (key, count) pair of a counter, in no order.
 fn all_pairs<K: Key>(c: &Counter<K>) -> Vec<(K, u64)> {
-    let mut parts = c.par_partitions(Vec::new, |v: &mut Vec<(K, u64)>, p| v.extend_from_slice(p));
+    let mut parts = c
+        .par_partitions(&NEVER, Vec::new, |v: &mut Vec<(K, u64)>, p| {
+            v.extend_from_slice(p)
+        })
+        .expect("a counter that cannot be interrupted");
     let mut all = parts.pop().unwrap_or_default();
     all.reserve(parts.iter().map(|p| p.len()).sum());
     for p in parts {
@@ -270,8 +276,10 @@ fn fingerprints_of<K: Key>(
     c: &Counter<K>,
     with_prefixes: bool,
     w: u32,
-) -> (Fingerprint, Fingerprint) {
+    cancel: &Cancel,
+) -> Result<(Fingerprint, Fingerprint)> {
     let states = c.par_partitions(
+        cancel,
         || {
             (
                 Fingerprint::new(),
@@ -288,14 +296,14 @@ fn fingerprints_of<K: Key>(
                 prefixes.extend(scratch.drain().iter().map(|p| p.1));
             }
         },
-    );
+    )?;
     let (mut grams, mut prefixes) = (Fingerprint::new(), Fingerprint::new());
     for (g, p, _) in &states {
         grams.merge(g);
         prefixes.merge(p);
     }
     c.note_support(grams.bins() as usize);
-    (grams, prefixes)
+    Ok((grams, prefixes))
 }
 
 impl NgramCounts {
@@ -574,7 +582,9 @@ impl NgramCounts {
     }
 
     /// The counts of `self`'s stream followed by `other`'s stream.
-    pub fn merge(mut self, mut other: NgramCounts, cancel: &Cancel) -> Result<NgramCounts> {
+    /// `Ok` when `other` can be merged into these counts (the only errors of `merge` other
+    /// than cancellation), so that a caller can check before giving its counts away.
+    pub fn check_merge(&self, other: &NgramCounts) -> Result<()> {
         if self.order != other.order {
             return Err(Error::value(
                 "other",
@@ -588,7 +598,12 @@ impl NgramCounts {
             self.by_first, other.by_first,
             "merged counts share a layout"
         );
-        self.sign_flags = check_flags(self.sign_flags | other.sign_flags, "other")?;
+        check_flags(self.sign_flags | other.sign_flags, "other").map(|_| ())
+    }
+
+    pub fn merge(mut self, mut other: NgramCounts, cancel: &Cancel) -> Result<NgramCounts> {
+        self.check_merge(&other)?;
+        self.sign_flags |= other.sign_flags;
         if other.len == 0 {
             return Ok(self);
         }
@@ -627,13 +642,13 @@ impl NgramCounts {
     }
 
     /// Fingerprints of the counts of the distinct n-grams, and of their (order-1)-prefixes
-    /// over the same windows.
-    pub fn fingerprints(&self) -> (Fingerprint, Fingerprint) {
+    /// over the same windows (`cancel` checked between groups of partitions).
+    pub fn fingerprints(&self, cancel: &Cancel) -> Result<(Fingerprint, Fingerprint)> {
         let k = self.order;
         let w = self.width();
         let (ngrams, mut prefixes) = match &self.table {
-            Table::N64(c) => fingerprints_of(c, k > 1, w),
-            Table::N128(c) => fingerprints_of(c, k > 1, w),
+            Table::N64(c) => fingerprints_of(c, k > 1, w, cancel)?,
+            Table::N128(c) => fingerprints_of(c, k > 1, w, cancel)?,
             Table::Wide(shards) => {
                 let per_shard: Vec<(Fingerprint, Fingerprint)> = pool::install(|| {
                     shards
@@ -663,7 +678,7 @@ impl NgramCounts {
             prefixes = Fingerprint::new();
             prefixes.add(self.n_windows(), 1);
         }
-        (ngrams, prefixes)
+        Ok((ngrams, prefixes))
     }
 
     /// Distinct n-grams as rows of `order` symbols (row-major) and their counts, sorted.
@@ -779,7 +794,6 @@ pub fn count_ngrams(x: &Labels<'_>, order: usize, cancel: &Cancel) -> Result<Ngr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cancel::NEVER;
 
     fn brute(seq: &[u64], k: usize) -> Vec<(Vec<u64>, u64)> {
         let mut m: std::collections::BTreeMap<Vec<u64>, u64> = Default::default();
@@ -949,7 +963,11 @@ mod tests {
         if k == 1 {
             prefixes = fingerprint_of([c.n_windows()]);
         }
-        assert_eq!(c.fingerprints(), (grams, prefixes), "{what}: fingerprints");
+        assert_eq!(
+            c.fingerprints(&NEVER).unwrap(),
+            (grams, prefixes),
+            "{what}: fingerprints"
+        );
     }
 
     #[test]
@@ -1085,6 +1103,29 @@ mod tests {
                 &format!("order {k} strided"),
             );
             assert_eq!(c.sign_flags(), NEGATIVE);
+        }
+    }
+
+    /// Reading entropies checks the cancel flag between groups of partitions: a raised
+    /// flag gives `Interrupted` (pending keys and stored pairs alike), a clear one the
+    /// fingerprints.
+    #[test]
+    fn raised_cancel_interrupts_fingerprints() {
+        let seq: Vec<u64> = (0..200_000u64).map(|i| (i * 7919) % 5000).collect();
+        let mut c = NgramCounts::new(3).unwrap();
+        c.update(&Labels::from(&seq[..]), &NEVER).unwrap();
+        let raised = Cancel::new();
+        raised.raise();
+        for flushed in [false, true] {
+            if flushed {
+                match &mut c.table {
+                    Table::N64(counter) => counter.flush(),
+                    _ => unreachable!("small symbols pack into u64 keys"),
+                }
+            }
+            assert!(matches!(c.fingerprints(&raised), Err(Error::Interrupted)));
+            let (grams, _) = c.fingerprints(&NEVER).unwrap();
+            assert_eq!(grams.bins() as usize, brute(&seq, 3).len());
         }
     }
 }

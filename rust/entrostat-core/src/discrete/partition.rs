@@ -17,7 +17,8 @@
 //! fit is first split by another part of the key hash), then writes the pairs out: no
 //! probe goes to DRAM, which probes into one large table would do for almost every new
 //! key. Pending keys are counted into the state ("flushed") only once they outnumber the
-//! stored pairs and a large constant, because a flush rewrites the state; queries
+//! stored pairs and a constant and a sample shows that most are repeats (a flush rewrites
+//! the state, and frees memory only then), or once they reach 1 GiB; queries
 //! ([`Counter::par_partitions`]) combine stored and pending keys on the fly. Large buffers
 //! ask for transparent huge pages: in a virtual machine, touching fresh memory page by
 //! page costs more than filling it. The partition layout is a fixed constant, so counters
@@ -25,6 +26,8 @@
 
 use super::radix;
 use super::table::prefetch;
+use crate::cancel::{Cancel, NEVER};
+use crate::error::Result;
 use crate::pool;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -542,6 +545,8 @@ pub struct Counter<K: Key> {
     shift: u32,
     /// Distinct keys stored.
     stored: usize,
+    /// Pending keys at which to sample their distinct share next (see `add_runs`).
+    next_check: usize,
     /// Distinct keys, stored and pending (counted on demand, while keys are pending).
     support: OnceLock<usize>,
 }
@@ -561,10 +566,16 @@ impl<K: Key> std::fmt::Debug for Counter<K> {
 const SMALL_ALL: usize = 1 << 12;
 /// Loose keys are grouped into a run once they are this many.
 const LOOSE_MAX: usize = 1 << 16;
-/// Pending keys are counted once they take this many bytes (and outnumber the stored
-/// pairs), which bounds their memory by a constant plus half the state's. Large, because
-/// counting them costs rewriting the stored pairs.
-const FLUSH_MIN: usize = 1 << 30;
+/// Pending keys are always counted once they take this many bytes and outnumber the
+/// stored pairs.
+const FLUSH_MAX: usize = 1 << 30;
+/// From this many bytes of pending keys (and once they outnumber the stored pairs), a
+/// sample of partitions tells whether fewer than half of them are distinct: counting them
+/// then frees memory, so they are counted; otherwise they cost no more memory pending
+/// than counted (8 bytes per key against 16 per pair), and counting them would only
+/// rewrite the state, so they wait (sampled again when they have doubled). So pending
+/// keys take at most a constant plus a few times the distinct keys' memory.
+const CHECK_MIN: usize = 64 << 20;
 
 /// Run `work(state, g)` for every group on a few workers that take groups from a shared
 /// queue, largest first (`size(g)` estimates the work), and return the workers' states.
@@ -618,6 +629,7 @@ impl<K: Key> Counter<K> {
             loose: Vec::new(),
             shift,
             stored: 0,
+            next_check: 0,
             support: OnceLock::new(),
         }
     }
@@ -678,9 +690,53 @@ impl<K: Key> Counter<K> {
     pub fn add_runs(&mut self, runs: impl IntoIterator<Item = Run<K>>) {
         self.support.take();
         self.runs.extend(runs.into_iter().filter(|r| !r.is_empty()));
-        if self.pending() >= (FLUSH_MIN / std::mem::size_of::<K>()).max(self.stored) {
+        let size = std::mem::size_of::<K>();
+        let pending = self.pending();
+        if pending >= (FLUSH_MAX / size).max(self.stored) {
             self.flush();
+        } else if pending >= (CHECK_MIN / size).max(self.stored).max(self.next_check) {
+            if self.pending_distinct_share() < 0.5 {
+                self.flush();
+            } else {
+                self.next_check = 2 * pending;
+            }
         }
+    }
+
+    /// Estimated share of distinct keys among the pending keys (in runs): the mean share
+    /// in the partitions that hold `SAMPLED` evenly spaced pending keys (so a partition is
+    /// sampled in proportion to its size, as often as it holds sample points), each from
+    /// at most `SAMPLE_CAP` of its keys. A part of a partition shows at least the whole's
+    /// share, so the estimate errs towards keeping keys pending.
+    fn pending_distinct_share(&self) -> f64 {
+        const SAMPLED: usize = 32;
+        const SAMPLE_CAP: usize = 1 << 16;
+        let sizes: Vec<usize> = (0..PARTS)
+            .map(|q| self.runs.iter().map(|r| r.part(q).len()).sum())
+            .collect();
+        let total: usize = sizes.iter().sum();
+        if total == 0 {
+            return 1.0;
+        }
+        let (mut q, mut below, mut sum) = (0, sizes[0], 0.0);
+        let mut keys = Vec::new();
+        for i in 0..SAMPLED {
+            let point = (2 * i + 1) * total / (2 * SAMPLED);
+            while below <= point {
+                q += 1;
+                below += sizes[q];
+            }
+            keys.clear();
+            for r in &self.runs {
+                let part = r.part(q);
+                keys.extend_from_slice(&part[..part.len().min(SAMPLE_CAP - keys.len())]);
+            }
+            keys.sort_unstable();
+            let n = keys.len();
+            keys.dedup();
+            sum += keys.len() as f64 / n as f64;
+        }
+        sum / SAMPLED as f64
     }
 
     /// Count every pending key into the stored pairs.
@@ -690,6 +746,7 @@ impl<K: Key> Counter<K> {
             return;
         }
         let runs = std::mem::take(&mut self.runs);
+        self.next_check = 0;
         self.rewrite(None, &runs);
     }
 
@@ -793,7 +850,8 @@ impl<K: Key> Counter<K> {
             return self.stored;
         }
         *self.support.get_or_init(|| {
-            self.par_partitions(|| 0usize, |n, pairs| *n += pairs.len())
+            self.par_partitions(&NEVER, || 0usize, |n, pairs| *n += pairs.len())
+                .expect("a counter that cannot be interrupted")
                 .into_iter()
                 .sum()
         })
@@ -806,24 +864,28 @@ impl<K: Key> Counter<K> {
 
     /// Call `visit(state, pairs)` with the distinct `(key, count)` pairs of every partition
     /// (stored and pending keys combined, in no order; small counters pass all partitions
-    /// in one call), on a few workers, each with its own `state` (returned).
+    /// in one call), on a few workers, each with its own `state` (returned). `cancel` is
+    /// checked between groups of partitions.
     pub fn par_partitions<S: Send>(
         &self,
+        cancel: &Cancel,
         init: impl Fn() -> S + Sync,
         visit: impl Fn(&mut S, &[(K, u64)]) + Sync,
-    ) -> Vec<S> {
-        self.par_partitions_with(&[], init, visit)
+    ) -> Result<Vec<S>> {
+        self.par_partitions_with(&[], cancel, init, visit)
     }
 
     /// `par_partitions` as if the keys `extra` had been pushed too.
     pub fn par_partitions_with<S: Send>(
         &self,
         extra: &[K],
+        cancel: &Cancel,
         init: impl Fn() -> S + Sync,
         visit: impl Fn(&mut S, &[(K, u64)]) + Sync,
-    ) -> Vec<S> {
+    ) -> Result<Vec<S>> {
         self.each_partition(
             extra,
+            cancel,
             init,
             || (Scratch::default(), Vec::new()),
             |state, (scratch, buf), old, keys, _| {
@@ -844,13 +906,15 @@ impl<K: Key> Counter<K> {
     /// pairs and its pending keys (`extra` included, in several slices), on a few
     /// workers, each with its own `state` (returned) and `buffers`; small counters pass
     /// all partitions in one call (`one` is false then, true for one partition's keys).
+    /// Once `cancel` is raised, the groups left are skipped and `Interrupted` returned.
     fn each_partition<S: Send, B: Send>(
         &self,
         extra: &[K],
+        cancel: &Cancel,
         init: impl Fn() -> S + Sync,
         buffers: impl Fn() -> B + Sync,
         each: impl Fn(&mut S, &mut B, &[(K, u64)], &[&[K]], bool) + Sync,
-    ) -> Vec<S> {
+    ) -> Result<Vec<S>> {
         if self.stored + self.pending() + extra.len() <= SMALL_ALL {
             // Few keys: all of them at once (every partition at once is a partition).
             let stored: Vec<(K, u64)> = (0..PARTS)
@@ -860,14 +924,17 @@ impl<K: Key> Counter<K> {
             let keys = [&keys[..], &[&self.loose[..], extra]].concat();
             let mut state = init();
             each(&mut state, &mut buffers(), &stored, &keys, false);
-            return vec![state];
+            return Ok(vec![state]);
         }
         let loose_run = self.loose_run(extra);
         let runs: Vec<&Run<K>> = self.runs.iter().chain(loose_run.as_ref()).collect();
-        on_groups(
+        let states = on_groups(
             |g| self.group_len(g) + runs.iter().map(|r| r.group_len(g)).sum::<usize>(),
             || (init(), buffers()),
             |(state, bufs), g| {
+                if cancel.is_raised() {
+                    return;
+                }
                 let mut keys = Vec::with_capacity(runs.len());
                 for s in 0..PER_GROUP {
                     let q = g * PER_GROUP + s;
@@ -876,10 +943,9 @@ impl<K: Key> Counter<K> {
                     each(state, bufs, self.part(g, s), &keys, true);
                 }
             },
-        )
-        .into_iter()
-        .map(|(s, _)| s)
-        .collect()
+        );
+        cancel.check()?;
+        Ok(states.into_iter().map(|(s, _)| s).collect())
     }
 
     /// The loose keys and `extra`, grouped by partition (None when there are none).
@@ -902,11 +968,13 @@ impl<K: Key> Counter<K> {
     pub fn par_partitions_adaptive<S: Send>(
         &self,
         extra: &[K],
+        cancel: &Cancel,
         init: impl Fn() -> S + Sync,
         visit: impl Fn(&mut S, PartitionCounts<'_, K>) + Sync,
-    ) -> Vec<S> {
+    ) -> Result<Vec<S>> {
         self.each_partition(
             extra,
+            cancel,
             init,
             SortBuffers::default,
             |state, bufs, old, keys, one| {
@@ -1192,7 +1260,8 @@ mod tests {
 
     fn sorted<K: Key>(c: &Counter<K>) -> Vec<(K, u64)> {
         let mut all: Vec<(K, u64)> = c
-            .par_partitions(Vec::new, |v, p| v.extend_from_slice(p))
+            .par_partitions(&NEVER, Vec::new, |v, p| v.extend_from_slice(p))
+            .unwrap()
             .concat();
         all.sort_unstable();
         all
@@ -1336,5 +1405,45 @@ mod tests {
         assert_eq!(drained.iter().map(|p| p.1).sum::<u64>(), 20_010);
         assert_eq!(s.len(), 0);
         assert!(s.drain().is_empty());
+    }
+
+    /// Pending keys are counted once they exceed `CHECK_MIN` and most are repeats (the
+    /// memory then follows the distinct keys), and stay pending while most are distinct;
+    /// the counts are exact either way.
+    #[test]
+    fn repeated_pending_keys_are_counted_and_distinct_ones_wait() {
+        let batch = 1usize << 20;
+        let batches = CHECK_MIN / 8 / batch + 2;
+        // Few distinct keys: 1000 values, in one partition of 24 and spread over the rest.
+        let repeated = |i: usize| ((i * 7919) % 1000) as u64 * if i % 3 == 0 { 1 } else { 4099 };
+        let distinct = |i: usize| (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 8;
+        for (name, key, flushed) in [
+            ("repeated", &repeated as &dyn Fn(usize) -> u64, true),
+            ("distinct", &distinct, false),
+        ] {
+            let mut c = Counter::<u64>::new(0);
+            let mut all = Vec::new();
+            for b in 0..batches {
+                let keys: Vec<u64> = (b * batch..(b + 1) * batch).map(key).collect();
+                c.add_runs([run_of(&keys, 0)]);
+                all.extend(keys);
+            }
+            assert_eq!(c.pending() < batch * batches, flushed, "{name}: {c:?}");
+            assert_eq!(
+                c.pending() < CHECK_MIN / 8 + batch,
+                flushed,
+                "{name}: {c:?}"
+            );
+            all.sort_unstable();
+            let mut want: Vec<(u64, u64)> = Vec::new();
+            for k in all {
+                match want.last_mut() {
+                    Some(last) if last.0 == k => last.1 += 1,
+                    _ => want.push((k, 1)),
+                }
+            }
+            assert_eq!(c.support(), want.len(), "{name}");
+            assert_eq!(sorted(&c), want, "{name}");
+        }
     }
 }

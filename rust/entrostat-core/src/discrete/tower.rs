@@ -16,6 +16,8 @@
 use super::fingerprint::Fingerprint;
 use super::ngrams::{pack, NgramCounts, Table, MAX_ORDER};
 use super::partition::{Key, PartitionCounts, Scratch, SortedCounts};
+use crate::cancel::Cancel;
+use crate::error::Result;
 use hashbrown::HashMap;
 use rayon::prelude::*;
 
@@ -184,14 +186,16 @@ fn packed_levels<K: Key>(
     extra: &[Vec<u64>],
     k: usize,
     w: u32,
-) -> Vec<Level> {
+    cancel: &Cancel,
+) -> Result<Vec<Level>> {
     let extra: Vec<K> = extra.iter().map(|row| pack(row, w)).collect();
     let workers = c.par_partitions_adaptive(
         &extra,
+        cancel,
         || Worker::new(k),
         |worker, counts| worker.visit(counts, k, w),
-    );
-    merged(workers.into_iter().map(|w| w.levels), k)
+    )?;
+    Ok(merged(workers.into_iter().map(|w| w.levels), k))
 }
 
 /// Wide keys (symbols past what packed keys hold): the same sums in global hash maps.
@@ -229,17 +233,18 @@ impl NgramCounts {
     /// For counts of padded documents (see the module documentation), built with
     /// `by_first_symbol`: per order j = 2..=K, the fingerprints of the j-gram counts and of
     /// their (j-1)-prefixes over the same windows. `open_tail` holds the last symbols of a
-    /// document not yet closed, whose padded windows are not counted yet.
-    pub fn padded_levels(&self, open_tail: &[u64]) -> Vec<Level> {
+    /// document not yet closed, whose padded windows are not counted yet. `cancel` is
+    /// checked between groups of partitions.
+    pub fn padded_levels(&self, open_tail: &[u64], cancel: &Cancel) -> Result<Vec<Level>> {
         let k = self.order();
         if k < 2 {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let extra = open_windows(open_tail, k);
         match &self.table {
-            Table::N64(c) => packed_levels(c, &extra, k, self.width()),
-            Table::N128(c) => packed_levels(c, &extra, k, self.width()),
-            Table::Wide(shards) => wide_levels(shards, &extra, k),
+            Table::N64(c) => packed_levels(c, &extra, k, self.width(), cancel),
+            Table::N128(c) => packed_levels(c, &extra, k, self.width(), cancel),
+            Table::Wide(shards) => Ok(wide_levels(shards, &extra, k)),
         }
     }
 }
@@ -313,7 +318,7 @@ mod tests {
     }
 
     fn check_levels(c: &NgramCounts, tail: &[u64], docs: &[Vec<u64>], k: usize, what: &str) {
-        let got = c.padded_levels(tail);
+        let got = c.padded_levels(tail, &crate::cancel::NEVER).unwrap();
         let want = brute(docs, k);
         assert_eq!(got.len(), want.len());
         for (j, ((g, p), (wg, wp))) in got.iter().zip(&want).enumerate() {

@@ -236,6 +236,7 @@ impl TokenStats {
         alpha: f64,
         shares: &[f64],
         n_bins: Option<f64>,
+        cancel: &Cancel,
     ) -> Result<TokenSummary> {
         if self.n_tokens() == 0 {
             return Err(Error::value("ids", "no tokens were counted"));
@@ -254,7 +255,7 @@ impl TokenStats {
         let mut conditional = vec![unigram.value];
         if let Some(ngrams) = &self.ngrams {
             let open_tail = if self.open { ngrams.tail() } else { &[] };
-            for (grams, prefixes) in ngrams.padded_levels(open_tail) {
+            for (grams, prefixes) in ngrams.padded_levels(open_tail, cancel)? {
                 conditional.push(if grams.bins() == 0 {
                     f64::NAN // every document is shorter than the order
                 } else {
