@@ -134,6 +134,7 @@ impl Histogram {
 
     /// A histogram of (key, count) pairs, sized once for their key range.
     pub fn from_items(items: &[(u64, u64)]) -> Result<Histogram> {
+        checked_total(items.iter().map(|&(_, c)| c))?;
         let mut hist = Histogram::default();
         if let (Some(lo), Some(hi)) = (
             items.iter().map(|&(k, _)| k).min(),
@@ -252,5 +253,26 @@ impl Histogram {
             Histogram::Dense { counts, .. } => counts.len(),
             Histogram::Hashed(s) => s.iter().map(|m| m.len()).sum(),
         }
+    }
+}
+/// The sum of restored counts (a pickled state), or an error naming the state when it
+/// passes 2^64 - 1 (counts are u64; the sum would wrap).
+pub fn checked_total(counts: impl IntoIterator<Item = u64>) -> Result<u64> {
+    counts
+        .into_iter()
+        .try_fold(0u64, |acc, c| acc.checked_add(c))
+        .ok_or_else(|| Error::value("state", "the counts add up to more than 2^64 - 1"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Restored counts whose sum passes 2^64 - 1 are refused instead of wrapping.
+    #[test]
+    fn restored_counts_may_not_overflow() {
+        assert!(Histogram::from_items(&[(1, u64::MAX), (2, 1)]).is_err());
+        let hist = Histogram::from_items(&[(1, u64::MAX - 1), (2, 1)]).unwrap();
+        assert_eq!(hist.total(), u64::MAX);
     }
 }

@@ -727,10 +727,11 @@ impl NgramCounts {
     ) -> Result<Self> {
         let mut me = NgramCounts::new(order)?;
         let k = order;
+        let total = super::histogram::checked_total(counts.iter().copied())?;
         let consistent = ngrams.len() == counts.len() * k
             && head.len() == tail.len()
             && head.len() as u64 == len.min(k as u64 - 1)
-            && counts.iter().sum::<u64>() == (len + 1).saturating_sub(k as u64);
+            && total == len.saturating_add(1).saturating_sub(k as u64);
         if !consistent {
             return Err(Error::value("state", "inconsistent NgramCounts state"));
         }
