@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 
-from entrostat.tokenizers import available_pretrained
+from entrostat.tokenizers import available_pretrained, rank_by_distance
 
 
 def _run(*args, cache, cwd=None, timeout=600):
@@ -171,3 +171,78 @@ def test_corpus_distance_ranks_the_copy_first(tmp_path, cache):
     # Half of the target: C(xy) - C(x) ~ nothing new, so NCD ~ 1 - C(half)/C(target) ~ 0.5.
     assert ranking[0]["candidate"].endswith("copy.txt") and ranking[0]["ncd"] < 0.6
     assert ranking[1]["candidate"].endswith("other.txt") and ranking[1]["ncd"] > 0.8
+
+
+def _corpora(doc):
+    return {e["corpus"]: (e["tokenizer"], e["metrics"]["n_tokens"]) for e in doc["entries"]}
+
+
+def test_field_and_dtype_apply_to_the_corpora_they_fit(tmp_path, cache):
+    (tmp_path / "a.txt").write_text("ab cd\n\nef\n")  # 7 bytes of text
+    (tmp_path / "x.jsonl").write_text('{"body": "hello"}\n{"body": "again"}\n')
+    np.save(tmp_path / "i.npy", np.array([1, 2, 3, 1, 2], dtype=np.int32))
+    np.array([7, 7, 8], dtype=np.uint16).tofile(tmp_path / "s.bin")
+    base = ("tokenizers", "eval", "-t", "bytes", "--orders", "1", "--no-roundtrip", "-f", "json")
+    proc = _run(*base, "-c", tmp_path / "a.txt", "-c", tmp_path / "s.bin", "--dtype", "uint16",
+                cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    assert _corpora(json.loads(proc.stdout)) == {"a.txt": ("bytes", 7), "s.bin": ("ids", 3)}
+    proc = _run(*base, "-c", tmp_path / "a.txt", "-c", tmp_path / "x.jsonl", "--field", "body",
+                cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    assert _corpora(json.loads(proc.stdout)) == {"a.txt": ("bytes", 7), "x.jsonl": ("bytes", 10)}
+    proc = _run(*base, "-c", tmp_path / "i.npy", "-c", tmp_path / "s.bin", "--dtype", "uint16",
+                cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    assert _corpora(json.loads(proc.stdout)) == {"i.npy": ("ids", 5), "s.bin": ("ids", 3)}
+    _one_error_line(_run(*base, "-c", tmp_path / "a.txt", "-c", tmp_path / "i.npy",
+                         "--dtype", "uint16", cache=cache), "dtype='uint16'", ".bin")
+    _one_error_line(_run(*base, "-c", tmp_path / "a.txt", "--field", "body", cache=cache),
+                    "field='body'", "JSONL")
+
+
+def test_reference_and_duplicate_names(tmp_path, cache):
+    for folder, text in (("x", "héllo wörld"), ("y", "hello world")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text(text, encoding="utf-8")
+    args = ("tokenizers", "eval", "-t", "chars", "-c", tmp_path / "x" / "a.txt",
+            "-c", tmp_path / "y" / "a.txt", "--no-roundtrip", "-f", "json")
+    proc = _run(*args, "--reference", "y/a.txt", cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    parity = {e["corpus"]: e["parity"] for e in json.loads(proc.stdout)["entries"]}
+    assert parity == {"x/a.txt": pytest.approx(11 / 13), "y/a.txt": 1.0}
+    _one_error_line(_run(*args, "--reference", "nope", cache=cache),
+                    "reference: no corpus is named 'nope'", "'x/a.txt', 'y/a.txt'")
+
+
+def test_sweep_rejects_token_shards(tmp_path, cache):
+    (tmp_path / "a.txt").write_text("some text\n\nmore text\n")
+    np.save(tmp_path / "ids.npy", np.arange(100, dtype=np.uint16))
+    base = ("tokenizers", "sweep", "--vocab", "300", "--train-bytes", "1K")
+    _one_error_line(_run(*base, "--train", tmp_path / "ids.npy", "-c", tmp_path / "a.txt",
+                         cache=cache), "--train: ", "ids.npy is a token-id shard")
+    _one_error_line(_run(*base, "--train", tmp_path / "a.txt", "-c", tmp_path / "ids.npy",
+                         cache=cache), "--corpus: ", "ids.npy is a token-id shard")
+
+
+def test_corpus_distance_globs_and_max_bytes(tmp_path, cache):
+    rng = np.random.default_rng(3)
+    target = " ".join(rng.choice([f"w{i}" for i in range(500)], 4000))
+    (tmp_path / "target.txt").write_text(target)
+    (tmp_path / "c").mkdir()
+    for name in ("b_copy.txt", "a_copy.txt"):  # equal NCDs: the glob's sorted order stays
+        (tmp_path / "c" / name).write_text(target[:5000])
+    (tmp_path / "c" / "0_other.txt").write_text(" ".join(rng.choice(["x", "yy", "z"], 3000)))
+    proc = _run("corpus", "distance", tmp_path / "target.txt", tmp_path / "c" / "*.txt",
+                "--max-bytes", "4K", "-f", "json", cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    ranking = json.loads(proc.stdout)["ranking"]
+    names = ["a_copy.txt", "b_copy.txt", "0_other.txt"]
+    assert [os.path.basename(r["candidate"]) for r in ranking] == names
+    want = rank_by_distance([str(tmp_path / "c" / n) for n in names], tmp_path / "target.txt",
+                            max_bytes=4096)
+    assert [r["ncd"] for r in ranking] == [d for _, d in want]
+    _one_error_line(_run("corpus", "distance", tmp_path / "target.txt", tmp_path / "c" / "*.md",
+                         cache=cache), "*.md", "matches no files")
+    _one_error_line(_run("corpus", "distance", tmp_path / "target.txt", tmp_path / "c",
+                         "--max-bytes", "1M,2M", cache=cache), "--max-bytes", "'1M,2M'")

@@ -14,6 +14,7 @@ import mmap
 import os
 import random
 import struct
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -462,6 +463,115 @@ def test_split_streams_file_corpora(tmp_path):
     train, test = train_test_split(load_corpus(path), test_share=0.5)
     merged = sorted(list(train.documents()) + list(test.documents()), key=lambda d: int(d[1:]))
     assert merged == [f"p{i}" for i in range(300)]
+
+
+class _Doc(str):
+    """A document that can be weakly referenced, so a test can count the live ones."""
+
+
+class _Tracked(TextCorpus):
+    """``n`` distinct documents made on the fly (like a file corpus: nothing is kept),
+    recording how many of them were alive at once at most."""
+
+    def __init__(self, n: int, name: str = "tracked"):
+        super().__init__(name)
+        self.n = n
+        self.passes = 0
+        self.peak = 0
+        self._live = weakref.WeakSet()
+
+    def documents(self):
+        self.passes += 1
+        for i in range(self.n):
+            doc = _Doc(f"doc {i} of {self.name}: " + "abc " * (i % 7))
+            self._live.add(doc)
+            self.peak = max(self.peak, len(self._live))
+            yield doc
+            del doc
+
+    def fingerprint(self) -> str:
+        return f"tracked-{self.name}-{self.n}"
+
+
+def test_training_split_partitions_each_corpus_and_repeats(tmp_path):
+    path = tmp_path / "p.txt"
+    path.write_text("\n\n".join(f"file paragraph {i}" for i in range(150)), encoding="utf-8")
+    corpora = [TextCorpus.from_texts([f"mem {i}" for i in range(200)], name="m"),
+               load_corpus(path)]
+    train, held_out = C._training_split(corpora)
+    train_docs = list(train.documents())
+    assert list(train.documents()) == train_docs  # a second pass gives the same documents
+    assert train.name == "train" and [h.name for h in held_out] == ["m:test", "p.txt:test"]
+    for corpus, test in zip(corpora, held_out, strict=True):
+        docs = list(corpus.documents())
+        test_docs = list(test.documents())
+        assert test_docs == list(test.documents())
+        mine = [d for d in train_docs if d in set(docs)]
+        assert set(mine).isdisjoint(test_docs)
+        # Union, in order: each document on exactly one side (all documents are distinct).
+        assert sorted(mine + test_docs, key=docs.index) == docs
+        assert 0 < len(test_docs) < len(docs) // 3
+    # The same rule as train_test_split with its defaults, so results are unchanged.
+    assert train_docs == [d for c in corpora for d in train_test_split(c)[0].documents()]
+    # Fingerprint: stable, from the corpora and the split, and not that of a held-out side.
+    before = train.fingerprint()
+    assert C._training_split(corpora)[0].fingerprint() == before
+    assert train.fingerprint() not in {h.fingerprint() for h in held_out}
+    assert C._training_split(corpora[:1])[0].fingerprint() != train.fingerprint()
+    path.write_text("changed\n", encoding="utf-8")
+    os.utime(path, ns=(1, 1))
+    assert train.fingerprint() != before  # a rewritten file retrains the tokenizers
+
+
+def test_training_split_streams_and_keeps_nothing():
+    corpora = [_Tracked(3000, "a"), _Tracked(1000, "b")]
+    train, held_out = C._training_split(corpora)
+    train.fingerprint()
+    assert [c.passes for c in corpora] == [0, 0]  # building it reads nothing
+    n_train = sum(1 for _ in train.documents())
+    n_test = sum(1 for h in held_out for _ in h.documents())
+    assert n_train + n_test == 4000 and n_train > 3000
+    assert [c.passes for c in corpora] == [2, 2]
+    # Held in memory (a list or tuple of the training documents), ~3600 would stay alive.
+    assert max(c.peak for c in corpora) <= 3  # the ones in the loops' variables
+    assert sum(1 for _ in train.documents()) == n_train
+    assert [c.passes for c in corpora] == [3, 3]  # streamed from the corpora again
+
+
+def test_evaluate_trains_on_a_streamed_split(tmp_path, monkeypatch):
+    pytest.importorskip("tokenizers")
+    from entrostat.tokenizers import _loaders, evaluate
+
+    monkeypatch.setattr(_loaders, "_TRAIN_BATCH", 100)  # the trainer holds one batch
+    corpus = _Tracked(2000)
+    report = evaluate(["bpe:300"], [corpus], orders=(1, 2), cache_dir=tmp_path,
+                      batch_bytes=2048, roundtrip=False)
+    (entry,) = report.entries
+    assert entry.corpus == "tracked:test" and entry.metrics.n_documents < 400
+    # A materialised training split keeps its ~1800 documents alive at once (measured:
+    # 1934); the stream holds a training batch or two (measured: 201) and a small
+    # encoding batch. Half the split leaves room for a trainer that reads ahead.
+    assert corpus.peak < 900, corpus.peak
+
+
+def test_split_and_concat_sizes(tmp_path):
+    docs = ["ab", "é", "xyz", "", "ü" * 5] * 40
+    train, test = train_test_split(TextCorpus.from_texts(docs), test_share=0.3)
+    for side in (train, test):  # in memory: exact
+        assert side.total_bytes() == sum(len(d.encode()) for d in side.documents())
+    path = tmp_path / "p.txt"
+    path.write_text("\n\n".join(docs), encoding="utf-8")
+    size = path.stat().st_size
+    train, test = train_test_split(load_corpus(path), test_share=0.3)
+    # From files: the expected share of the file size, without reading the file.
+    assert (train.total_bytes(), test.total_bytes()) == (round(size * 0.7), round(size * 0.3))
+    assert train_test_split(_Tracked(5))[0].total_bytes() is None  # size unknown
+    both, _ = C._training_split([TextCorpus.from_texts(docs), load_corpus(path)])
+    assert both.total_bytes() == (
+        sum(len(d.encode()) for d in train_test_split(TextCorpus.from_texts(docs))[0])
+        + round(size * 0.9)
+    )
+    assert C._training_split([load_corpus(path), _Tracked(5)])[0].total_bytes() is None
 
 
 @pytest.mark.parametrize("share", [0, 1, 1.5, -0.1])

@@ -206,3 +206,91 @@ def test_any_object_with_encode_works_without_decode():
     assert m.roundtrip_share is None and m.vocab_size == 64
     assert m.fertility == 1.0  # one token per whitespace-separated word
     assert m.n_tokens == sum(len(d.split()) for d in docs)
+
+
+# ------------------------------------------------------------ options, names, reference
+
+
+@pytest.fixture
+def mixed(tmp_path):
+    """A text file, a JSONL file (field "body"), an int32 .npy and a uint16 .bin shard."""
+    (tmp_path / "a.txt").write_text("ab cd\n\nef\n", encoding="utf-8")  # 2 docs, 7 bytes
+    (tmp_path / "x.jsonl").write_text(
+        '{"body": "hello"}\n{"body": "héllo"}\n', encoding="utf-8"  # 5 + 6 bytes
+    )
+    np.save(tmp_path / "i.npy", np.array([1, 2, 3, 1, 2], dtype=np.int32))
+    np.array([7, 7, 8], dtype=np.uint16).tofile(tmp_path / "s.bin")
+    return tmp_path
+
+
+def _by_corpus(report):
+    return {e.corpus: (e.tokenizer, e.metrics.n_tokens) for e in report.entries}
+
+
+def test_dtype_applies_to_bin_shards_only(mixed):
+    report = evaluate(["bytes"], [mixed / "a.txt", mixed / "s.bin"], dtype="uint16",
+                      roundtrip=False)
+    assert _by_corpus(report) == {"a.txt": ("bytes", 7), "s.bin": ("ids", 3)}
+    # A .npy keeps its own dtype (int32) next to a .bin read as uint16.
+    report = evaluate(None, [mixed / "i.npy", mixed / "s.bin"], dtype="uint16")
+    assert _by_corpus(report) == {"i.npy": ("ids", 5), "s.bin": ("ids", 3)}
+
+
+def test_field_applies_to_jsonl_only(mixed):
+    report = evaluate(["bytes"], [mixed / "a.txt", mixed / "x.jsonl"], field="body",
+                      roundtrip=False)
+    assert _by_corpus(report) == {"a.txt": ("bytes", 7), "x.jsonl": ("bytes", 11)}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"dtype": "uint16"}, r"dtype='uint16' applies to raw \.bin .*none of the corpora"),
+        ({"field": "body"}, r"field='body' applies to JSONL .*none of the corpora"),
+        ({"reference": "nope"},
+         r"reference: no corpus is named 'nope'; the corpora are 'a.txt', 'i.npy'$"),
+        ({"reference": "i.npy"}, r"reference: 'i.npy' is token-id shards"),
+    ],
+)
+def test_options_no_corpus_can_use_are_errors(mixed, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        evaluate(["bytes"], [mixed / "a.txt", mixed / "i.npy"], **kwargs)
+
+
+def test_corpora_of_one_name_are_told_apart(tmp_path):
+    for folder, text in (("x", "héllo wörld"), ("y", "hello world")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text(text, encoding="utf-8")
+    paths = [tmp_path / "x" / "a.txt", tmp_path / "y" / "a.txt"]
+    report = evaluate(["chars"], paths, reference="y/a.txt", roundtrip=False)
+    parity = {e.corpus: e.parity for e in report.entries}
+    # chars: 11 tokens for 13 bytes (x) and for 11 bytes (y).
+    assert parity == {"x/a.txt": pytest.approx(11 / 13), "y/a.txt": 1.0}
+    # The same file twice, and in-memory corpora of one name: #2, #3; callers' objects keep
+    # their names.
+    t = TextCorpus.from_texts(["ab"], name="t")
+    report = evaluate(["bytes"], [paths[0], paths[0], t, t], orders=(1,))
+    assert [e.corpus for e in report.entries] == ["a.txt", "a.txt#2", "t", "t#2"]
+    assert t.name == "t"
+
+
+def test_reference_survives_the_training_split(cache):
+    en = TextCorpus.from_texts([f"hello world {i % 10}" for i in range(60)], name="en")
+    de = TextCorpus.from_texts([f"hällo wörld {i % 10}" for i in range(60)], name="de")
+    report = evaluate(["bpe:270", "chars"], [en, de], reference="en", orders=(1,))
+    ref_name = report.meta["reference"]
+    assert ref_name.startswith("en")  # the held-out side of "en"
+    by = {(e.tokenizer, e.corpus == ref_name): e.parity for e in report.entries}
+    assert by["chars", True] == by["bpe:270", True] == 1.0
+    # Every "de" document has 13 characters in 15 bytes, every "en" one 13 in 13.
+    assert by["chars", False] == pytest.approx(13 / 15)
+
+
+def test_sweep_needs_text(mixed, cache):
+    text = TextCorpus.from_texts(["ab cd"] * 5, name="t")
+    with pytest.raises(ValueError, match=r"train: \S*i\.npy is a token-id shard"):
+        sweep([300], [1024], train=str(mixed / "i.npy"), test=[text])
+    with pytest.raises(ValueError, match=r"test: \S*i\.npy is a token-id shard"):
+        sweep([300], [1024], train=text, test=[mixed / "a.txt", mixed / "i.npy"])
+    with pytest.raises(TypeError, match="train: expected a TextCorpus or a path"):
+        sweep([300], [1024], train=3, test=[text])

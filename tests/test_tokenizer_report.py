@@ -410,3 +410,28 @@ def test_plot_errors(tmp_path, report, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r'pip install "entrostat\[plot\]"'):
         report.plot(tmp_path / "x.png")
+
+
+@pytest.mark.parametrize("n_tokenizers, step", [(3, 0.05), (19, 0.5 / 18)])
+def test_order_panels_keep_each_order_apart(n_tokenizers, step):
+    """Tokenizers are shifted sideways at each order, 0.05 apart, closer when many, so
+    that one order's points spread over at most half the unit spacing of the orders."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from entrostat.tokenizers._report import _order_panel
+
+    names = [f"tok{i}" for i in range(n_tokenizers)]
+    report = Report.create([make_entry(t, c, i, j) for j, c in enumerate(CORPORA[:2])
+                            for i, t in enumerate(names)])
+    colours = {t: "k" for t in names}
+    for per_byte in (False, True):
+        ax = Figure().subplots()
+        _order_panel(report, "t", "y", per_byte, colours).draw(ax)
+        xs = [list(line.get_xdata()) for line in ax.get_lines()]
+        assert len(xs) == n_tokenizers
+        for k, column in zip((1, 2, 3, 4), zip(*xs, strict=True), strict=True):
+            offsets = [x - k for x in column]
+            assert offsets == pytest.approx([(i - (n_tokenizers - 1) / 2) * step
+                                             for i in range(n_tokenizers)])
+            assert max(offsets) - min(offsets) <= 0.5 + 1e-12

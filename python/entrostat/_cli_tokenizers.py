@@ -43,6 +43,17 @@ def _sizes_arg(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _size_arg(text: str) -> int:
+    from .tokenizers._sweep import parse_size
+
+    if "," in text:
+        raise argparse.ArgumentTypeError(f"expected one size such as 512K or 4M, got {text!r}")
+    try:
+        return parse_size(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _alpha_arg(text: str) -> float:
     try:
         return _validate.order_param(float(text), "alpha")
@@ -122,7 +133,10 @@ def add_commands(commands) -> None:
     p.add_argument("--dtype", metavar="DT", help="integer dtype of raw .bin id shards")
     p.add_argument("--vocab-size", type=int, metavar="N", help="vocabulary size of id shards")
     p.add_argument("--train", metavar="PATH", help="corpus the trained tokenizers learn from")
-    p.add_argument("--reference", metavar="NAME", help="corpus that parity is relative to")
+    p.add_argument(
+        "--reference", metavar="NAME",
+        help="corpus that parity is relative to (a --corpus name, e.g. a.txt)",
+    )
     p.add_argument(
         "--full", action="store_true",
         help="the full built-in corpus (slower) rather than its small version",
@@ -174,14 +188,17 @@ def add_commands(commands) -> None:
         ),
     )
     p.add_argument("target", metavar="TARGET", help="target corpus (file or folder)")
-    p.add_argument("candidates", nargs="+", metavar="CANDIDATE", help="candidate files/folders")
+    p.add_argument(
+        "candidates", nargs="+", metavar="CANDIDATE",
+        help="candidate files or folders, or glob patterns (quoted; each match is ranked)",
+    )
     p.add_argument(
         "--codec", default="zstd", choices=CODECS, metavar="C",
         help="compressor: gzip, bz2, lzma or zstd (default: zstd)",
     )
     p.add_argument(
-        "--max-bytes", type=_sizes_arg, default=None, metavar="S",
-        help="bytes read from each input (default: the codec's default)",
+        "--max-bytes", type=_size_arg, default=None, metavar="S",
+        help="bytes read from each input, e.g. 512K or 4M (default: 8M)",
     )
     p.add_argument(
         "-f", "--format", default="table", choices=FORMATS, metavar="FMT",
@@ -262,13 +279,17 @@ def _cmd_eval(args) -> str:
 
 
 def _cmd_sweep(args) -> str:
-    from .tokenizers import load_corpus, sweep
+    from .tokenizers import sweep
+    from .tokenizers._evaluate import _distinct_names, _open_text
     from .tokenizers._sweep import plot_sweep
 
     _check_output(args.output, "--output")
     _check_output(args.plot, "--plot")
-    train = load_corpus(args.train) if args.train else None
-    test = [load_corpus(c) for c in args.corpora] if args.corpora else None
+    # Both sides must be text: BPE learns from text and is evaluated by encoding text.
+    train = _open_text(args.train, "--train") if args.train else None
+    test = None
+    if args.corpora:
+        test = _distinct_names([_open_text(c, "--corpus") for c in args.corpora], args.corpora)
     report = sweep(
         args.vocab,
         args.train_bytes,
@@ -286,6 +307,25 @@ def _cmd_sweep(args) -> str:
     return _render(report, args.format)
 
 
+def _expand_candidates(specs: list[str]) -> list[str]:
+    """Candidate paths: an existing path as is, a glob pattern as its matches (sorted);
+    each file or folder once, in the order first named."""
+    import glob
+
+    out: list[str] = []
+    for spec in specs:
+        if os.path.exists(spec):
+            out.append(spec)
+        elif any(ch in spec for ch in "*?["):
+            matches = sorted(glob.glob(os.path.expanduser(spec), recursive=True))
+            if not matches:
+                raise FileNotFoundError(f"candidate pattern {spec!r} matches no files")
+            out += matches
+        else:
+            raise FileNotFoundError(2, "No such file or directory", spec)
+    return list(dict.fromkeys(out))
+
+
 def _cmd_distance(args) -> str:
     import csv
     import io
@@ -294,11 +334,11 @@ def _cmd_distance(args) -> str:
     from .tokenizers import rank_by_distance
 
     _check_output(args.output, "--output")
-    for path in [args.target, *args.candidates]:
-        if not os.path.exists(path):
-            raise FileNotFoundError(2, "No such file or directory", path)
-    kwargs = {} if args.max_bytes is None else {"max_bytes": args.max_bytes[0]}
-    ranking = rank_by_distance(args.candidates, args.target, codec=args.codec, **kwargs)
+    if not os.path.exists(args.target):
+        raise FileNotFoundError(2, "No such file or directory", args.target)
+    candidates = _expand_candidates(args.candidates)
+    kwargs = {} if args.max_bytes is None else {"max_bytes": args.max_bytes}
+    ranking = rank_by_distance(candidates, args.target, codec=args.codec, **kwargs)
     rows = [{"rank": i + 1, "candidate": c, "ncd": d} for i, (c, d) in enumerate(ranking)]
     if args.format == "json":
         doc = {"target": args.target, "codec": args.codec, "ranking": rows}

@@ -275,15 +275,48 @@ class _SplitCorpus(TextCorpus):
         self._test_share = test_share
         self._seed = seed
         self._test = test
+        self._bytes: int | None = None
 
     def documents(self) -> Iterator[str]:
         for index, doc in enumerate(self._parent.documents()):
             if _is_test(self._seed, index, self._test_share) == self._test:
                 yield doc
 
+    def total_bytes(self) -> int | None:
+        """Exact for an in-memory parent; otherwise the parent's size times the side's
+        share (the split is by document, so this is an estimate, enough for a progress
+        bar), or ``None`` when the parent's size is unknown."""
+        if isinstance(self._parent, _MemoryCorpus):
+            if self._bytes is None:
+                self._bytes = sum(len(_utf8(doc)) for doc in self.documents())
+            return self._bytes
+        total = self._parent.total_bytes()
+        if total is None:
+            return None
+        return round(total * (self._test_share if self._test else 1.0 - self._test_share))
+
     def fingerprint(self) -> str:
         params = f"split:{self._seed}:{self._test_share!r}:{int(self._test)}"
         return _sha256([self._parent.fingerprint().encode(), params.encode()])
+
+
+class _ConcatCorpus(TextCorpus):
+    """Corpora read one after another; each is streamed again on every iteration."""
+
+    def __init__(self, parts: Sequence[TextCorpus], *, name: str):
+        super().__init__(name)
+        self._parts = tuple(parts)
+
+    def documents(self) -> Iterator[str]:
+        for part in self._parts:
+            yield from part.documents()
+
+    def total_bytes(self) -> int | None:
+        sizes = [part.total_bytes() for part in self._parts]
+        return None if None in sizes else sum(sizes)
+
+    def fingerprint(self) -> str:
+        return _sha256([b"concat", *(part.fingerprint().encode() for part in self._parts)])
 
 
 def _is_test(seed: int, index: int, test_share: float) -> bool:
@@ -327,6 +360,21 @@ def train_test_split(
         _SplitCorpus(corpus, test_share=share, seed=seed, test=False),
         _SplitCorpus(corpus, test_share=share, seed=seed, test=True),
     )
+
+
+def _training_split(
+    corpora: Sequence[TextCorpus], test_share: float = 0.1, seed: int = 0
+) -> tuple[TextCorpus, list[TextCorpus]]:
+    """Split each corpus with :func:`train_test_split` (same share and seed for all).
+
+    Returns the training sides read one after another as one corpus named ``"train"``,
+    and the held-out sides in the order of ``corpora``. Nothing is read now, and nothing
+    is kept: every iteration streams the documents from the corpora again, so corpora
+    larger than memory can train tokenizers. The fingerprint (the trained-tokenizer
+    cache key) comes from the corpora's fingerprints and the split's settings.
+    """
+    splits = [train_test_split(c, test_share, seed) for c in corpora]
+    return _ConcatCorpus([tr for tr, _ in splits], name="train"), [te for _, te in splits]
 
 
 # ------------------------------------------------------------------------------ readers

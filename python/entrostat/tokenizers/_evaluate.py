@@ -8,17 +8,28 @@ more than a batch of text or ids, so corpora larger than memory stream through.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from .. import _validate
 from .._core import __version__, num_threads, text_sizes_batch
-from ._corpora import IdCorpus, TextCorpus, load_corpus, train_test_split
+from ._corpora import (
+    IdCorpus,
+    TextCorpus,
+    _expand,
+    _is_jsonl,
+    _is_shard,
+    _training_split,
+    load_corpus,
+)
 from ._default import default_corpus
 from ._loaders import Tokenizer, available_pretrained, load_tokenizer
 from ._metrics import TokenStats, _orders
@@ -159,6 +170,135 @@ def _train_key(train: TextCorpus) -> str:
     return hashlib.sha256(f"{train.fingerprint()}|{__version__}".encode()).hexdigest()[:16]
 
 
+def _spec_files(spec: str | os.PathLike) -> list[Path]:
+    """The files a corpus spec (file, folder or glob) names, as :func:`load_corpus` sees them."""
+    return _expand(os.fsdecode(os.fspath(spec)))[0]
+
+
+def _open(
+    spec: Any, field: str | None, dtype: Any, used: set[str]
+) -> TextCorpus | IdCorpus:
+    """A corpus object as is, or a spec opened with ``field`` only where it has JSONL files
+    and ``dtype`` only where it has raw ``.bin`` shards (a ``.npy`` carries its own dtype);
+    the options that were applied are added to ``used``."""
+    if isinstance(spec, (TextCorpus, IdCorpus)):
+        return spec
+    files = _spec_files(spec)
+    jsonl = field is not None and any(_is_jsonl(p) for p in files)
+    raw = dtype is not None and any(p.suffix == ".bin" for p in files)
+    used.update(name for name, on in (("field", jsonl), ("dtype", raw)) if on)
+    return load_corpus(spec, field=field if jsonl else None, dtype=dtype if raw else None)
+
+
+def _check_used(field: str | None, dtype: Any, used: set[str]) -> None:
+    """An option that no corpus can use is an error, not silently ignored."""
+    if field is not None and "field" not in used:
+        raise ValueError(
+            f"field={field!r} applies to JSONL corpora (.jsonl, .jsonl.gz), and none of "
+            "the corpora has JSONL files"
+        )
+    if dtype is not None and "dtype" not in used:
+        raise ValueError(
+            f"dtype={str(dtype)!r} applies to raw .bin token shards (a .npy carries its own "
+            "dtype), and none of the corpora has .bin files"
+        )
+
+
+def _open_text(
+    spec: Any, arg: str, field: str | None = None, used: set[str] | None = None
+) -> TextCorpus:
+    """A text corpus from ``spec`` (``field`` as in :func:`_open`), or ValueError naming
+    ``arg`` for token-id shards."""
+    if isinstance(spec, TextCorpus):
+        return spec
+    if isinstance(spec, IdCorpus):
+        shards = spec.name
+    elif isinstance(spec, (str, bytes, os.PathLike)):
+        found = [p for p in _spec_files(spec) if _is_shard(p)]
+        if not found:  # text: a TextCorpus, or load_corpus's own error
+            return _open(spec, field, None, set() if used is None else used)
+        shards = str(found[0])
+    else:
+        raise TypeError(f"{arg}: expected a TextCorpus or a path, got {type(spec).__name__}")
+    raise ValueError(
+        f"{arg}: {shards} is a token-id shard, but tokenizers are trained and evaluated "
+        "on text (a text file, folder, glob or JSONL)"
+    )
+
+
+def _sweep_corpora(train: Any, test: Any) -> tuple[TextCorpus | None, list | None]:
+    """``sweep``'s training and held-out corpora as text corpora with distinct names."""
+    train = None if train is None else _open_text(train, "train")
+    if test is not None:
+        if isinstance(test, (str, bytes, os.PathLike, TextCorpus, IdCorpus)):
+            raise TypeError(f"test: expected a sequence of corpora, got {type(test).__name__}")
+        given = list(test)
+        test = _distinct_names([_open_text(c, "test") for c in given], given)
+    return train, test
+
+
+def _distinct_names(corpora: list, specs: Sequence[Any]) -> list:
+    """The corpora, those whose names collide copied and renamed apart.
+
+    A name taken from a path (``a.txt`` of ``x/a.txt`` and of ``y/a.txt``) grows the
+    shortest tail of parent folders that tells the paths apart (``x/a.txt``,
+    ``y/a.txt``); what is still equal after that (the same file twice, in-memory corpora
+    of one name) gets ``#2``, ``#3``, ... in order. ``specs[i]`` is what ``corpora[i]``
+    was opened from.
+    """
+    names = [c.name for c in corpora]
+    for name in [n for n, k in Counter(names).items() if k > 1]:
+        group = [i for i, n in enumerate(names) if n == name]
+        paths = []
+        for i in group:
+            spec = specs[i]
+            if isinstance(spec, (str, bytes, os.PathLike)):
+                path = os.path.abspath(os.fsdecode(os.fspath(spec)))
+                if os.path.basename(path) == name:
+                    paths.append(Path(path).parts)
+        if len(paths) < len(group) or len(set(paths)) < len(paths):
+            continue
+        for k in range(2, max(map(len, paths)) + 1):
+            tails = [os.path.join(*p[-k:]) for p in paths]
+            if len(set(tails)) == len(tails):
+                for i, tail in zip(group, tails, strict=True):
+                    names[i] = tail
+                break
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        n = 2
+        while names[i] in seen:
+            names[i] = f"{name}#{n}"
+            n += 1
+        seen.add(names[i])
+    out = []
+    for corpus, name in zip(corpora, names, strict=True):
+        if name != corpus.name:
+            corpus = copy.copy(corpus)  # never rename the caller's object
+            corpus.name = name
+        out.append(corpus)
+    return out
+
+
+def _reference_index(reference: str | None, corpora: Sequence[Any]) -> int | None:
+    """Position of the parity reference among ``corpora``; ValueError if it is not there."""
+    if reference is None:
+        return None
+    names = [c.name for c in corpora]
+    if reference not in names:
+        raise ValueError(
+            f"reference: no corpus is named {reference!r}; the corpora are "
+            + ", ".join(map(repr, names))
+        )
+    index = names.index(reference)
+    if isinstance(corpora[index], IdCorpus):
+        raise ValueError(
+            f"reference: {reference!r} is token-id shards, which have no byte count; "
+            "parity needs a text corpus"
+        )
+    return index
+
+
 def _add_parity(entries: list[Entry], reference: str | None) -> list[Entry]:
     """Tokens per byte of each corpus over that of the reference corpus, per tokenizer."""
     if reference is None:
@@ -205,11 +345,12 @@ def evaluate(
         ``bpe:N``, ``unigram:N``, ``wordpiece:N``, ``pretrained:NAME``) or objects with
         ``encode``/``encode_batch``. Default: ``bytes``, BPE trained at 1k, 4k, 16k and
         32k, and the pretrained tokenizers of the installed ``tokenizers`` extra.
-    corpora : iterable of str or path, optional
+    corpora : iterable of str, path, TextCorpus or IdCorpus, optional
         Text files, folders, globs, JSONL (``field``), or id shards (.npy, .bin with
         ``dtype``). Default: the built-in corpus (standard-library code and docstrings,
         and the system's gettext catalogs as parallel text), ``default_size`` "small"
-        or "full".
+        or "full". Corpora of one name are told apart in the report: names taken from
+        paths by their parent folders (``x/a.txt``, ``y/a.txt``), others by ``#2``, ``#3``.
     orders : sequence of int, default (1, 2, 3, 4)
         Orders of the conditional entropies.
     alpha : float, default 2.5
@@ -222,7 +363,14 @@ def evaluate(
         tokenizers are evaluated on the held-out 10%).
     reference : str, optional
         Name of the corpus that parity is measured against (default: the built-in
-        corpus's English parallel text).
+        corpus's English parallel text); a name that is not among the corpora, or
+        names a token-id shard, is a ValueError.
+    field : str, optional
+        JSONL key of the text (default ``"text"``), applied to the corpora (and ``train``)
+        that have JSONL files; a ValueError if none has.
+    dtype : str or numpy.dtype, optional
+        Item type of raw ``.bin`` id shards, applied to the corpora that have ``.bin``
+        files (a ``.npy`` carries its own dtype); a ValueError if none has.
     vocab_size : int, optional
         Vocabulary size of pre-tokenised shards (default: largest id + 1).
     cache_dir : path, optional
@@ -244,6 +392,7 @@ def evaluate(
     estimator = _validate.estimator(estimator)
     say = log or (lambda _msg: None)
     description = None
+    used: set[str] = set()  # the options (field, dtype) that some corpus takes
     if corpora is None:
         default = default_corpus(default_size)
         texts: list[TextCorpus] = list(default.test)
@@ -252,19 +401,17 @@ def evaluate(
         reference = reference if reference is not None else default.reference
         description = default.description
     else:
-        texts, shards = [], []
-        for spec in corpora:
-            c = spec if isinstance(spec, (TextCorpus, IdCorpus)) else load_corpus(
-                spec, field=field, dtype=dtype
-            )
-            (shards if isinstance(c, IdCorpus) else texts).append(c)
+        given = list(corpora)
+        opened = _distinct_names([_open(c, field, dtype, used) for c in given], given)
+        texts = [c for c in opened if isinstance(c, TextCorpus)]
+        shards = [c for c in opened if isinstance(c, IdCorpus)]
         if not texts and not shards:
             raise ValueError("corpora: expected at least one corpus")
         train_corpus = None
         if train is not None:
-            train_corpus = train if isinstance(train, TextCorpus) else load_corpus(train)
-            if not isinstance(train_corpus, TextCorpus):
-                raise ValueError("train: expected a text corpus, got token-id shards")
+            train_corpus = _open_text(train, "train", field, used)
+    _check_used(field, dtype, used)
+    ref_index = _reference_index(reference, [*texts, *shards])
     if tokenizers is None:  # id shards need no tokenizer: defaults only for text
         specs = default_tokenizers(pretrained=pretrained) if texts else []
     else:
@@ -277,11 +424,10 @@ def evaluate(
                 "train: trained tokenizers (bpe:N, unigram:N, wordpiece:N) need a text "
                 "corpus to learn from"
             )
-        splits = [train_test_split(c) for c in texts]
-        train_corpus = TextCorpus.from_texts(
-            (d for tr, _ in splits for d in tr.documents()), name="train"
-        )
-        texts = [te for _, te in splits]
+        # Lazy: both sides stream from the corpora on every pass, never held in memory.
+        train_corpus, texts = _training_split(texts)
+    if ref_index is not None:  # the held-out side of a split may carry another name
+        reference = [*texts, *shards][ref_index].name
     key = _train_key(train_corpus) if train_corpus is not None else None
 
     entries: list[Entry] = []

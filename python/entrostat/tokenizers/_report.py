@@ -706,6 +706,9 @@ def _bar_panel(report: Report, title: str, ylabel: str, value: Callable[[Entry],
     return _Panel(title, ylabel, len(cats), draw)
 
 
+_ORDER_SPREAD = 0.5  # widest sideways spread of one order's points (orders are 1 apart)
+
+
 def _pooled(entries: Sequence[Entry], k: int, per_byte: bool) -> tuple[float, float, float]:
     """Pooled value over corpora at order k, and its per-corpus min and max.
 
@@ -737,7 +740,9 @@ def _order_panel(report: Report, title: str, ylabel: str, per_byte: bool,
     """
     orders = _orders(report.entries)
     many = len(_unique(e.corpus for e in report.entries)) > 1
-    shift = 0.05 if many else 0.0
+    # Spread the tokenizers over at most _ORDER_SPREAD of the unit spacing between orders,
+    # so each order's group stays apart from the next however many tokenizers there are.
+    shift = min(0.05, _ORDER_SPREAD / max(1, len(colours) - 1)) if many else 0.0
 
     def draw(ax) -> None:
         if not orders:

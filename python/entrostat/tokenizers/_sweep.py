@@ -1,21 +1,23 @@
 """``sweep``: BPE trained across vocabulary sizes and training-data scales.
 
-Reproduces the trend of "An Information-Theoretic Perspective on LLM Tokenizers" on a
+Measures the trend of "An Information-Theoretic Perspective on LLM Tokenizers" on a
 laptop: as the tokenizer's training data grows, unigram entropy rises and the
-higher-order conditional entropies fall. Every (vocabulary, scale) pair is trained on a
+higher-order conditional entropies fall (docs/tokenizers.md, "A recorded sweep", says
+how much of it shows at a few MiB). Every (vocabulary, scale) pair is trained on a
 prefix of the same training stream and evaluated on the same held-out corpora.
 """
 
 from __future__ import annotations
 
-import itertools
+import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from .. import _validate
 from ._corpora import TextCorpus
 from ._default import default_corpus
-from ._evaluate import _train_key, evaluate
+from ._evaluate import _sweep_corpora, _train_key, evaluate
 from ._loaders import load_tokenizer
 from ._report import Report
 
@@ -41,12 +43,19 @@ def human_size(n: int) -> str:
     return f"{n}B"
 
 
-def _prefix(train: TextCorpus, n_bytes: int) -> tuple[TextCorpus, int]:
-    """The documents of ``train`` up to ``n_bytes`` of UTF-8 (the last one cut)."""
+class _Prefix(TextCorpus):
+    """The documents of ``parent`` up to ``n_bytes`` of UTF-8 (the last one cut at a
+    character boundary), streamed from ``parent`` on every pass, never held in memory."""
 
-    def docs() -> Iterator[str]:
-        left = n_bytes
-        for d in train.documents():
+    def __init__(self, parent: TextCorpus, n_bytes: int):
+        super().__init__(f"train[:{human_size(n_bytes)}]")
+        self._parent = parent
+        self._n_bytes = n_bytes
+        self._used: int | None = None
+
+    def documents(self) -> Iterator[str]:
+        left = self._n_bytes
+        for d in self._parent.documents():
             if left <= 0:
                 return
             raw = d.encode("utf-8", "surrogatepass")
@@ -55,9 +64,17 @@ def _prefix(train: TextCorpus, n_bytes: int) -> tuple[TextCorpus, int]:
             left -= len(raw)
             yield d
 
-    texts = list(docs())
-    used = sum(len(d.encode("utf-8", "surrogatepass")) for d in texts)
-    return TextCorpus.from_texts(texts, name=f"train[:{human_size(n_bytes)}]"), used
+    def total_bytes(self) -> int:
+        """UTF-8 bytes actually taken (less than asked when the parent is shorter)."""
+        if self._used is None:
+            self._used = sum(len(d.encode("utf-8", "surrogatepass")) for d in self.documents())
+        return self._used
+
+    def fingerprint(self) -> str:
+        # Keyed by the bytes used, not asked: sizes past the parent's end (or cut inside
+        # one character) take the same text and share one trained tokenizer.
+        parts = f"{self._parent.fingerprint()}|prefix:{self.total_bytes()}"
+        return hashlib.sha256(parts.encode()).hexdigest()
 
 
 def sweep(
@@ -80,8 +97,9 @@ def sweep(
     vocab_sizes : sequence of int
         Vocabulary sizes to train.
     train_bytes : sequence of int
-        Training-data scales: each tokenizer learns from the first that many bytes of
-        ``train``.
+        Training-data scales: each tokenizer learns from the first that many UTF-8
+        bytes of ``train``, streamed (never held in memory); a scale past the end of
+        ``train`` takes all of it, as ``used_bytes`` records.
     train, test : TextCorpus, optional
         Training stream and held-out evaluation corpora. Default: the full built-in
         corpus (its training split, and its held-out code and prose).
@@ -92,6 +110,7 @@ def sweep(
         Entries named ``bpe:V@SIZE``; ``meta["sweep"]`` lists vocabulary, requested and
         used training bytes per tokenizer.
     """
+    train, test = _sweep_corpora(train, test)  # text only: ValueError naming train/test
     vocab_sizes = [_validate.positive_int(v, "vocab_sizes", low=257) for v in vocab_sizes]
     train_bytes = [_validate.positive_int(b, "train_bytes") for b in train_bytes]
     if not vocab_sizes or not train_bytes:
@@ -103,20 +122,23 @@ def sweep(
             test = [c for c in default.test if c.group in ("code", "prose")]
     say = log or (lambda _msg: None)
     tokenizers, plan = [], []
-    for size, vocab in itertools.product(sorted(train_bytes), sorted(vocab_sizes)):
-        prefix, used = _prefix(train, size)
-        say(f"training bpe:{vocab} on {human_size(used)} of text")
-        tok = load_tokenizer(
-            f"bpe:{vocab}",
-            train_texts=prefix.documents,
-            train_key=_train_key(prefix),
-            cache_dir=cache_dir,
-        )
-        tok.name = f"bpe:{vocab}@{human_size(size)}"
-        tokenizers.append(tok)
-        plan.append(
-            {"tokenizer": tok.name, "vocab_size": vocab, "train_bytes": size, "used_bytes": used}
-        )
+    for size in sorted(train_bytes):
+        prefix = _Prefix(train, size)
+        used = prefix.total_bytes()  # one streamed pass, shared by every vocabulary size
+        for vocab in sorted(vocab_sizes):
+            say(f"training bpe:{vocab} on {human_size(used)} of text")
+            tok = load_tokenizer(
+                f"bpe:{vocab}",
+                train_texts=prefix.documents,
+                train_key=_train_key(prefix),
+                cache_dir=cache_dir,
+            )
+            tok.name = f"bpe:{vocab}@{human_size(size)}"
+            tokenizers.append(tok)
+            plan.append(
+                {"tokenizer": tok.name, "vocab_size": vocab, "train_bytes": size,
+                 "used_bytes": used}
+            )
     report = evaluate(
         tokenizers,
         list(test),
@@ -131,57 +153,114 @@ def sweep(
     return report
 
 
-def plot_sweep(report: Report, path: str | os.PathLike) -> None:
-    """Metrics against training bytes, one line per vocabulary size (one panel each)."""
-    try:
-        import matplotlib
+def _size_label(n: float) -> str:
+    """Bytes as a short tick label: 256K, 1M, 3.9M."""
+    for unit, scale in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.2g}{unit}" if n < 10 * scale else f"{n / scale:.0f}{unit}"
+    return f"{n:.0f}B"
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as err:  # pragma: no cover - the plot extra is a test dependency
-        raise ImportError('plotting needs matplotlib: pip install "entrostat[plot]"') from err
-    plan = {p["tokenizer"]: p for p in report.meta.get("sweep", [])}
-    if not plan:
-        raise ValueError("report: not a sweep report (no meta['sweep'])")
-    orders = report.meta["orders"]
-    panels = [("H1 (bits)", lambda m: m.unigram_entropy)]
+
+def _sweep_panels(report: Report) -> list[tuple[str, str, Callable[[Any], Any]]]:
+    """(title, y label, metric getter) of each panel."""
+    orders = list(report.meta.get("orders") or sorted(
+        {k for e in report.entries for k in e.metrics.conditional_entropy}))
+    alpha = report.meta.get("alpha")
+    top = max(orders) if orders else None
+    panels = [("Unigram entropy H1", "bits / token", lambda m: m.unigram_entropy)]
     panels += [
-        (f"H(t | {k - 1} prev) (bits)", lambda m, k=k: m.conditional_entropy[k])
+        (f"H(t | {k - 1} previous)", "bits / token",
+         lambda m, k=k: m.conditional_entropy.get(k))
         for k in orders
         if k > 1
     ]
-    panels += [
-        (f"Renyi efficiency (alpha={report.meta['alpha']:g})", lambda m: m.renyi_efficiency),
-        (f"bits/byte (order {max(orders)})", lambda m: (m.bits_per_byte or {}).get(max(orders))),
-    ]
-    corpora = sorted({e.corpus for e in report.entries})
+    # meta["alpha"] is a list when the entries disagree: no single value to show then.
+    known = isinstance(alpha, int | float)
+    renyi = "R\u00e9nyi efficiency" + (f" (\u03b1 = {alpha:g}, by |V|)" if known else "")
+    panels.append((renyi, r"$H_\alpha\,/\,\log_2|V|$", lambda m: m.renyi_efficiency))
+    if top is not None:
+        panels.append((f"Bits per byte at order {top}", "bits / byte",
+                       lambda m: (m.bits_per_byte or {}).get(top)))
+    return panels
+
+
+def plot_sweep(report: Report, path: str | os.PathLike, *, dpi: int = 150) -> None:
+    """Metrics against the training bytes actually used, one panel per metric.
+
+    One colour per vocabulary size, the same in every panel; with several held-out
+    corpora, one line style and marker per corpus. A single legend explains both. Like
+    :meth:`Report.plot`, it uses matplotlib's object API (no pyplot, no change to the
+    global backend).
+
+    Raises
+    ------
+    ValueError
+        If ``report`` is not a sweep report (no ``meta["sweep"]``) or has no entries.
+    ImportError
+        If matplotlib is not installed.
+    """
+    from ._report import _PLOT_STYLE, _import_matplotlib
+
+    matplotlib = _import_matplotlib()[0]
+    fig = _sweep_figure(report)
+    with matplotlib.rc_context(_PLOT_STYLE):
+        fig.savefig(path, dpi=dpi)
+
+
+def _sweep_figure(report: Report) -> Any:
+    """The :class:`matplotlib.figure.Figure` that :func:`plot_sweep` saves."""
+    from ._report import _PLOT_STYLE, _colours, _import_matplotlib
+
+    matplotlib, Figure, _ = _import_matplotlib()
+    from matplotlib.lines import Line2D
+
+    plan = {p["tokenizer"]: p for p in report.meta.get("sweep", [])}
+    entries = [e for e in report.entries if e.tokenizer in plan]
+    if not plan or not entries:
+        raise ValueError("report: not a sweep report (no meta['sweep'] entries to plot)")
+    panels = _sweep_panels(report)
+    corpora = list(dict.fromkeys(e.corpus for e in entries))
+    vocabs = sorted({plan[e.tokenizer]["vocab_size"] for e in entries})
+    colour = dict(zip(vocabs, _colours(matplotlib, len(vocabs)), strict=True))
+    styles = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D")]
+    style = {c: styles[i % len(styles)] for i, c in enumerate(corpora)}
+    used = sorted({plan[e.tokenizer]["used_bytes"] for e in entries})
     cols = min(3, len(panels))
     rows = -(-len(panels) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
-    vocabs = sorted({p["vocab_size"] for p in plan.values()})
-    styles = ["-", "--", ":", "-."]
-    for ax, (title, get) in zip(axes.flat, panels, strict=False):
-        for ci, corpus in enumerate(corpora):
-            for v in vocabs:
-                pts = sorted(
-                    (plan[e.tokenizer]["train_bytes"], get(e.metrics))
-                    for e in report.entries
-                    if e.corpus == corpus and plan[e.tokenizer]["vocab_size"] == v
-                )
-                xs = [x / (1 << 20) for x, y in pts if y is not None]
-                ys = [y for _, y in pts if y is not None]
-                label = f"{v} / {corpus}" if len(corpora) > 1 else f"|V| = {v}"
-                ax.plot(xs, ys, styles[ci % len(styles)], marker="o", ms=3, label=label)
-        ax.set_xscale("log", base=2)
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("training data (MiB)", fontsize=9)
-        ax.tick_params(labelsize=8)
-        ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(panels) :]:
-        ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8)
-    fig.suptitle("BPE across vocabulary sizes and training-data scales", fontsize=11)
-    fig.tight_layout(rect=(0, 0.06 + 0.02 * (len(labels) // 4), 1, 0.96))
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    with matplotlib.rc_context(_PLOT_STYLE):
+        fig = Figure(figsize=(4.3 * cols, 2.9 * rows + 0.6), layout="constrained")
+        axes = fig.subplots(rows, cols, squeeze=False)
+        for ax, (title, ylabel, get) in zip(axes.flat, panels, strict=False):
+            for corpus in corpora:
+                line, marker = style[corpus]
+                for v in vocabs:
+                    pts = sorted(
+                        (plan[e.tokenizer]["used_bytes"], get(e.metrics))
+                        for e in entries
+                        if e.corpus == corpus and plan[e.tokenizer]["vocab_size"] == v
+                    )
+                    pts = [(x, y) for x, y in pts if y is not None]
+                    if pts:
+                        xs, ys = zip(*pts, strict=True)
+                        ax.plot(xs, ys, line, marker=marker, markersize=4, linewidth=1.4,
+                                color=colour[v], label=f"|V| = {v}, {corpus}")
+            ax.set_xscale("log", base=2)
+            # Ticks at the sizes trained on, labelled in K/M/G (log-2 ticks read badly).
+            ax.set_xticks(used, [_size_label(u) for u in used])
+            ax.minorticks_off()
+            ax.set_title(title, loc="left")
+            ax.set_ylabel(ylabel)
+            ax.set_xlabel("training bytes used")
+        for ax in list(axes.flat)[len(panels):]:
+            ax.axis("off")
+        handles = [Line2D([], [], color=colour[v], linewidth=2.5, label=f"|V| = {v}")
+                   for v in vocabs]
+        if len(corpora) > 1:
+            handles += [Line2D([], [], color="0.3", linestyle=style[c][0], marker=style[c][1],
+                               markersize=4, label=f"held-out: {c}") for c in corpora]
+        # Below the panels: above them it would collide with the title.
+        fig.legend(handles=handles, loc="outside lower center", frameon=False,
+                   ncols=min(len(handles), 6))
+        fig.suptitle("BPE across vocabulary sizes and training-data scales",
+                     fontweight="bold")
+    return fig
