@@ -246,3 +246,28 @@ def test_corpus_distance_globs_and_max_bytes(tmp_path, cache):
                          cache=cache), "*.md", "matches no files")
     _one_error_line(_run("corpus", "distance", tmp_path / "target.txt", tmp_path / "c",
                          "--max-bytes", "1M,2M", cache=cache), "--max-bytes", "'1M,2M'")
+
+
+@pytest.mark.slow
+def test_full_default_corpus_through_the_cli(cache, tmp_path):
+    """``--full``: the whole standard library and every aligned catalog language (the
+    byte tokenizer only, so nothing is trained): more held-out code and at least as many
+    languages as the small default, and every byte is one token."""
+    out = tmp_path / "full.json"
+    proc = _run("tokenizers", "eval", "--full", "--tokenizer", "bytes", "--format", "json",
+                "--output", out, cache=cache)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(out.read_text())
+    assert doc["meta"]["default_size"] == "full"
+    entries = {e["corpus"]: e for e in doc["entries"]}
+    assert {e["tokenizer"] for e in doc["entries"]} == {"bytes"}
+    from entrostat.tokenizers import _default as D
+
+    small = D.default_corpus("small")
+    small_bytes = {c.name: c.total_bytes() for c in small.test}
+    assert entries["code"]["metrics"]["n_bytes"] > small_bytes["code"]
+    assert entries["prose"]["metrics"]["n_bytes"] > 0
+    parallel = [name for name in entries if name.startswith("parallel:")]
+    assert len(parallel) >= len([n for n in small_bytes if n.startswith("parallel:")])
+    for e in doc["entries"]:
+        assert e["metrics"]["n_tokens"] == e["metrics"]["n_bytes"], e["corpus"]
