@@ -356,6 +356,8 @@ def test_table_shows_entry_values(report):
     e = report.entries[1]
     assert f"{e.metrics.bytes_per_token:.2f}" in text
     assert f"{e.metrics.renyi_efficiency_types:.3f}" in text
+    assert f"{e.metrics.shannon_efficiency_types:.3f}" in text
+    assert "Shannon eff." in text and "types" in text
     assert f"{e.mb_per_s:.1f}" in text or f"{e.mb_per_s:.0f}" in text
 
 

@@ -263,6 +263,7 @@ def _key_columns(entries: Sequence[Entry]) -> tuple[list[_Column], list[_Column]
     ]
     vocabulary = [
         _Column("Shannon\neff. |V|", _attr("shannon_efficiency"), fix3),
+        _Column("Shannon eff.\ntypes", _attr("shannon_efficiency_types"), fix3),
         _Column("Renyi\neff. |V|", _attr("renyi_efficiency"), fix3),
         _Column("Renyi eff.\ntypes", _attr("renyi_efficiency_types"), fix3),
         _Column("vocab\nused", _attr("vocab_used"), _fmt_percent),
