@@ -332,8 +332,8 @@ def test_estimate_equality_with_its_value(est):
 
 def test_estimate_format_spec(est):
     """An Estimate "can stand wherever a float is expected" (its docstring); the commonest
-    place is a format string. BUG: f"{h:.3f}" raises TypeError (unsupported format
-    string passed to Estimate.__format__)."""
+    place is a format string: format specs such as f"{h:.3f}" format its value as they
+    format the float."""
     v = float(est)
     for spec in (".3f", "g", ".2e", "8.4f"):
         assert format(est, spec) == format(v, spec)
@@ -341,8 +341,8 @@ def test_estimate_format_spec(est):
 
 
 def test_estimate_round_int_floordiv_mod(est):
-    """round(), int(), // and % work on floats. BUG: on an Estimate they raise TypeError
-    (e.g. "type Estimate doesn't define __round__ method")."""
+    """round(), int(), math.floor/ceil, //, % and divmod give on an Estimate what they
+    give on its float value."""
     v = float(est)
     assert round(est, 3) == round(v, 3)
     assert round(est) == round(v)
@@ -354,8 +354,8 @@ def test_estimate_round_int_floordiv_mod(est):
 
 
 def test_estimate_numpy_ufuncs(est):
-    """NumPy ufuncs take floats. BUG: on an Estimate they raise TypeError ("no callable log
-    method"), so np.log(h) / np.exp(h) fail where math.log(h) works."""
+    """NumPy ufuncs (np.log, np.exp, np.sqrt, np.isclose) and float64 arrays take an
+    Estimate as they take its float value, as math.log does."""
     v = float(est)
     assert math.log(est) == math.log(v)
     assert np.log(est) == np.log(v)
@@ -366,9 +366,9 @@ def test_estimate_numpy_ufuncs(est):
 
 
 def test_estimate_does_not_take_strings(est):
-    """A float does not add, compare or equal a string. BUG: an Estimate converts the
-    string with float(): est + "1" gives value + 1, est == str(value) is True, and
-    est < "abc" raises ValueError instead of TypeError."""
+    """An Estimate, like a float, does not add, multiply, order or equal a string: it
+    does not convert the string with float(), so est + "1" and est < "abc" raise
+    TypeError and est == str(value) is False."""
     v = float(est)
     with pytest.raises(TypeError):
         est + "1"

@@ -325,9 +325,9 @@ def test_constant_labeling_every_length():
     """A constant labeling shares no information, for every sample size: MI exactly 0 and
     NMI 0.0 (1.0 against another constant), as scikit-learn gives.
 
-    BUG: H(constant) rounds to 4.4e-16 for N = 23 (log N - N log N / N; also 39, 43,
-    ...), so MI(const, y) = 4.4e-16, the constant is not recognised, and NMI "min" comes
-    out as 1.0 and "geometric" as 2e-8 where scikit-learn gives 0.0.
+    Every N from 2 to 299 is checked because log N - N log N / N rounds to 4.4e-16 for
+    some of them (N = 23, 39, 43, ...): a constant labeling must still be recognised, or
+    MI would be 4.4e-16 and NMI "min" 1.0 and "geometric" 2e-8 instead of 0.0.
     """
     for n in range(2, 300):
         x = np.zeros(n, dtype=np.int64)

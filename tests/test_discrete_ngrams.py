@@ -336,12 +336,12 @@ def test_ngramcounts_mixed_dtype_chunks(rng, order):
 def test_ngramcounts_signed_and_unsigned_symbols_stay_distinct(order, negative, unsigned):
     """-1 (int8) and 2**64 - 1 (uint64) are different labels; so are -2**63 and 2**63.
 
-    Counts keeps them apart (it raises "x: a label does not fit the labels counted so
-    far" rather than merge them). NgramCounts stores both as the same 64-bit pattern and
-    silently counts them as one symbol (BUG): the stream [-1, 2**64 - 1] (an int8 chunk,
-    then a uint64 chunk) gets entropy 0 and support 1 instead of log 2 and support 2.
-    Either outcome that keeps the labels apart is acceptable: a ValueError naming the
-    argument, or the right counts.
+    Both are the same 64-bit pattern, so counting them as one symbol would be silently
+    wrong: the stream [-1, 2**64 - 1] (an int8 chunk, then a uint64 chunk) would get
+    entropy 0 and support 1 instead of log 2 and support 2. Either outcome that keeps
+    the labels apart is accepted, by ``update`` and by ``+``: a ValueError naming the
+    argument (as Counts raises "x: a label does not fit the labels counted so far"), or
+    the right counts.
     """
     # the stream: `order` copies of the negative label, then `order` of the unsigned one;
     # its order + 1 windows are all different

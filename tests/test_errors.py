@@ -86,6 +86,100 @@ def test_float_labels_message_explains():
     assert "float64" in str(err)
 
 
+# (name, the argument's name, a call that passes its argument where that name goes)
+RAGGED_CALLS = [
+    ("entropy", "x", lambda r: es.entropy(r)),
+    ("renyi_entropy", "x", lambda r: es.renyi_entropy(r, 2)),
+    ("mutual_info", "y", lambda r: es.mutual_info([1, 2], r)),
+    ("conditional_entropy", "given", lambda r: es.conditional_entropy([1, 2], r)),
+    ("joint_entropy", "xs\\[1\\]", lambda r: es.joint_entropy([1, 2], r)),
+    ("block_entropy", "seq", lambda r: es.block_entropy(r, 2)),
+    ("Counts", "x", lambda r: es.Counts(r)),
+    ("Counts.update", "x", lambda r: es.Counts(GOOD).update(r)),
+    ("NgramCounts", "seq", lambda r: es.NgramCounts(2, r)),
+    ("entropy_from_counts", "counts", lambda r: es.entropy_from_counts(r)),
+]
+
+
+@pytest.mark.parametrize("name,arg,fn", RAGGED_CALLS, ids=_ids(RAGGED_CALLS))
+def test_ragged_nested_lists_name_the_argument(name, arg, fn):
+    """A ragged nested list cannot become an array; the message names the argument
+    (NumPy's own, "setting an array element with a sequence", names none)."""
+    what = "counts" if arg == "counts" else "integer labels"
+    for ragged in ([[1, 2], [3]], [[1], [2, 3]], [1, [2]], [[[1]], [2]]):
+        assert_raises(ValueError, rf"^{arg}: expected a rectangular array of {what}, got a "
+                      "ragged nested sequence", fn, ragged)
+
+
+@pytest.mark.parametrize("empty", [[], np.array([]), np.array([], dtype=np.float32),
+                                   np.array([], dtype=bool), np.array([], dtype=np.uint16)],
+                         ids=["list", "float64", "float32", "bool", "uint16"])
+def test_empty_input_of_any_numeric_dtype(empty):
+    """``[]`` is float64 and an empty mask is bool, but neither holds a float or bool
+    label: updates skip them like an empty integer chunk, and functions that need data
+    say that it is empty, not that its dtype is wrong."""
+    c = es.Counts(empty)
+    assert (c.n, c.support) == (0, 0)
+    assert es.Counts(GOOD).update(empty) == es.Counts(GOOD)
+    nc = es.NgramCounts(2, empty)
+    assert (nc.n, nc.length, nc.support) == (0, 0, 0)
+    # the stream continues across the empty chunk: [0, 1], [], [1] has the 2-grams 01, 11
+    nc.update([0, 1]).update(empty).update([1])
+    assert nc == es.NgramCounts(2, np.array([0, 1, 1]))
+    assert nc.support == 2
+    assert_raises(ValueError, r"^x: must not be empty$", es.entropy, empty)
+    assert_raises(ValueError, r"^x: must not be empty$", es.renyi_entropy, empty, 2)
+    assert_raises(ValueError, r"^y: must not be empty$", es.mutual_info, GOOD, empty)
+    assert_raises(ValueError, r"^seq: must not be empty$", es.block_entropy, empty, 2)
+    if np.asarray(empty).dtype != bool:  # bool is never a dtype of counts
+        assert_raises(ValueError, r"^counts: must not be empty$", es.entropy_from_counts, empty)
+
+
+def test_empty_chunks_that_are_not_labels():
+    # an empty chunk of two dimensions is still not 1-D, nor are empty strings labels
+    assert_raises(ValueError, r"^x: expected a 1-D array, got 2 dimension", es.Counts,
+                  np.zeros((0, 2), dtype=np.int64))
+    assert_raises(ValueError, r"^seq: expected a 1-D array, got 2 dimension", es.NgramCounts,
+                  2, [[]])
+    assert_raises(TypeError, r"^x: .*integer labels, got dtype <U1", es.Counts,
+                  np.array([], dtype="U1"))
+
+
+@pytest.mark.parametrize("fn,arg", [
+    (es.entropy, "x"), (es.Counts, "x"), (lambda s: es.block_entropy(s, 1), "seq"),
+    (lambda s: es.NgramCounts(1, s), "seq"), (lambda s: es.mutual_info([0] * len(s), s), "y"),
+], ids=["entropy", "Counts", "block_entropy", "NgramCounts", "mutual_info"])
+def test_python_integers_that_fit_no_one_dtype(fn, arg):
+    """NumPy stores [-1, 2**64 - 1] as float64 (int64 and uint64 each hold only one of
+    them): the message says so instead of calling them float labels."""
+    for values, lo, hi in (([-1, 2**64 - 1], -1, 2**64 - 1),
+                           ([3, -(2**63), 2**63, 7], -(2**63), 2**63)):
+        assert_raises(ValueError, rf"^{arg}: the labels do not fit one integer dtype: "
+                      rf"negative values \(down to {lo}\) together with values >= 2\*\*63 "
+                      rf"\(up to {hi}\)", fn, values)
+    assert_raises(ValueError, rf"^{arg}: the label 18446744073709551616 does not fit in 64 bits",
+                  fn, [1, 2**64])
+    assert_raises(ValueError, rf"^{arg}: the label -9223372036854775809 does not fit in 64 bits",
+                  fn, [-(2**63) - 1, 0])
+
+
+def test_integers_that_numpy_made_float_name_a_dtype_that_holds_them():
+    # [2**63, 0] is float64 to NumPy, though uint64 holds both
+    assert_raises(TypeError, r"^x: expected an array of integer labels, got dtype float64 "
+                  r"holding integers; .*np\.asarray\(x, dtype=np\.uint64\)", es.entropy,
+                  [2**63, 0])
+    assert es.entropy(np.asarray([2**63, 0], dtype=np.uint64)) == math.log(2)
+    # a signed and an unsigned NumPy scalar also give float64
+    assert_raises(TypeError, r"^x: .*holding integers; .*dtype=np\.int64\)", es.entropy,
+                  [np.int8(-1), np.uint64(5)])
+    assert_raises(TypeError, r"^x: .*got dtype object holding integers", es.entropy,
+                  np.array([1, 2], dtype=object))
+    # fractional values and NaN are float labels, whether from a list or an array
+    for bad in ([1.5, 2], [1.0, 2.0], [0, np.nan], np.array([1.0, 2.0])):
+        assert_raises(TypeError, r"^x: .*got dtype float64 \(labels must be integers; NaN and "
+                      "fractional", es.entropy, bad)
+
+
 @pytest.mark.parametrize("name,fn,args", MULTI, ids=_ids(MULTI))
 def test_labels_multi(name, fn, args):
     first, second = args
@@ -162,11 +256,10 @@ def test_bad_counts(estimator):
 
 @pytest.mark.parametrize("bad", [1.5, "a", None, (0, 1)], ids=repr)
 def test_bad_axis_type_names_the_argument(bad):
-    """An out-of-range axis gives "axis: ..." (above), but a non-integer one leaks NumPy's
-    message. BUG: axis=1.5 raises TypeError "'float' object is not iterable", axis="a"
-    "'str' object cannot be interpreted as an integer", axis=None "'NoneType' object is
-    not iterable", axis=(0, 1) ValueError "`source` and `destination` arguments must have
-    the same number of elements": none names ``axis``."""
+    """A non-integer axis is refused with a message that names ``axis``, as an
+    out-of-range one is (above), rather than NumPy's moveaxis messages ("'float' object
+    is not iterable", "`source` and `destination` arguments must have the same number of
+    elements"), which name nothing."""
     assert_raises((TypeError, ValueError), r"^axis: ", es.entropy_from_counts, np.ones((2, 3)),
                   axis=bad)
 
@@ -182,9 +275,18 @@ def test_fractional_counts_need_plugin(estimator):
 
 
 def test_counts_methods_on_nothing_counted():
-    for obj in (es.Counts(), es.NgramCounts(3), es.NgramCounts(3, np.array([1, 2]))):
-        assert_raises(ValueError, r"^counts: nothing has been counted", obj.entropy)
-    assert_raises(ValueError, r"^counts: ", es.NgramCounts(2).conditional_entropy)
+    for obj in (es.Counts(), es.NgramCounts(3)):
+        assert_raises(ValueError, r"^counts: nothing has been counted yet$", obj.entropy)
+    assert_raises(ValueError, r"^counts: nothing has been counted yet$",
+                  es.NgramCounts(2).conditional_entropy)
+    # symbols were seen, but fewer than the order: no n-gram is complete
+    for order, seen in ((3, 2), (8, 7)):
+        obj = es.NgramCounts(order, np.arange(seen))
+        for method in (obj.entropy, obj.conditional_entropy):
+            assert_raises(ValueError, rf"^counts: no {order}-gram has been counted yet \(the "
+                          rf"{seen} symbols seen are fewer than the order\)", method)
+    assert_raises(ValueError, r"^counts: no 2-gram has been counted yet \(the 1 symbol seen is "
+                  r"fewer than the order\)", es.NgramCounts(2, [5]).entropy)
     assert_raises(ValueError, r"^counts: ", es.Counts().renyi_entropy, 2)
     assert_raises(ValueError, r"^counts: ", es.Counts().tsallis_entropy, 2)
 
@@ -361,7 +463,7 @@ def test_corrupt_pickle_state_is_rejected():
     n = es.NgramCounts(3, np.array([1, 2, 3, 1, 2]))
     state = n.__getstate__()
     for change in ({"order": 2}, {"head": [1]}, {"length": 100},
-                   {"counts": np.array([1], dtype=np.uint64)}, {"order": 0}):
+                   {"counts": np.array([1], dtype=np.uint64)}, {"order": 0}, {"order": 9}):
         bad = {**state, **change}
         obj = es.NgramCounts.__new__(es.NgramCounts)
         with pytest.raises(ValueError, match="state|order"):
@@ -373,6 +475,12 @@ def test_corrupt_pickle_state_is_rejected():
         obj.__setstate__({**cstate, "domain": "complex"})
     with pytest.raises(ValueError, match="same length"):
         obj.__setstate__({**cstate, "counts": np.array([1], dtype=np.uint64)})
+    with pytest.raises(ValueError, match="order: expected an integer between 1 and 8, got 9"):
+        es.NgramCounts.__new__(es.NgramCounts).__setstate__({**state, "order": 9})
+    # Counts whose sum passes 2**64 - 1 would wrap: refused.
+    huge = np.full(len(cstate["counts"]), 2**63, dtype=np.uint64)
+    with pytest.raises(ValueError, match="state: the counts add up to more than 2\\^64 - 1"):
+        obj.__setstate__({**cstate, "counts": huge})
 
 
 # ---------------------------------------------------------------------------
@@ -565,3 +673,27 @@ def test_bool_and_share_arguments_are_checked():
     assert stats.metrics(roundtrip_share=np.float32(0.5)).roundtrip_share == 0.5
     assert_raises(TypeError, "^normalize: expected True or False", es.kl_divergence,
                   [1, 2], [2, 1], normalize="yes")
+
+
+def test_merges_that_would_wrap_are_refused_and_change_nothing():
+    """Restored states may hold counts near 2**64; merging two of them would wrap (u64
+    counts), so it is a ValueError naming ``other``, and both operands stay as they were."""
+    big = es.Counts.__new__(es.Counts)
+    big.__setstate__({"values": np.array([1, 2]), "counts": np.array([2**63, 1], dtype=np.uint64),
+                      "domain": "signed"})
+    with pytest.raises(ValueError, match=r"^other: the merged counts would add up to more than"):
+        big + big
+    assert big.n == 2**63 + 1 and big.counts()[1].tolist() == [2**63, 1]
+    long = es.NgramCounts.__new__(es.NgramCounts)
+    long.__setstate__({"order": 3, "ngrams": np.array([[1, 2, 3]], dtype=np.uint64),
+                       "counts": np.array([2**63 - 2], dtype=np.uint64), "head": [1, 2],
+                       "tail": [2, 3], "length": 2**63, "sign_flags": 0})
+    with pytest.raises(ValueError, match=r"^other: the merged streams would be longer than"):
+        long + long
+    assert long.length == 2**63 and long.n == 2**63 - 2
+    # A refused merge of the core object (conflicting labels) leaves it intact too.
+    neg = es.NgramCounts(2, np.array([-1, -2, -3]))
+    huge = es.NgramCounts(2, np.array([2**63, 2**63 + 1], dtype=np.uint64))
+    with pytest.raises(ValueError, match=r"^other: a label does not fit"):
+        neg._inner.merge(huge._inner)
+    assert neg == es.NgramCounts(2, np.array([-1, -2, -3]))

@@ -194,6 +194,11 @@ def test_rejected_update_changes_nothing_and_merge_checks():
     with pytest.raises(ValueError, match="outside the vocabulary"):
         s.update([1, 7])
     assert s.n_tokens == 3
+    with pytest.raises(ValueError, match="ids: expected a rectangular array"):
+        s.update([[1, 2], [3]])
+    with pytest.raises(ValueError, match="ids: the labels do not fit one integer dtype"):
+        s.update([-1, 2**64 - 1])
+    assert s.update([]).n_tokens == 3  # an empty document adds nothing
     with pytest.raises(ValueError, match="max_order"):
         s.merge(TokenStats(2))
     with pytest.raises(TypeError, match="other"):

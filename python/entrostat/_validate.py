@@ -4,31 +4,108 @@ from __future__ import annotations
 
 import math
 from numbers import Real
+from typing import NoReturn
 
 import numpy as np
 
 ESTIMATORS = ("plugin", "miller_madow", "grassberger", "chao_shen", "jackknife", "shrink", "nsb")
 
 
+def as_array(x, name: str, what: str) -> np.ndarray:
+    """``np.asarray(x)``, with NumPy's message for a ragged nested list ("setting an array
+    element with a sequence") replaced by one that names the argument."""
+    try:
+        return np.asarray(x)
+    except ValueError as err:
+        if "inhomogeneous" in str(err) or "sequence" in str(err):
+            raise ValueError(
+                f"{name}: expected a rectangular array of {what}, got a ragged nested "
+                "sequence (its rows have different lengths)"
+            ) from None
+        raise ValueError(f"{name}: could not be converted to an array of {what}: {err}") from None
+
+
 def labels(x, name: str = "x", *, max_ndim: int = 2) -> np.ndarray:
     """An integer array of 1 (or up to ``max_ndim``) dimensions, not empty. No copy
     unless the core could not read it in place (see ``native_aligned``)."""
-    arr = np.asarray(x)
+    return _labels(as_array(x, name, "integer labels"), x, name, max_ndim)
+
+
+def _labels(arr: np.ndarray, x, name: str, max_ndim: int) -> np.ndarray:
+    """The checks of ``labels`` on ``arr = np.asarray(x)``."""
     if arr.size == 0:
+        # [] is float64 and an empty bool array is bool: report the emptiness, not the dtype
+        if arr.ndim == 0 or arr.ndim > max_ndim:
+            _bad_ndim(arr, name, max_ndim)
         raise ValueError(f"{name}: must not be empty")
     if arr.dtype == np.bool_:
         arr = arr.view(np.uint8)
     if arr.dtype.kind not in "iu":
+        if arr.dtype.kind == "O" or (arr.dtype.kind == "f" and not isinstance(x, np.ndarray)
+                                     and bool(np.all(np.isfinite(arr) & (arr == np.round(arr))))):
+            _integers_without_a_dtype(x, arr.dtype, name)
         hint = ""
         if arr.dtype.kind == "f":
             hint = " (labels must be integers; NaN and fractional values are not labels)"
         raise TypeError(f"{name}: expected an array of integer labels, got dtype {arr.dtype}{hint}")
     if arr.ndim == 0 or arr.ndim > max_ndim:
-        shape = "1-D" if max_ndim == 1 else f"1-D or up to {max_ndim}-D"
-        raise ValueError(f"{name}: expected a {shape} array, got {arr.ndim} dimension(s)")
-    if arr.shape[0] == 0 or arr.size == 0:
-        raise ValueError(f"{name}: must not be empty")
+        _bad_ndim(arr, name, max_ndim)
     return native_aligned(arr)
+
+
+def chunk(x, name: str) -> np.ndarray | None:
+    """A 1-D chunk of labels for a streaming ``update``, or None for an empty chunk.
+
+    ``[]`` converts to float64 and an empty mask is bool: with no element there is no
+    float or bool label, so these count as empty labels, as an empty integer array does.
+    """
+    arr = as_array(x, name, "integer labels")
+    if arr.ndim == 1 and arr.size == 0:
+        if arr.dtype.kind in "iufb":
+            return None
+        raise TypeError(f"{name}: expected an array of integer labels, got dtype {arr.dtype}")
+    return _labels(arr, x, name, 1)
+
+
+def _bad_ndim(arr: np.ndarray, name: str, max_ndim: int) -> NoReturn:
+    shape = "1-D" if max_ndim == 1 else f"1-D or up to {max_ndim}-D"
+    raise ValueError(f"{name}: expected a {shape} array, got {arr.ndim} dimension(s)")
+
+
+def _integers_without_a_dtype(x, dtype: np.dtype, name: str) -> None:
+    """Explain integer labels that NumPy stored as ``dtype`` (float64 or object): Python
+    integers beyond int64 or uint64, negative ones beside ones >= 2**63, or NumPy scalars
+    of mixed signedness. Returns if ``x`` holds something other than integers.
+
+    Runs on the error path only, so it may look at the elements one by one.
+    """
+    values = np.asarray(x, dtype=object).ravel().tolist()
+    if dtype.kind == "O" and any(isinstance(v, (list, tuple, np.ndarray)) for v in values):
+        raise ValueError(
+            f"{name}: expected a rectangular array of integer labels, got a ragged nested "
+            "sequence (its rows have different lengths)"
+        )
+    if not all(isinstance(v, (int, np.integer)) for v in values):
+        return
+    ints = [int(v) for v in values]
+    lo, hi = min(ints), max(ints)
+    if lo < -(2**63) or hi > 2**64 - 1:
+        bad = lo if lo < -(2**63) else hi
+        raise ValueError(
+            f"{name}: the label {bad} does not fit in 64 bits (labels must lie in "
+            "[-2**63, 2**64 - 1])"
+        )
+    if lo < 0 and hi >= 2**63:
+        raise ValueError(
+            f"{name}: the labels do not fit one integer dtype: negative values (down to {lo}) "
+            f"together with values >= 2**63 (up to {hi}) fit neither int64 nor uint64, so "
+            f"NumPy stored them as {dtype}"
+        )
+    fits = "int64" if hi < 2**63 else "uint64"
+    raise TypeError(
+        f"{name}: expected an array of integer labels, got dtype {dtype} holding integers; "
+        f"pass them with an integer dtype, e.g. np.asarray({name}, dtype=np.{fits})"
+    )
 
 
 def native_aligned(arr: np.ndarray) -> np.ndarray:
@@ -113,7 +190,7 @@ def n_bins(value) -> float | None:
 
 
 def counts(c, name: str = "counts") -> np.ndarray:
-    arr = np.asarray(c)
+    arr = as_array(c, name, "counts")
     if arr.dtype.kind not in "iuf" or arr.dtype == np.bool_:
         raise TypeError(f"{name}: expected a numeric array of counts, got dtype {arr.dtype}")
     if arr.ndim == 0:

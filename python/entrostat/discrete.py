@@ -314,11 +314,11 @@ class Counts:
             self.update(x)
 
     def update(self, x) -> Counts:
-        """Count a chunk of 1-D labels in place; returns ``self``."""
-        arr = np.asarray(x)
-        if arr.ndim == 1 and arr.size == 0 and arr.dtype.kind in "iu":
-            return self
-        self._inner.update(check.labels(arr, max_ndim=1))
+        """Count a chunk of 1-D labels in place; returns ``self``. An empty chunk (``[]``
+        or an empty array of any numeric dtype) changes nothing."""
+        arr = check.chunk(x, "x")
+        if arr is not None:
+            self._inner.update(arr)
         return self
 
     def merge(self, other: Counts) -> Counts:
@@ -413,11 +413,11 @@ class NgramCounts:
             self.update(seq)
 
     def update(self, seq) -> NgramCounts:
-        """Append a chunk of 1-D labels to the stream; returns ``self``."""
-        arr = np.asarray(seq)
-        if arr.ndim == 1 and arr.size == 0 and arr.dtype.kind in "iu":
-            return self
-        self._inner.update(check.labels(arr, "seq", max_ndim=1))
+        """Append a chunk of 1-D labels to the stream; returns ``self``. An empty chunk
+        (``[]`` or an empty array of any numeric dtype) changes nothing."""
+        arr = check.chunk(seq, "seq")
+        if arr is not None:
+            self._inner.update(arr)
         return self
 
     def merge(self, other: NgramCounts) -> NgramCounts:

@@ -183,11 +183,9 @@ class TokenStats:
         into documents. Without it, ``ids`` is one document, or, with
         ``new_document=False``, continues the last document seen (a long stream in chunks).
         """
-        arr = np.asarray(ids)
-        if arr.size == 0:  # an empty document
+        arr = _validate.chunk(ids, "ids")
+        if arr is None:  # an empty document
             arr = np.zeros(0, dtype=np.uint32)
-        else:
-            arr = _validate.labels(arr, "ids", max_ndim=1)
         starts = _starts(offsets, arr.shape[0], _validate.flag(new_document, "new_document"))
         self._inner.update(arr, starts, self.vocab_size)
         return self

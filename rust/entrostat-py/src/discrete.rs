@@ -106,7 +106,14 @@ pub fn entropy_from_counts<'py>(
 ) -> PyResult<(F64Array<'py>, Option<F64Array<'py>>)> {
     let est = parse_estimator(estimator)?;
     let view = counts.as_array();
-    let rows: Vec<Estimate> = detach(py, view.len(), |c: &Cancel| {
+    // NSB costs a root search and a quadrature per row whatever its length: rows count
+    // as work, so that many short rows are watched for Ctrl-C too.
+    let work = if est == Estimator::Nsb {
+        view.len().max(view.nrows() << 12)
+    } else {
+        view.len()
+    };
+    let rows: Vec<Estimate> = detach(py, work, |c: &Cancel| {
         map_rows(view, c, |row| est::entropy_from_counts(row, est, n_bins))
     })?;
     let values = PyArray1::from_vec(py, rows.iter().map(|e| e.value).collect());
@@ -215,7 +222,8 @@ impl PyCounts {
 
     /// Nonzero counts as float64 (unordered), for the estimators.
     fn count_vector<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        let v = entrostat_core::discrete::entropy::count_vector(self.inner.histogram());
+        let hist = self.inner.histogram();
+        let v = py.detach(|| entrostat_core::discrete::entropy::count_vector(hist));
         PyArray1::from_vec(py, v)
     }
 
@@ -299,7 +307,8 @@ impl PyNgramCounts {
         let x = labels_1d(x, "x")?;
         let view = x.view();
         let inner = &mut self.inner;
-        detach(py, view.len(), |c| inner.update(&view, c))
+        // All or nothing: Ctrl-C leaves the counts as they were.
+        detach(py, view.len(), |c| inner.update_whole(&view, c))
     }
 
     fn merge(&mut self, py: Python<'_>, other: &PyNgramCounts) -> PyResult<()> {
@@ -310,8 +319,8 @@ impl PyNgramCounts {
             &mut self.inner,
             NgramCounts::new(other.inner.order()).map_err(to_py)?,
         );
-        let theirs = other.inner.clone();
-        self.inner = detach(py, 0, |c| mine.merge(theirs, c))?;
+        let theirs = &other.inner;
+        self.inner = detach(py, 0, |c| mine.merge(theirs.clone(), c))?;
         Ok(())
     }
 
@@ -330,8 +339,9 @@ impl PyNgramCounts {
         self.inner.n_windows()
     }
     #[getter]
-    fn support(&self) -> usize {
-        self.inner.support()
+    fn support(&self, py: Python<'_>) -> usize {
+        // A pass over the pending keys: without the GIL.
+        py.detach(|| self.inner.support())
     }
     /// Ambiguous-symbol flags (bit 0: negative labels, bit 1: labels >= 2^63).
     #[getter]
@@ -355,11 +365,13 @@ impl PyNgramCounts {
             return Err(PyValueError::new_err(if inner.is_empty() {
                 "counts: nothing has been counted yet".to_string()
             } else {
+                let seen = match inner.len() {
+                    1 => "the 1 symbol seen is".to_string(),
+                    n => format!("the {n} symbols seen are"),
+                };
                 format!(
-                    "counts: no {}-gram has been counted yet (the {} symbols seen are fewer \
-                     than the order)",
-                    inner.order(),
-                    inner.len()
+                    "counts: no {}-gram has been counted yet ({seen} fewer than the order)",
+                    inner.order()
                 )
             }));
         }

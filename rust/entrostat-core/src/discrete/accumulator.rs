@@ -46,6 +46,13 @@ impl Counts {
 
     /// Add another accumulator's counts.
     pub fn merge(&mut self, other: &Counts) -> Result<()> {
+        // Counts are u64: refuse a sum that would wrap (restored states can be that large).
+        if self.total().checked_add(other.total()).is_none() {
+            return Err(Error::value(
+                "other",
+                "the merged counts would add up to more than 2^64 - 1",
+            ));
+        }
         match other.domain {
             None => Ok(()),
             Some(d) => self.absorb(d, other.hist.clone(), "other"),

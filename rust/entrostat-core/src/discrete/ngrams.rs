@@ -100,6 +100,18 @@ pub struct NgramCounts {
 const NEGATIVE: u8 = 1;
 const HUGE_UNSIGNED: u8 = 2;
 
+/// What `NgramCounts::settle` needs to undo a change.
+pub(crate) struct Checkpoint {
+    /// Pending runs of the held counter before the change.
+    mark: usize,
+    /// A copy of wide tables.
+    wide: Option<WideShards>,
+    head: Vec<u64>,
+    tail: Vec<u64>,
+    len: u64,
+    sign_flags: u8,
+}
+
 fn check_flags(flags: u8, arg: &'static str) -> Result<u8> {
     if flags == NEGATIVE | HUGE_UNSIGNED {
         return Err(Error::value(
@@ -122,7 +134,7 @@ pub fn check_order(order: usize) -> Result<()> {
     if order == 0 || order > MAX_ORDER {
         return Err(Error::value(
             "order",
-            format!("expected an integer in 1..={MAX_ORDER}, got {order}"),
+            format!("expected an integer between 1 and {MAX_ORDER}, got {order}"),
         ));
     }
     Ok(())
@@ -376,7 +388,7 @@ impl NgramCounts {
     }
 
     /// Switch to a key representation that holds symbols up to `max_symbol`.
-    fn make_fit(&mut self, max_symbol: u64) {
+    pub(crate) fn make_fit(&mut self, max_symbol: u64) {
         let k = self.order;
         let rank = if fits(max_symbol, width64(k)) {
             0
@@ -537,24 +549,88 @@ impl NgramCounts {
         self.tail.clear();
     }
 
-    /// Append labels of any integer dtype.
+    /// Append labels of any integer dtype. On an error (Ctrl-C included) part of `x` may
+    /// have been counted: for counts that are thrown away then (one-shot entropies); see
+    /// `update_whole`.
     pub fn update(&mut self, x: &Labels<'_>, cancel: &Cancel) -> Result<()> {
         if x.is_empty() {
             return Ok(());
         }
+        let (flags, max_symbol) = self.admit(x, cancel)?;
+        self.sign_flags = flags;
+        with_labels!(x, v => self.update_view(v.view(), max_symbol, cancel))
+    }
+
+    /// `update`, all or nothing: on an error (Ctrl-C included) the counts stay as they
+    /// were. Pending keys are not counted into the state during the update (they can be
+    /// dropped), so its memory peaks at 8 or 16 bytes per window of `x`.
+    pub fn update_whole(&mut self, x: &Labels<'_>, cancel: &Cancel) -> Result<()> {
+        if x.is_empty() {
+            return Ok(());
+        }
+        let (flags, max_symbol) = self.admit(x, cancel)?;
+        self.make_fit(max_symbol);
+        let saved = self.checkpoint();
+        self.sign_flags = flags;
+        let done = with_labels!(x, v => self.update_view(v.view(), max_symbol, cancel));
+        self.settle(saved, done)
+    }
+
+    /// The sign flags and the largest symbol code of counts that took `x` too (nothing is
+    /// changed).
+    fn admit(&self, x: &Labels<'_>, cancel: &Cancel) -> Result<(u8, u64)> {
         let (lo, hi) = column_range(x, cancel)?;
         let flags = match x.domain() {
             Domain::Signed if lo < 1 << 63 => NEGATIVE,
             Domain::Unsigned if hi >= 1 << 63 => HUGE_UNSIGNED,
             _ => 0,
         };
-        self.sign_flags = check_flags(self.sign_flags | flags, "seq")?;
+        let flags = check_flags(self.sign_flags | flags, "seq")?;
         // Largest symbol code: negative labels have codes of 2^63 and more.
         let max_symbol = match x.domain() {
             Domain::Signed if lo < 1 << 63 => u64::MAX,
             domain => domain.value(hi) as u64,
         };
-        with_labels!(x, v => self.update_view(v.view(), max_symbol, cancel))
+        Ok((flags, max_symbol))
+    }
+
+    /// Start a change that `settle` keeps or undoes. The table must already fit every
+    /// symbol of the change (`make_fit`): a conversion moves the pending keys.
+    pub(crate) fn checkpoint(&mut self) -> Checkpoint {
+        let (mark, wide) = match &mut self.table {
+            Table::N64(c) => (c.hold(), None),
+            Table::N128(c) => (c.hold(), None),
+            // Hash-map counts cannot drop what was added: keep a copy (symbols past
+            // 2^42 only, rare).
+            Table::Wide(shards) => (0, Some(shards.clone())),
+        };
+        Checkpoint {
+            mark,
+            wide,
+            head: self.head.clone(),
+            tail: self.tail.clone(),
+            len: self.len,
+            sign_flags: self.sign_flags,
+        }
+    }
+
+    /// End the change started at `saved`: kept when `done` is `Ok`, undone otherwise.
+    pub(crate) fn settle(&mut self, saved: Checkpoint, done: Result<()>) -> Result<()> {
+        match (&mut self.table, done.is_ok()) {
+            (Table::N64(c), true) => c.release(),
+            (Table::N128(c), true) => c.release(),
+            (Table::N64(c), false) => c.rollback(saved.mark),
+            (Table::N128(c), false) => c.rollback(saved.mark),
+            (Table::Wide(shards), false) => *shards = saved.wide.expect("saved with the table"),
+            (Table::Wide(_), true) => {}
+        }
+        if done.is_err() {
+            self.head = saved.head;
+            self.tail = saved.tail;
+            self.len = saved.len;
+            self.sign_flags = saved.sign_flags;
+        }
+        done
     }
 
     fn update_view<T: Label>(
@@ -581,7 +657,6 @@ impl NgramCounts {
         self.sign_flags
     }
 
-    /// The counts of `self`'s stream followed by `other`'s stream.
     /// `Ok` when `other` can be merged into these counts (the only errors of `merge` other
     /// than cancellation), so that a caller can check before giving its counts away.
     pub fn check_merge(&self, other: &NgramCounts) -> Result<()> {
@@ -598,9 +673,16 @@ impl NgramCounts {
             self.by_first, other.by_first,
             "merged counts share a layout"
         );
+        if self.len.checked_add(other.len).is_none() {
+            return Err(Error::value(
+                "other",
+                "the merged streams would be longer than 2^64 - 1 symbols",
+            ));
+        }
         check_flags(self.sign_flags | other.sign_flags, "other").map(|_| ())
     }
 
+    /// The counts of `self`'s stream followed by `other`'s stream.
     pub fn merge(mut self, mut other: NgramCounts, cancel: &Cancel) -> Result<NgramCounts> {
         self.check_merge(&other)?;
         self.sign_flags |= other.sign_flags;
@@ -1127,6 +1209,41 @@ mod tests {
             assert!(matches!(c.fingerprints(&raised), Err(Error::Interrupted)));
             let (grams, _) = c.fingerprints(&NEVER).unwrap();
             assert_eq!(grams.bins() as usize, brute(&seq, 3).len());
+        }
+    }
+
+    /// A change started by `checkpoint` is undone by `settle` on an error (pending runs of
+    /// several batches, loose keys, head, tail, length; copied wide tables too) and kept
+    /// on success, equal to counting both pieces in one stream.
+    #[test]
+    fn settle_undoes_or_keeps_a_change() {
+        for big in [0u64, 1 << 50] {
+            let first: Vec<u64> = (0..100_000u64).map(|i| big + (i * 7919) % 5000).collect();
+            let second: Vec<u64> = (0..300_000u64)
+                .map(|i| big + (i * 104_729) % 70_000)
+                .collect();
+            let mut c = NgramCounts::new(3).unwrap();
+            c.update(&Labels::from(&first[..]), &NEVER).unwrap();
+            let before = (as_rows(&c), c.len(), c.head().to_vec(), c.tail().to_vec());
+            for keep in [false, true] {
+                c.make_fit(big + 70_000);
+                let saved = c.checkpoint();
+                c.update(&Labels::from(&second[..]), &NEVER).unwrap();
+                let done = if keep {
+                    Ok(())
+                } else {
+                    Err(Error::Interrupted)
+                };
+                assert_eq!(c.settle(saved, done).is_ok(), keep);
+                if !keep {
+                    let after = (as_rows(&c), c.len(), c.head().to_vec(), c.tail().to_vec());
+                    assert_eq!(after, before, "big {big}: rolled back");
+                }
+            }
+            let both = [&first[..], &second[..]].concat();
+            let whole = count_ngrams(&Labels::from(&both[..]), 3, &NEVER).unwrap();
+            assert_eq!(as_rows(&c), as_rows(&whole), "big {big}: kept");
+            assert_eq!((c.len(), c.tail()), (whole.len(), whole.tail()));
         }
     }
 }

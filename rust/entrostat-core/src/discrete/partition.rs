@@ -547,6 +547,8 @@ pub struct Counter<K: Key> {
     stored: usize,
     /// Pending keys at which to sample their distinct share next (see `add_runs`).
     next_check: usize,
+    /// Pending keys are not counted (flushed) while held, so they can be rolled back.
+    held: bool,
     /// Distinct keys, stored and pending (counted on demand, while keys are pending).
     support: OnceLock<usize>,
 }
@@ -630,6 +632,7 @@ impl<K: Key> Counter<K> {
             shift,
             stored: 0,
             next_check: 0,
+            held: false,
             support: OnceLock::new(),
         }
     }
@@ -671,6 +674,7 @@ impl<K: Key> Counter<K> {
         self.loose.push(key);
         if self.loose.len() >= LOOSE_MAX {
             self.group_loose();
+            self.maybe_flush();
         }
     }
 
@@ -690,6 +694,15 @@ impl<K: Key> Counter<K> {
     pub fn add_runs(&mut self, runs: impl IntoIterator<Item = Run<K>>) {
         self.support.take();
         self.runs.extend(runs.into_iter().filter(|r| !r.is_empty()));
+        self.maybe_flush();
+    }
+
+    /// Count the pending keys when they are many and mostly repeats, or past 1 GiB (see
+    /// `CHECK_MIN`).
+    fn maybe_flush(&mut self) {
+        if self.held {
+            return;
+        }
         let size = std::mem::size_of::<K>();
         let pending = self.pending();
         if pending >= (FLUSH_MAX / size).max(self.stored) {
@@ -737,6 +750,28 @@ impl<K: Key> Counter<K> {
             sum += keys.len() as f64 / n as f64;
         }
         sum / SAMPLED as f64
+    }
+
+    /// Start a change that can be rolled back: pending keys are no longer counted into the
+    /// stored pairs until `release`; returns the mark to give `rollback`.
+    pub fn hold(&mut self) -> usize {
+        self.group_loose();
+        self.held = true;
+        self.runs.len()
+    }
+
+    /// End a held change, keeping it.
+    pub fn release(&mut self) {
+        self.held = false;
+        self.maybe_flush();
+    }
+
+    /// End a held change, dropping every key added since `hold` returned `mark`.
+    pub fn rollback(&mut self, mark: usize) {
+        self.support.take();
+        self.runs.truncate(mark);
+        self.loose.clear();
+        self.held = false;
     }
 
     /// Count every pending key into the stored pairs.
@@ -1414,7 +1449,7 @@ mod tests {
     fn repeated_pending_keys_are_counted_and_distinct_ones_wait() {
         let batch = 1usize << 20;
         let batches = CHECK_MIN / 8 / batch + 2;
-        // Few distinct keys: 1000 values, in one partition of 24 and spread over the rest.
+        // Few distinct keys: 1999 values, a third of them below 1000, the rest spread.
         let repeated = |i: usize| ((i * 7919) % 1000) as u64 * if i % 3 == 0 { 1 } else { 4099 };
         let distinct = |i: usize| (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 8;
         for (name, key, flushed) in [
@@ -1445,5 +1480,14 @@ mod tests {
             assert_eq!(c.support(), want.len(), "{name}");
             assert_eq!(sorted(&c), want, "{name}");
         }
+        // Keys pushed one at a time (small updates) are held to the same policy.
+        let mut c = Counter::<u64>::new(0);
+        for i in 0..batch * batches {
+            c.push(repeated(i));
+        }
+        assert!(c.pending() < CHECK_MIN / 8 + LOOSE_MAX, "pushed: {c:?}");
+        // `repeated` has period 3000.
+        let distinct: std::collections::BTreeSet<u64> = (0..3000).map(repeated).collect();
+        assert_eq!(c.support(), distinct.len());
     }
 }

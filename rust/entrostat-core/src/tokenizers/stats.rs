@@ -88,6 +88,7 @@ impl TokenStats {
     /// Add token ids: `starts` (sorted, each <= len) are the positions where a new document
     /// begins; ids before the first start continue the last document seen. Ids must be
     /// non-negative and, when `vocab_size` is given, below it; nothing is counted otherwise.
+    /// All or nothing: on an error (Ctrl-C included) the statistics stay as they were.
     pub fn update(
         &mut self,
         ids: &Labels<'_>,
@@ -95,6 +96,35 @@ impl TokenStats {
         vocab_size: Option<u64>,
         cancel: &Cancel,
     ) -> Result<()> {
+        let max_id = self.admit(ids, starts, vocab_size, cancel)?;
+        let unigrams = self.unigrams.clone();
+        let (n_documents, open) = (self.n_documents, self.open);
+        let saved = self.ngrams.as_mut().map(|counts| {
+            // Codes are id + 1 (END is 0): make the table fit them before the checkpoint.
+            counts.make_fit(max_id.map_or(0, |m| m + 1));
+            counts.checkpoint()
+        });
+        let mut done = self.count(ids, starts, cancel);
+        if let (Some(counts), Some(saved)) = (&mut self.ngrams, saved) {
+            done = counts.settle(saved, done);
+        }
+        if done.is_err() {
+            self.unigrams = unigrams;
+            (self.n_documents, self.open) = (n_documents, open);
+        } else {
+            self.max_id = self.max_id.max(max_id);
+        }
+        done
+    }
+
+    /// Check ids and document starts (nothing is changed); the largest id.
+    fn admit(
+        &self,
+        ids: &Labels<'_>,
+        starts: &[usize],
+        vocab_size: Option<u64>,
+        cancel: &Cancel,
+    ) -> Result<Option<u64>> {
         let n = ids.len();
         if starts.windows(2).any(|w| w[0] > w[1]) || starts.last() > Some(&n) {
             return Err(Error::value(
@@ -123,8 +153,14 @@ impl TokenStats {
                     format!("token id {hi} is outside the vocabulary of size {v}"),
                 ));
             }
-            self.max_id = self.max_id.max(Some(hi as u64));
+            return Ok(Some(hi as u64));
         }
+        Ok(None)
+    }
+
+    /// Count checked ids (see `update`).
+    fn count(&mut self, ids: &Labels<'_>, starts: &[usize], cancel: &Cancel) -> Result<()> {
+        let n = ids.len();
         // A stream that starts without a document start still opens a document.
         let implicit = self.n_tokens() == 0 && n > 0 && starts.first() != Some(&0);
         self.n_documents += starts.len() as u64 + implicit as u64;
