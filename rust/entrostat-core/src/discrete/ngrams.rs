@@ -462,7 +462,11 @@ impl NgramCounts {
                 let ends = breaks.iter().copied().chain([codes.len()]);
                 let mut start = 0;
                 for end in ends {
-                    for win in codes[start..end.clamp(start, codes.len())].windows(k) {
+                    let segment = &codes[start..end.clamp(start, codes.len())];
+                    for (i, win) in segment.windows(k).enumerate() {
+                        if i % CHECK_EVERY == 0 {
+                            cancel.check()?;
+                        }
                         let shard = shard_of_wide(&win[..plen]);
                         *shards[shard].entry(win.into()).or_insert(0) += 1;
                     }
@@ -736,6 +740,7 @@ impl NgramCounts {
                     shards
                         .par_iter()
                         .map(|m| {
+                            cancel.check()?;
                             let mut prefixes: HashMap<&[u64], u64> = HashMap::new();
                             for (key, &c) in m {
                                 *prefixes.entry(&key[..k - 1]).or_insert(0) += c;
@@ -743,10 +748,10 @@ impl NgramCounts {
                             let (mut a, mut b) = (Fingerprint::new(), Fingerprint::new());
                             a.extend(m.values().copied());
                             b.extend(prefixes.values().copied());
-                            (a, b)
+                            Ok((a, b))
                         })
-                        .collect()
-                });
+                        .collect::<Result<_>>()
+                })?;
                 let (mut a, mut b) = (Fingerprint::new(), Fingerprint::new());
                 for (x, y) in &per_shard {
                     a.merge(x);
@@ -1210,6 +1215,16 @@ mod tests {
             let (grams, _) = c.fingerprints(&NEVER).unwrap();
             assert_eq!(grams.bins() as usize, brute(&seq, 3).len());
         }
+        // Wide keys (symbols past 2^42 at order 3): counting and reading check it too.
+        let wide: Vec<u64> = seq.iter().map(|&v| v + (1 << 50)).collect();
+        let mut w = NgramCounts::new(3).unwrap();
+        let labels = Labels::from(&wide[..]);
+        assert!(matches!(w.update(&labels, &raised), Err(Error::Interrupted)));
+        w = NgramCounts::new(3).unwrap();
+        w.update(&labels, &NEVER).unwrap();
+        assert!(matches!(w.table, Table::Wide(_)));
+        assert!(matches!(w.fingerprints(&raised), Err(Error::Interrupted)));
+        assert_eq!(w.fingerprints(&NEVER).unwrap(), c.fingerprints(&NEVER).unwrap());
     }
 
     /// A change started by `checkpoint` is undone by `settle` on an error (pending runs of

@@ -199,7 +199,12 @@ fn packed_levels<K: Key>(
 }
 
 /// Wide keys (symbols past what packed keys hold): the same sums in global hash maps.
-fn wide_levels(shards: &[HashMap<Box<[u64]>, u64>], extra: &[Vec<u64>], k: usize) -> Vec<Level> {
+fn wide_levels(
+    shards: &[HashMap<Box<[u64]>, u64>],
+    extra: &[Vec<u64>],
+    k: usize,
+    cancel: &Cancel,
+) -> Result<Vec<Level>> {
     let mut level: Vec<(Vec<u64>, u64)> = shards
         .par_iter()
         .flat_map_iter(|m| m.iter().map(|(row, &c)| (row.to_vec(), c)))
@@ -207,6 +212,7 @@ fn wide_levels(shards: &[HashMap<Box<[u64]>, u64>], extra: &[Vec<u64>], k: usize
     level.extend(extra.iter().map(|row| (row.clone(), 1)));
     let mut out = vec![Level::default(); k - 1];
     for j in (2..=k).rev() {
+        cancel.check()?;
         let (grams, prefixes) = &mut out[j - 2];
         let mut sums: HashMap<Vec<u64>, u64> = HashMap::new();
         let mut ends = Vec::new();
@@ -226,7 +232,7 @@ fn wide_levels(shards: &[HashMap<Box<[u64]>, u64>], extra: &[Vec<u64>], k: usize
         }
         level = sums.into_iter().collect();
     }
-    out
+    Ok(out)
 }
 
 impl NgramCounts {
@@ -244,7 +250,7 @@ impl NgramCounts {
         match &self.table {
             Table::N64(c) => packed_levels(c, &extra, k, self.width(), cancel),
             Table::N128(c) => packed_levels(c, &extra, k, self.width(), cancel),
-            Table::Wide(shards) => Ok(wide_levels(shards, &extra, k)),
+            Table::Wide(shards) => wide_levels(shards, &extra, k, cancel),
         }
     }
 }
