@@ -96,15 +96,11 @@ INTERRUPTED_CALL = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("which", ["block_entropy", "ngram_entropy", "entropy_from_counts_nsb",
-                                   "entropy_from_counts_nsb_short_rows"])
-def test_ctrl_c_interrupts_a_long_call_with_keyboardinterrupt(which):
-    """SIGINT during one long call raises KeyboardInterrupt out of that call, promptly
-    (before a quarter of its work is done; a call that polled no signal would raise it
-    only after all of it) and stops the work (a call that went on after the interrupt
-    would spend most of its work after it). See INTERRUPTED_CALL."""
+def _interrupted_child(script: str, which: str) -> dict:
+    """Run ``script`` in a child, send it SIGINT when it prints "started", and return the
+    JSON report it prints last."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", INTERRUPTED_CALL, which],
+        [sys.executable, "-c", script, which],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -126,7 +122,17 @@ def test_ctrl_c_interrupts_a_long_call_with_keyboardinterrupt(which):
     assert line.strip() == "started", line + out + err
     assert "PanicException" not in err
     assert proc.returncode == 0, err
-    report = json.loads(out)
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("which", ["block_entropy", "ngram_entropy", "entropy_from_counts_nsb",
+                                   "entropy_from_counts_nsb_short_rows"])
+def test_ctrl_c_interrupts_a_long_call_with_keyboardinterrupt(which):
+    """SIGINT during one long call raises KeyboardInterrupt out of that call, promptly
+    (before a quarter of its work is done; a call that polled no signal would raise it
+    only after all of it) and stops the work (a call that went on after the interrupt
+    would spend most of its work after it). See INTERRUPTED_CALL."""
+    report = _interrupted_child(INTERRUPTED_CALL, which)
     # the handler ran before the call gave a result, and its KeyboardInterrupt came
     # out of the call
     assert report["in_call"] is True and report["returned"] is False, report
@@ -331,26 +337,7 @@ def test_interrupted_update_leaves_the_accumulator_as_it_was(which):
     """Ctrl-C during ``NgramCounts.update`` / ``TokenStats.update`` raises
     KeyboardInterrupt out of the update, promptly, and the accumulator keeps exactly the
     counts it had before (nothing of the interrupted chunk), and goes on counting."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", INTERRUPTED_UPDATE, which],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=dict(os.environ, ENTROSTAT_NUM_THREADS="2"),
-    )
-    guard = threading.Timer(300, proc.kill)  # against a hang only
-    guard.start()
-    try:
-        line = proc.stdout.readline()
-        if line.strip() == "started":
-            proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate()
-    finally:
-        guard.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert line.strip() == "started", line + out + err
-    assert proc.returncode == 0, err
-    report = json.loads(out)
+    report = _interrupted_child(INTERRUPTED_UPDATE, which)
     assert report.get("raised_by_call") is True and "returned" not in report, report
     assert report["work"] < report["q"], report
     assert report["unchanged"] is True, report
