@@ -30,9 +30,33 @@ import entrostat as es
 #     function returned: still inside the Python wrapper, before ``result`` is assigned,
 #     so that ``in_call`` / ``returned`` alone could not tell the two apart; but by then
 #     the call has done all of its work, about 4 q.
-INTERRUPTED_CALL = textwrap.dedent(
+ARM = textwrap.dedent(
     """
-    import json, signal, sys, threading, time
+    import signal, threading, time
+
+    def arm(q, report, state=dict):
+        # From now on: SIGINT records the CPU time used (and state()) in the report and
+        # raises KeyboardInterrupt; "started" is printed once q / 4 of CPU time is used.
+        start = time.process_time()
+
+        def on_sigint(signum, frame):
+            report.update(state(), work=time.process_time() - start)
+            report["raised_at"] = time.process_time()
+            raise KeyboardInterrupt
+
+        def announce():
+            while time.process_time() - start < q / 4:
+                time.sleep(0.002)
+            print("started", flush=True)
+
+        signal.signal(signal.SIGINT, on_sigint)
+        threading.Thread(target=announce, daemon=True).start()
+    """
+)
+
+INTERRUPTED_CALL = ARM + textwrap.dedent(
+    """
+    import json, sys, time
     import numpy as np
     import entrostat as es
 
@@ -68,19 +92,7 @@ INTERRUPTED_CALL = textwrap.dedent(
     in_call = returned = False
     report = {"q": q}
 
-    def on_sigint(signum, frame):
-        report.update(in_call=in_call, returned=returned, work=time.process_time() - start)
-        report["raised_at"] = time.process_time()
-        raise KeyboardInterrupt
-
-    def announce():
-        while time.process_time() - start < q / 4:
-            time.sleep(0.002)
-        print("started", flush=True)
-
-    signal.signal(signal.SIGINT, on_sigint)
-    start = time.process_time()
-    threading.Thread(target=announce, daemon=True).start()
+    arm(q, report, lambda: {"in_call": in_call, "returned": returned})
     in_call = True
     try:
         result = call(data)
@@ -277,9 +289,9 @@ def test_memory_mapped_hashed_labels_are_counted_in_place(tmp_path):
 # has used a quarter of the CPU time a quarter-size update takes (as above); the child
 # reports whether the KeyboardInterrupt came out of the update and whether the
 # accumulator is exactly as it was before it (updates are all or nothing).
-INTERRUPTED_UPDATE = textwrap.dedent(
+INTERRUPTED_UPDATE = ARM + textwrap.dedent(
     """
-    import json, pickle, signal, sys, threading, time
+    import json, pickle, sys, time
     import numpy as np
     import entrostat as es
     from entrostat.tokenizers import TokenStats
@@ -304,18 +316,7 @@ INTERRUPTED_UPDATE = textwrap.dedent(
     before = state(acc)
     report = {"q": q}
 
-    def on_sigint(signum, frame):
-        report["work"] = time.process_time() - start
-        raise KeyboardInterrupt
-
-    def announce():
-        while time.process_time() - start < q / 4:
-            time.sleep(0.002)
-        print("started", flush=True)
-
-    signal.signal(signal.SIGINT, on_sigint)
-    start = time.process_time()
-    threading.Thread(target=announce, daemon=True).start()
+    arm(q, report)
     try:
         acc.update(data)
         report["returned"] = True
