@@ -238,25 +238,29 @@ def test_memory_mapped_labels_are_counted_in_place(tmp_path):
     x = _write_npy(tmp_path / "labels.npy", np.uint8, block, 64)
     size = x.nbytes
     want = _entropy_of_counts(np.bincount(block, minlength=256) * 64)
-    es.entropy(x[: 10**6])  # the thread pool exists before the measured calls
-    es.Counts(x[: 10**6])
-
-    with _PeakRssAnon() as mem:
-        got = es.entropy(x)
-    np.testing.assert_allclose(got, want, rtol=1e-12)
-    assert mem.grown < size / 16, (mem.grown, size)
-
-    with _PeakRssAnon() as mem:
-        c = es.Counts(x)
-    assert c.n == x.size and c.support == 200
-    np.testing.assert_allclose(c.entropy(), want, rtol=1e-12)
-    assert mem.grown < size / 16, (mem.grown, size)
+    _counted_in_place(x, want, support=200, bound=size / 16)
 
     # the sampler sees a temporary copy that is gone before the call returns
     with _PeakRssAnon() as mem:
         got = es.entropy(np.array(x))
     np.testing.assert_allclose(got, want, rtol=1e-12)
     assert mem.grown > size * 0.9, (mem.grown, size)
+
+
+def _counted_in_place(x, want, *, support, bound):
+    """``entropy(x)`` and ``Counts(x)`` give ``want`` (and ``support`` labels) with a peak
+    of extra memory under ``bound`` bytes during each call."""
+    es.entropy(x[: 10**6])  # the thread pool exists before the measured calls
+    es.Counts(x[: 10**6])
+    with _PeakRssAnon() as mem:
+        got = es.entropy(x)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert mem.grown < bound, (mem.grown, bound)
+    with _PeakRssAnon() as mem:
+        c = es.Counts(x)
+    assert c.n == x.size and c.support == support
+    np.testing.assert_allclose(c.entropy(), want, rtol=1e-12)
+    assert mem.grown < bound, (mem.grown, bound)
 
 
 @pytest.mark.slow
@@ -270,19 +274,7 @@ def test_memory_mapped_hashed_labels_are_counted_in_place(tmp_path):
     x = _write_npy(tmp_path / "labels.npy", np.uint64, values[index], 8)
     size = x.nbytes
     want = _entropy_of_counts(np.bincount(index, minlength=values.size) * 8)
-    es.entropy(x[: 10**6])
-    es.Counts(x[: 10**6])
-
-    with _PeakRssAnon() as mem:
-        got = es.entropy(x)
-    np.testing.assert_allclose(got, want, rtol=1e-12)
-    assert mem.grown < size / 4, (mem.grown, size)
-
-    with _PeakRssAnon() as mem:
-        c = es.Counts(x)
-    assert c.n == x.size and c.support == np.unique(values).size
-    np.testing.assert_allclose(c.entropy(), want, rtol=1e-12)
-    assert mem.grown < size / 4, (mem.grown, size)
+    _counted_in_place(x, want, support=np.unique(values).size, bound=size / 4)
 
 
 # One long update of a persistent accumulator in a child, interrupted by SIGINT once it
