@@ -1219,12 +1219,18 @@ mod tests {
         let wide: Vec<u64> = seq.iter().map(|&v| v + (1 << 50)).collect();
         let mut w = NgramCounts::new(3).unwrap();
         let labels = Labels::from(&wide[..]);
-        assert!(matches!(w.update(&labels, &raised), Err(Error::Interrupted)));
+        assert!(matches!(
+            w.update(&labels, &raised),
+            Err(Error::Interrupted)
+        ));
         w = NgramCounts::new(3).unwrap();
         w.update(&labels, &NEVER).unwrap();
         assert!(matches!(w.table, Table::Wide(_)));
         assert!(matches!(w.fingerprints(&raised), Err(Error::Interrupted)));
-        assert_eq!(w.fingerprints(&NEVER).unwrap(), c.fingerprints(&NEVER).unwrap());
+        assert_eq!(
+            w.fingerprints(&NEVER).unwrap(),
+            c.fingerprints(&NEVER).unwrap()
+        );
     }
 
     /// A change started by `checkpoint` is undone by `settle` on an error (pending runs of
