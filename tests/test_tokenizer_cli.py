@@ -196,9 +196,11 @@ def test_field_and_dtype_apply_to_the_corpora_they_fit(tmp_path, cache):
     assert proc.returncode == 0, proc.stderr
     assert _corpora(json.loads(proc.stdout)) == {"i.npy": ("ids", 5), "s.bin": ("ids", 3)}
     _one_error_line(_run(*base, "-c", tmp_path / "a.txt", "-c", tmp_path / "i.npy",
-                         "--dtype", "uint16", cache=cache), "dtype='uint16'", ".bin")
+                         "--dtype", "uint16", cache=cache), "--dtype uint16 applies", ".bin")
     _one_error_line(_run(*base, "-c", tmp_path / "a.txt", "--field", "body", cache=cache),
-                    "field='body'", "JSONL")
+                    "--field body applies", "JSONL", "nor --train")
+    _one_error_line(_run(*base, "--train", tmp_path / "a.txt", cache=cache),
+                    "--train: only with --corpus;")
 
 
 def test_reference_and_duplicate_names(tmp_path, cache):
@@ -212,7 +214,7 @@ def test_reference_and_duplicate_names(tmp_path, cache):
     parity = {e["corpus"]: e["parity"] for e in json.loads(proc.stdout)["entries"]}
     assert parity == {"x/a.txt": pytest.approx(11 / 13), "y/a.txt": 1.0}
     _one_error_line(_run(*args, "--reference", "nope", cache=cache),
-                    "reference: no corpus is named 'nope'", "'x/a.txt', 'y/a.txt'")
+                    "--reference: no corpus is named 'nope'", "'x/a.txt', 'y/a.txt'")
 
 
 def test_sweep_rejects_token_shards(tmp_path, cache):

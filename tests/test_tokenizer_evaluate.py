@@ -274,6 +274,59 @@ def test_corpora_of_one_name_are_told_apart(tmp_path):
     assert t.name == "t"
 
 
+def test_duplicate_paths_keep_folder_tails(tmp_path):
+    for folder in ("x", "y"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text("ab cd", encoding="utf-8")
+    x, y = tmp_path / "x" / "a.txt", tmp_path / "y" / "a.txt"
+    t = TextCorpus.from_texts(["ab"], name="a.txt")
+    report = evaluate(["bytes"], [x, y, x, t], orders=(1,), roundtrip=False)
+    # The same path twice gets #2; the in-memory corpus keeps its name.
+    assert [e.corpus for e in report.entries] == ["x/a.txt", "y/a.txt", "x/a.txt#2", "a.txt"]
+
+
+class _NoSize(TextCorpus):
+    """A corpus whose size must not be asked for (it would cost a full pass)."""
+
+    def documents(self):
+        return iter(["ab cd", "ef"])
+
+    def total_bytes(self):
+        raise AssertionError("total_bytes called without a progress bar")
+
+    def fingerprint(self):
+        return "nosize"
+
+
+def test_sizes_only_for_progress_bars():
+    report = evaluate(["bytes"], [_NoSize("n")], orders=(1,), progress=False)
+    assert report.entries[0].metrics.n_bytes == 7
+
+
+def test_train_with_the_default_corpus_is_an_error(tmp_path):
+    (tmp_path / "a.txt").write_text("ab cd\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"^train: only with corpora; the built-in corpus"):
+        evaluate(["bytes"], train=tmp_path / "a.txt")
+
+
+def test_field_applies_to_a_jsonl_train(mixed, cache):
+    report = evaluate(["bpe:260"], [mixed / "a.txt"], train=mixed / "x.jsonl", field="body",
+                      orders=(1,), roundtrip=False)
+    assert _by_corpus(report).keys() == {"a.txt"}
+
+
+@pytest.mark.parametrize("name", ["en", "en:test"])
+def test_reference_by_corpus_or_held_out_name(cache, name):
+    en = TextCorpus.from_texts([f"hello world {i % 10}" for i in range(60)], name="en")
+    de = TextCorpus.from_texts([f"hällo wörld {i % 10}" for i in range(60)], name="de")
+    report = evaluate(["bpe:270", "chars"], [en, de], reference=name, orders=(1,))
+    assert report.meta["reference"] == "en:test"
+    assert {e.corpus: e.parity for e in report.entries if e.tokenizer == "chars"} == {
+        "en:test": 1.0, "de:test": pytest.approx(13 / 15)}
+    with pytest.raises(ValueError, match=r"the corpora are 'en' \('en:test'\), 'de' "):
+        evaluate(["bpe:270"], [en, de], reference="fr", orders=(1,))
+
+
 def test_reference_survives_the_training_split(cache):
     en = TextCorpus.from_texts([f"hello world {i % 10}" for i in range(60)], name="en")
     de = TextCorpus.from_texts([f"hällo wörld {i % 10}" for i in range(60)], name="de")

@@ -162,6 +162,12 @@ def test_plot_sweep_needs_a_sweep_report(sweep_report, tmp_path):
     assert not (tmp_path / "x.png").exists()
 
 
+def test_plot_sweep_names_itself_without_matplotlib(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match=r"^plot_sweep needs matplotlib"):
+        plot_sweep(None, tmp_path / "s.png")
+
+
 def test_size_labels():
     assert [_size_label(n) for n in (1000, 256 << 10, 1 << 20, 4_089_446, 16 << 30)] == [
         "1000B", "256K", "1M", "3.9M", "16G"]

@@ -250,29 +250,38 @@ def _progress_enabled(args) -> bool:
     return not args.no_progress and sys.stderr.isatty()
 
 
+#: The CLI flags that error messages of evaluate and sweep name instead of the arguments.
+_FLAGS = {
+    "corpora": "--corpus", "test": "--corpus", "train": "--train", "field": "--field",
+    "dtype": "--dtype", "reference": "--reference",
+}
+
+
 def _cmd_eval(args) -> str:
     from .tokenizers import evaluate
+    from .tokenizers._evaluate import _arg_names
 
     _check_output(args.output, "--output")
     _check_output(args.plot, "--plot")
-    report = evaluate(
-        args.tokenizers,
-        args.corpora,
-        orders=args.orders,
-        alpha=args.alpha,
-        estimator=args.estimator,
-        train=args.train,
-        reference=args.reference,
-        field=args.field,
-        dtype=args.dtype,
-        vocab_size=args.vocab_size,
-        default_size="full" if args.full else "small",
-        cache_dir=args.cache_dir,
-        roundtrip=not args.no_roundtrip,
-        pretrained=not args.no_pretrained,
-        progress=_progress_enabled(args),
-        log=_log(not args.no_progress),
-    )
+    with _arg_names(_FLAGS):
+        report = evaluate(
+            args.tokenizers,
+            args.corpora,
+            orders=args.orders,
+            alpha=args.alpha,
+            estimator=args.estimator,
+            train=args.train,
+            reference=args.reference,
+            field=args.field,
+            dtype=args.dtype,
+            vocab_size=args.vocab_size,
+            default_size="full" if args.full else "small",
+            cache_dir=args.cache_dir,
+            roundtrip=not args.no_roundtrip,
+            pretrained=not args.no_pretrained,
+            progress=_progress_enabled(args),
+            log=_log(not args.no_progress),
+        )
     if args.plot:
         report.plot(args.plot)
     return _render(report, args.format)
@@ -280,28 +289,24 @@ def _cmd_eval(args) -> str:
 
 def _cmd_sweep(args) -> str:
     from .tokenizers import sweep
-    from .tokenizers._evaluate import _distinct_names, _open_text
+    from .tokenizers._evaluate import _arg_names
     from .tokenizers._sweep import plot_sweep
 
     _check_output(args.output, "--output")
     _check_output(args.plot, "--plot")
-    # Both sides must be text: BPE learns from text and is evaluated by encoding text.
-    train = _open_text(args.train, "--train") if args.train else None
-    test = None
-    if args.corpora:
-        test = _distinct_names([_open_text(c, "--corpus") for c in args.corpora], args.corpora)
-    report = sweep(
-        args.vocab,
-        args.train_bytes,
-        train=train,
-        test=test,
-        orders=args.orders,
-        alpha=args.alpha,
-        estimator=args.estimator,
-        cache_dir=args.cache_dir,
-        progress=_progress_enabled(args),
-        log=_log(not args.no_progress),
-    )
+    with _arg_names(_FLAGS):  # sweep opens --train and --corpus as text, naming the flags
+        report = sweep(
+            args.vocab,
+            args.train_bytes,
+            train=args.train,
+            test=args.corpora,
+            orders=args.orders,
+            alpha=args.alpha,
+            estimator=args.estimator,
+            cache_dir=args.cache_dir,
+            progress=_progress_enabled(args),
+            log=_log(not args.no_progress),
+        )
     if args.plot:
         plot_sweep(report, args.plot)
     return _render(report, args.format)
@@ -310,14 +315,13 @@ def _cmd_sweep(args) -> str:
 def _expand_candidates(specs: list[str]) -> list[str]:
     """Candidate paths: an existing path as is, a glob pattern as its matches (sorted);
     each file or folder once, in the order first named."""
-    import glob
+    from .tokenizers._corpora import _glob
 
     out: list[str] = []
     for spec in specs:
         if os.path.exists(spec):
             out.append(spec)
-        elif any(ch in spec for ch in "*?["):
-            matches = sorted(glob.glob(os.path.expanduser(spec), recursive=True))
+        elif (matches := _glob(spec)) is not None:
             if not matches:
                 raise FileNotFoundError(f"candidate pattern {spec!r} matches no files")
             out += matches

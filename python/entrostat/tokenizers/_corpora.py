@@ -743,6 +743,14 @@ def _walk(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(folder).parts)
 
 
+def _glob(spec: str) -> list[str] | None:
+    """Sorted matches of ``spec`` as a glob pattern (``~`` expanded, ``**`` recursive),
+    or ``None`` when ``spec`` has no glob characters."""
+    if not _GLOB_CHARS.intersection(spec):
+        return None
+    return sorted(glob.glob(os.path.expanduser(spec), recursive=True))
+
+
 def _expand(spec: str) -> tuple[list[Path], str]:
     """Files named by ``spec`` and what it named: ``"file"``, ``"folder"`` or ``"glob"``."""
     path = Path(spec).expanduser()
@@ -753,9 +761,10 @@ def _expand(spec: str) -> tuple[list[Path], str]:
         if not files:
             raise ValueError(f"corpus folder {spec!r} holds no files")
         return files, "folder"
-    if _GLOB_CHARS.intersection(spec):
+    matches = _glob(spec)
+    if matches is not None:
         files: list[Path] = []
-        for match in sorted(glob.glob(os.path.expanduser(spec), recursive=True)):
+        for match in matches:
             found = Path(match)
             files += _walk(found) if found.is_dir() else [found] if found.is_file() else []
         # A directory and a pattern inside it may both match the same file.
@@ -815,10 +824,20 @@ def load_corpus(
         ``.npy`` file, shards mixed with text, a binary text file, or an argument that
         does not apply to the files found.
     """
-    spec_str = os.fspath(spec)
-    if isinstance(spec_str, bytes):
-        spec_str = os.fsdecode(spec_str)
-    files, kind = _expand(spec_str)
+    spec_str = os.fsdecode(os.fspath(spec))
+    return _load(spec_str, *_expand(spec_str), field=field, dtype=dtype, name=name)
+
+
+def _load(
+    spec_str: str,
+    files: list[Path],
+    kind: str,
+    *,
+    field: str | None = None,
+    dtype: str | np.dtype | None = None,
+    name: str | None = None,
+) -> TextCorpus | IdCorpus:
+    """:func:`load_corpus` of the files that ``_expand(spec_str)`` gave (no second walk)."""
     if name is not None:
         label = name
     else:

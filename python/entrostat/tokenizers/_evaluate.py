@@ -14,7 +14,9 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -27,8 +29,8 @@ from ._corpora import (
     _expand,
     _is_jsonl,
     _is_shard,
+    _load,
     _training_split,
-    load_corpus,
 )
 from ._default import default_corpus
 from ._loaders import Tokenizer, available_pretrained, load_tokenizer
@@ -58,6 +60,31 @@ class _TextCounts:
         self.n_words += words
         self.n_docs += len(texts)
         return raw
+
+
+#: How error messages name the arguments: the Python names unless the CLI maps them to
+#: its flags (``{"train": "--train", ...}``) with :func:`_arg_names`.
+_ARG_NAMES: ContextVar[dict[str, str] | None] = ContextVar("entrostat_arg_names", default=None)
+
+
+@contextmanager
+def _arg_names(names: dict[str, str]) -> Iterator[None]:
+    token = _ARG_NAMES.set(names)
+    try:
+        yield
+    finally:
+        _ARG_NAMES.reset(token)
+
+
+def _arg(name: str) -> str:
+    """``name`` as the caller spelled it (an argument name, or a CLI flag)."""
+    return (_ARG_NAMES.get() or {}).get(name, name)
+
+
+def _arg_value(name: str, value: Any) -> str:
+    """``field='body'`` for an argument, ``--field body`` for a CLI flag."""
+    label = _arg(name)
+    return f"{label} {value}" if label.startswith("-") else f"{label}={value!r}"
 
 
 def _needs_training(spec) -> bool:
@@ -132,7 +159,9 @@ def _encode_corpus(
 ) -> tuple[_TextCounts, float, float]:
     counts = _TextCounts()
     encode_s = count_s = 0.0
-    task = progress.task(f"{tok.name} on {corpus.name}", corpus.total_bytes())
+    # Only for a bar: a split of an in-memory corpus counts its bytes in a full pass.
+    total = corpus.total_bytes() if progress.bar is not None else None
+    task = progress.task(f"{tok.name} on {corpus.name}", total)
     try:
         for texts in corpus.batches(max_bytes=batch_bytes):
             if not texts:
@@ -170,37 +199,40 @@ def _train_key(train: TextCorpus) -> str:
     return hashlib.sha256(f"{train.fingerprint()}|{__version__}".encode()).hexdigest()[:16]
 
 
-def _spec_files(spec: str | os.PathLike) -> list[Path]:
-    """The files a corpus spec (file, folder or glob) names, as :func:`load_corpus` sees them."""
-    return _expand(os.fsdecode(os.fspath(spec)))[0]
-
-
 def _open(
-    spec: Any, field: str | None, dtype: Any, used: set[str]
+    spec: Any,
+    field: str | None,
+    dtype: Any,
+    used: set[str],
+    expanded: tuple[str, list[Path], str] | None = None,
 ) -> TextCorpus | IdCorpus:
     """A corpus object as is, or a spec opened with ``field`` only where it has JSONL files
     and ``dtype`` only where it has raw ``.bin`` shards (a ``.npy`` carries its own dtype);
-    the options that were applied are added to ``used``."""
+    the options that were applied are added to ``used``. ``expanded`` is
+    ``(spec, *_expand(spec))`` when the caller has already listed the spec's files."""
     if isinstance(spec, (TextCorpus, IdCorpus)):
         return spec
-    files = _spec_files(spec)
+    if expanded is None:
+        text = os.fsdecode(os.fspath(spec))
+        expanded = (text, *_expand(text))
+    files = expanded[1]
     jsonl = field is not None and any(_is_jsonl(p) for p in files)
     raw = dtype is not None and any(p.suffix == ".bin" for p in files)
     used.update(name for name, on in (("field", jsonl), ("dtype", raw)) if on)
-    return load_corpus(spec, field=field if jsonl else None, dtype=dtype if raw else None)
+    return _load(*expanded, field=field if jsonl else None, dtype=dtype if raw else None)
 
 
 def _check_used(field: str | None, dtype: Any, used: set[str]) -> None:
     """An option that no corpus can use is an error, not silently ignored."""
     if field is not None and "field" not in used:
         raise ValueError(
-            f"field={field!r} applies to JSONL corpora (.jsonl, .jsonl.gz), and none of "
-            "the corpora has JSONL files"
+            f"{_arg_value('field', field)} applies to JSONL corpora (.jsonl, .jsonl.gz), "
+            f"and none of the corpora (nor {_arg('train')}) has JSONL files"
         )
     if dtype is not None and "dtype" not in used:
         raise ValueError(
-            f"dtype={str(dtype)!r} applies to raw .bin token shards (a .npy carries its own "
-            "dtype), and none of the corpora has .bin files"
+            f"{_arg_value('dtype', str(dtype))} applies to raw .bin token shards (a .npy "
+            "carries its own dtype), and none of the corpora has .bin files"
         )
 
 
@@ -214,9 +246,11 @@ def _open_text(
     if isinstance(spec, IdCorpus):
         shards = spec.name
     elif isinstance(spec, (str, bytes, os.PathLike)):
-        found = [p for p in _spec_files(spec) if _is_shard(p)]
+        text = os.fsdecode(os.fspath(spec))
+        expanded = (text, *_expand(text))
+        found = [p for p in expanded[1] if _is_shard(p)]
         if not found:  # text: a TextCorpus, or load_corpus's own error
-            return _open(spec, field, None, set() if used is None else used)
+            return _open(spec, field, None, set() if used is None else used, expanded)
         shards = str(found[0])
     else:
         raise TypeError(f"{arg}: expected a TextCorpus or a path, got {type(spec).__name__}")
@@ -227,13 +261,17 @@ def _open_text(
 
 
 def _sweep_corpora(train: Any, test: Any) -> tuple[TextCorpus | None, list | None]:
-    """``sweep``'s training and held-out corpora as text corpora with distinct names."""
-    train = None if train is None else _open_text(train, "train")
+    """``sweep``'s training and held-out corpora as text corpora with distinct names;
+    errors name ``train`` and ``test`` as :func:`_arg` does (the CLI's flags there)."""
+    train_arg, test_arg = _arg("train"), _arg("test")
+    train = None if train is None else _open_text(train, train_arg)
     if test is not None:
         if isinstance(test, (str, bytes, os.PathLike, TextCorpus, IdCorpus)):
-            raise TypeError(f"test: expected a sequence of corpora, got {type(test).__name__}")
+            raise TypeError(
+                f"{test_arg}: expected a sequence of corpora, got {type(test).__name__}"
+            )
         given = list(test)
-        test = _distinct_names([_open_text(c, "test") for c in given], given)
+        test = _distinct_names([_open_text(c, test_arg) for c in given], given)
     return train, test
 
 
@@ -248,21 +286,22 @@ def _distinct_names(corpora: list, specs: Sequence[Any]) -> list:
     """
     names = [c.name for c in corpora]
     for name in [n for n, k in Counter(names).items() if k > 1]:
-        group = [i for i, n in enumerate(names) if n == name]
-        paths = []
-        for i in group:
+        paths: dict[int, tuple[str, ...]] = {}  # position -> parts of the path it names
+        for i in (i for i, n in enumerate(names) if n == name):
             spec = specs[i]
             if isinstance(spec, (str, bytes, os.PathLike)):
                 path = os.path.abspath(os.fsdecode(os.fspath(spec)))
                 if os.path.basename(path) == name:
-                    paths.append(Path(path).parts)
-        if len(paths) < len(group) or len(set(paths)) < len(paths):
+                    paths[i] = Path(path).parts
+        # The same path twice is told apart by #2 below, not by folders.
+        distinct = list(dict.fromkeys(paths.values()))
+        if len(distinct) < 2:
             continue
-        for k in range(2, max(map(len, paths)) + 1):
-            tails = [os.path.join(*p[-k:]) for p in paths]
-            if len(set(tails)) == len(tails):
-                for i, tail in zip(group, tails, strict=True):
-                    names[i] = tail
+        for k in range(2, max(map(len, distinct)) + 1):
+            tails = {p: os.path.join(*p[-k:]) for p in distinct}
+            if len(set(tails.values())) == len(tails):
+                for i, parts in paths.items():
+                    names[i] = tails[parts]
                 break
     seen: set[str] = set()
     for i, name in enumerate(names):
@@ -280,21 +319,33 @@ def _distinct_names(corpora: list, specs: Sequence[Any]) -> list:
     return out
 
 
-def _reference_index(reference: str | None, corpora: Sequence[Any]) -> int | None:
-    """Position of the parity reference among ``corpora``; ValueError if it is not there."""
+def _reference_index(
+    reference: str | None, corpora: Sequence[Any], held_out: Sequence[Any] | None = None
+) -> int | None:
+    """Position of the parity reference among ``corpora``; ValueError if it is not there.
+
+    ``held_out`` is ``corpora`` after the training split (the same positions, the text
+    corpora renamed ``NAME:test``): the reference may be either name.
+    """
     if reference is None:
         return None
     names = [c.name for c in corpora]
-    if reference not in names:
-        raise ValueError(
-            f"reference: no corpus is named {reference!r}; the corpora are "
-            + ", ".join(map(repr, names))
+    aliases = [c.name for c in held_out] if held_out is not None else names
+    if reference in names:
+        index = names.index(reference)
+    elif reference in aliases:
+        index = aliases.index(reference)
+    else:
+        listed = ", ".join(
+            repr(n) if n == a else f"{n!r} ({a!r})" for n, a in zip(names, aliases, strict=True)
         )
-    index = names.index(reference)
+        raise ValueError(
+            f"{_arg('reference')}: no corpus is named {reference!r}; the corpora are {listed}"
+        )
     if isinstance(corpora[index], IdCorpus):
         raise ValueError(
-            f"reference: {reference!r} is token-id shards, which have no byte count; "
-            "parity needs a text corpus"
+            f"{_arg('reference')}: {reference!r} is token-id shards, which have no byte "
+            "count; parity needs a text corpus"
         )
     return index
 
@@ -360,11 +411,13 @@ def evaluate(
     train : str or path, optional
         Corpus the ``bpe:N``/``unigram:N``/``wordpiece:N`` tokenizers learn from. Default:
         the training split of the corpora (every text corpus is then split 90/10 and all
-        tokenizers are evaluated on the held-out 10%).
+        tokenizers are evaluated on the held-out 10%, named ``NAME:test``). Only with
+        ``corpora``: the built-in corpus has its own training split (a ValueError).
     reference : str, optional
-        Name of the corpus that parity is measured against (default: the built-in
-        corpus's English parallel text); a name that is not among the corpora, or
-        names a token-id shard, is a ValueError.
+        Name of the corpus that parity is measured against, as given or as its held-out
+        part (``a.txt`` or ``a.txt:test``; default: the built-in corpus's English
+        parallel text); a name that is not among the corpora, or names a token-id shard,
+        is a ValueError.
     field : str, optional
         JSONL key of the text (default ``"text"``), applied to the corpora (and ``train``)
         that have JSONL files; a ValueError if none has.
@@ -394,6 +447,11 @@ def evaluate(
     description = None
     used: set[str] = set()  # the options (field, dtype) that some corpus takes
     if corpora is None:
+        if train is not None:
+            raise ValueError(
+                f"{_arg('train')}: only with {_arg('corpora')}; the built-in corpus has its own "
+                "training split"
+            )
         default = default_corpus(default_size)
         texts: list[TextCorpus] = list(default.test)
         shards: list[IdCorpus] = []
@@ -406,12 +464,12 @@ def evaluate(
         texts = [c for c in opened if isinstance(c, TextCorpus)]
         shards = [c for c in opened if isinstance(c, IdCorpus)]
         if not texts and not shards:
-            raise ValueError("corpora: expected at least one corpus")
+            raise ValueError(f"{_arg('corpora')}: expected at least one corpus")
         train_corpus = None
         if train is not None:
-            train_corpus = _open_text(train, "train", field, used)
+            train_corpus = _open_text(train, _arg("train"), field, used)
     _check_used(field, dtype, used)
-    ref_index = _reference_index(reference, [*texts, *shards])
+    given_corpora = [*texts, *shards]
     if tokenizers is None:  # id shards need no tokenizer: defaults only for text
         specs = default_tokenizers(pretrained=pretrained) if texts else []
     else:
@@ -421,12 +479,13 @@ def evaluate(
     if train_corpus is None and any(_needs_training(s) for s in specs):
         if not texts:
             raise ValueError(
-                "train: trained tokenizers (bpe:N, unigram:N, wordpiece:N) need a text "
-                "corpus to learn from"
+                f"{_arg('train')}: trained tokenizers (bpe:N, unigram:N, wordpiece:N) need "
+                "a text corpus to learn from"
             )
         # Lazy: both sides stream from the corpora on every pass, never held in memory.
         train_corpus, texts = _training_split(texts)
-    if ref_index is not None:  # the held-out side of a split may carry another name
+    ref_index = _reference_index(reference, given_corpora, [*texts, *shards])
+    if ref_index is not None:  # the report names the held-out side of a split
         reference = [*texts, *shards][ref_index].name
     key = _train_key(train_corpus) if train_corpus is not None else None
 
@@ -447,7 +506,7 @@ def evaluate(
                     tok, corpus, stats, roundtrip=roundtrip, batch_bytes=batch_bytes, progress=bar
                 )
                 if stats.n_tokens == 0:
-                    raise ValueError(f"corpora: {corpus.name} holds no text")
+                    raise ValueError(f"{_arg('corpora')}: {corpus.name} holds no text")
                 t1 = time.perf_counter()
                 metrics = stats.metrics(
                     orders=wanted,

@@ -621,13 +621,14 @@ _PLOT_STYLE = {
 }
 
 
-def _import_matplotlib():
+def _import_matplotlib(caller: str = "Report.plot"):
+    """matplotlib, Figure and Patch, or an ImportError naming ``caller`` and the extra."""
     try:
         import matplotlib
         from matplotlib.figure import Figure
         from matplotlib.patches import Patch
     except ImportError as err:
-        raise ImportError('Report.plot needs matplotlib: pip install "entrostat[plot]"') from err
+        raise ImportError(f'{caller} needs matplotlib: pip install "entrostat[plot]"') from err
     return matplotlib, Figure, Patch
 
 

@@ -81,8 +81,8 @@ def sweep(
     vocab_sizes: Sequence[int] = (1000, 4000, 16000, 64000),
     train_bytes: Sequence[int] = (1 << 20, 4 << 20, 16 << 20),
     *,
-    train: TextCorpus | None = None,
-    test: Sequence[TextCorpus] | None = None,
+    train: TextCorpus | str | os.PathLike | None = None,
+    test: Sequence[TextCorpus | str | os.PathLike] | None = None,
     orders: Sequence[int] = (1, 2, 3, 4),
     alpha: float = 2.5,
     estimator: str = "plugin",
@@ -100,9 +100,14 @@ def sweep(
         Training-data scales: each tokenizer learns from the first that many UTF-8
         bytes of ``train``, streamed (never held in memory); a scale past the end of
         ``train`` takes all of it, as ``used_bytes`` records.
-    train, test : TextCorpus, optional
-        Training stream and held-out evaluation corpora. Default: the full built-in
-        corpus (its training split, and its held-out code and prose).
+    train : TextCorpus, str or path, optional
+        Training stream: a text corpus, or a text file, folder, glob or JSONL file
+        (opened with :func:`load_corpus`). Default: the full built-in corpus's training
+        split.
+    test : sequence of TextCorpus, str or path, optional
+        Held-out evaluation corpora, each as ``train``; corpora of one name are told
+        apart as in :func:`evaluate`. Default: the full built-in corpus's held-out code
+        and prose.
 
     Returns
     -------
@@ -201,7 +206,7 @@ def plot_sweep(report: Report, path: str | os.PathLike, *, dpi: int = 150) -> No
     """
     from ._report import _PLOT_STYLE, _import_matplotlib
 
-    matplotlib = _import_matplotlib()[0]
+    matplotlib = _import_matplotlib("plot_sweep")[0]
     fig = _sweep_figure(report)
     with matplotlib.rc_context(_PLOT_STYLE):
         fig.savefig(path, dpi=dpi)
@@ -211,7 +216,7 @@ def _sweep_figure(report: Report) -> Any:
     """The :class:`matplotlib.figure.Figure` that :func:`plot_sweep` saves."""
     from ._report import _PLOT_STYLE, _colours, _import_matplotlib
 
-    matplotlib, Figure, _ = _import_matplotlib()
+    matplotlib, Figure, _ = _import_matplotlib("plot_sweep")
     from matplotlib.lines import Line2D
 
     plan = {p["tokenizer"]: p for p in report.meta.get("sweep", [])}
