@@ -9,12 +9,12 @@
 //! Counting is radix-partitioned (`partition`): each batch of windows is scanned in
 //! parallel and its keys are scattered into 4096 partitions by their (k-1)-prefix (or
 //! their first symbol, for a counter partitioned by first symbol; see `Key::part`);
-//! later (when pending keys outnumber the stored pairs and 64 MiB and a sample shows most
+//! later (when pending keys outnumber the stored pairs and 256 MiB and a sample shows most
 //! of them are repeats, when they reach 1 GiB, or when counts are read) each partition is
 //! counted in a hash table that stays in the L2 cache and kept as compact (key, count)
 //! pairs. Partitioning by prefix keeps every n-gram with its prefix, so the prefix counts
 //! of `fingerprints` are partition-local. Memory: 16 (u64 keys) or 32 bytes per distinct
-//! n-gram, plus pending keys (8 or 16 bytes each): about 64 MiB plus one batch when most
+//! n-gram, plus pending keys (8 or 16 bytes each): about 256 MiB plus one batch when most
 //! are repeats, otherwise a few times the distinct n-grams' memory (at most 1 GiB or the
 //! pairs' memory); never proportional to the input or to V^k.
 
