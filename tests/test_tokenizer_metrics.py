@@ -135,6 +135,27 @@ def test_chunked_and_merged_equal_whole():
     assert a.n_documents == len(docs)
 
 
+def test_merges_recode_ids_whatever_order_they_were_seen_in():
+    # N-gram keys hold dense codes given in order of first sight, so two accumulators code
+    # the same ids differently; merged, one's counts are recoded into the other's codes.
+    # 40 000 types each, 80 000 together: the merged 4-gram keys no longer fit 64 bits.
+    rng = np.random.default_rng(12)
+    first = rng.permutation(40_000).astype(np.uint32) * 3
+    second = rng.permutation(np.arange(40_000, 80_000)).astype(np.uint32) * 3
+    docs = [first[:25_000], second[:15_000], first[25_000:], second[15_000:]]
+    whole = TokenStats(4).update(np.concatenate(docs), _offsets(docs)).metrics()
+    a = TokenStats(4).update(np.concatenate(docs[:2]), _offsets(docs[:2]))
+    b = TokenStats(4).update(np.concatenate(docs[2:]), _offsets(docs[2:]))
+    assert_same(a.merge(b).metrics(), whole)
+    # Merged into an empty accumulator (no recoding), then continued.
+    c = TokenStats(4).merge(TokenStats(4).update(np.concatenate(docs[:2]), _offsets(docs[:2])))
+    c.update(np.concatenate(docs[2:]), _offsets(docs[2:]))
+    assert_same(c.metrics(), whole)
+    # Every token is distinct: H1 = log2(80 000), and a 3-gram fixes what follows it.
+    assert whole.unigram_entropy == pytest.approx(math.log2(80_000), rel=1e-12)
+    assert whole.conditional_entropy[4] == pytest.approx(0.0, abs=1e-9)
+
+
 def test_continuing_a_long_stream_equals_one_call():
     rng = np.random.default_rng(4)
     ids = rng.integers(0, 9, size=5000)

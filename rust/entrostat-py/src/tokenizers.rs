@@ -5,7 +5,7 @@ use crate::errors::to_py;
 use crate::run::detach;
 use entrostat_core::discrete::estimators::Estimator;
 use entrostat_core::tokenizers::stats::TokenStats;
-use entrostat_core::tokenizers::text::text_sizes;
+use entrostat_core::tokenizers::text::total_text_sizes;
 use entrostat_core::Cancel;
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
@@ -128,9 +128,6 @@ pub fn text_sizes_batch(
             }
         }
     }
-    Ok(py.detach(|| {
-        utf8.iter()
-            .map(|s| text_sizes(s))
-            .fold(total, |a, (b, c, w)| (a.0 + b, a.1 + c, a.2 + w))
-    }))
+    let (b, c, w) = py.detach(|| total_text_sizes(&utf8));
+    Ok((total.0 + b, total.1 + c, total.2 + w))
 }

@@ -387,6 +387,20 @@ impl NgramCounts {
         }
     }
 
+    /// The largest symbol the table's keys hold.
+    pub(crate) fn symbol_limit(&self) -> u64 {
+        let w = match &self.table {
+            Table::N64(_) => width64(self.order),
+            Table::N128(_) => width128(self.order),
+            Table::Wide(_) => 64,
+        };
+        if w >= 64 {
+            u64::MAX
+        } else {
+            (1 << w) - 1
+        }
+    }
+
     /// Switch to a key representation that holds symbols up to `max_symbol`.
     pub(crate) fn make_fit(&mut self, max_symbol: u64) {
         let k = self.order;
@@ -620,7 +634,13 @@ impl NgramCounts {
 
     /// End the change started at `saved`: kept when `done` is `Ok`, undone otherwise.
     pub(crate) fn settle(&mut self, saved: Checkpoint, done: Result<()>) -> Result<()> {
-        match (&mut self.table, done.is_ok()) {
+        self.finish(saved, done.is_ok());
+        done
+    }
+
+    /// End the change started at `saved`: kept or undone.
+    pub(crate) fn finish(&mut self, saved: Checkpoint, keep: bool) {
+        match (&mut self.table, keep) {
             (Table::N64(c), true) => c.release(),
             (Table::N128(c), true) => c.release(),
             (Table::N64(c), false) => c.rollback(saved.mark),
@@ -628,13 +648,12 @@ impl NgramCounts {
             (Table::Wide(shards), false) => *shards = saved.wide.expect("saved with the table"),
             (Table::Wide(_), true) => {}
         }
-        if done.is_err() {
+        if !keep {
             self.head = saved.head;
             self.tail = saved.tail;
             self.len = saved.len;
             self.sign_flags = saved.sign_flags;
         }
-        done
     }
 
     fn update_view<T: Label>(
@@ -822,30 +841,52 @@ impl NgramCounts {
         if !consistent {
             return Err(Error::value("state", "inconsistent NgramCounts state"));
         }
-        let max_symbol = ngrams.iter().copied().max().unwrap_or(0);
-        let rows = ngrams.chunks(k).zip(counts.iter().copied());
-        me.table = if fits(max_symbol, width64(k)) {
-            let w = width64(k);
-            let pairs: Vec<(u64, u64)> = rows.map(|(r, c)| (pack(r, w), c)).collect();
-            Table::N64(Counter::from_pairs(&pairs, shift_of(k, w, false)))
-        } else if fits(max_symbol, width128(k)) {
-            let w = width128(k);
-            let pairs: Vec<(u128, u64)> = rows.map(|(r, c)| (pack(r, w), c)).collect();
-            Table::N128(Counter::from_pairs(&pairs, shift_of(k, w, false)))
-        } else {
-            let mut wide: WideShards = vec![HashMap::new(); WIDE_SHARDS];
-            for (row, c) in rows.filter(|&(_, c)| c > 0) {
-                *wide[shard_of_wide(&row[..k - 1])]
-                    .entry(row.into())
-                    .or_insert(0) += c;
-            }
-            Table::Wide(wide)
-        };
+        me.table = Self::table_of(k, false, ngrams, counts);
         me.head = head;
         me.tail = tail;
         me.len = len;
         me.sign_flags = check_flags(sign_flags, "state")?;
         Ok(me)
+    }
+
+    /// The same counts with every symbol `s` written `map(s)` (`map` one to one).
+    pub(crate) fn relabel(&self, map: impl Fn(u64) -> u64) -> NgramCounts {
+        let (mut flat, counts) = self.items();
+        flat.iter_mut().for_each(|s| *s = map(*s));
+        NgramCounts {
+            order: self.order,
+            table: Self::table_of(self.order, self.by_first, &flat, &counts),
+            by_first: self.by_first,
+            len: self.len,
+            head: self.head.iter().map(|&s| map(s)).collect(),
+            tail: self.tail.iter().map(|&s| map(s)).collect(),
+            sign_flags: self.sign_flags,
+        }
+    }
+
+    /// A table of the rows `ngrams` (row-major, `k` symbols each) counted `counts` times,
+    /// in the narrowest representation that holds them.
+    fn table_of(k: usize, by_first: bool, ngrams: &[u64], counts: &[u64]) -> Table {
+        let max_symbol = ngrams.iter().copied().max().unwrap_or(0);
+        let rows = ngrams.chunks(k).zip(counts.iter().copied());
+        if fits(max_symbol, width64(k)) {
+            let w = width64(k);
+            let pairs: Vec<(u64, u64)> = rows.map(|(r, c)| (pack(r, w), c)).collect();
+            Table::N64(Counter::from_pairs(&pairs, shift_of(k, w, by_first)))
+        } else if fits(max_symbol, width128(k)) {
+            let w = width128(k);
+            let pairs: Vec<(u128, u64)> = rows.map(|(r, c)| (pack(r, w), c)).collect();
+            Table::N128(Counter::from_pairs(&pairs, shift_of(k, w, by_first)))
+        } else {
+            let plen = if by_first { 1 } else { k - 1 };
+            let mut wide: WideShards = vec![HashMap::new(); WIDE_SHARDS];
+            for (row, c) in rows.filter(|&(_, c)| c > 0) {
+                *wide[shard_of_wide(&row[..plen])]
+                    .entry(row.into())
+                    .or_insert(0) += c;
+            }
+            Table::Wide(wide)
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use super::fingerprint::Fingerprint;
 use super::ngrams::{pack, NgramCounts, Table, MAX_ORDER};
 use super::partition::{Key, PartitionCounts, Scratch, SortedCounts};
 use crate::cancel::Cancel;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use hashbrown::HashMap;
 use rayon::prelude::*;
 
@@ -26,6 +26,10 @@ pub const END: u64 = 0;
 
 /// Fingerprints of one level j: of the j-gram counts and of their (j-1)-prefixes.
 pub type Level = (Fingerprint, Fingerprint);
+
+/// What the windows give: the fingerprint of the symbol counts (level 1: the windows
+/// summed by first symbol, `END` left out) and the levels j = 2..=K.
+pub type Tower = (Fingerprint, Vec<Level>);
 
 /// Open groups of equal prefixes while scanning one partition's K-grams in key order.
 /// Symbol 1 is the most significant, so the keys sharing a j-prefix are contiguous for
@@ -43,11 +47,15 @@ struct Groups {
 impl Groups {
     /// Close the open groups of levels `from..=k` of `key` (the last key of those groups).
     #[inline]
-    fn close<K: Key>(&mut self, key: K, from: usize, k: usize, w: u32, levels: &mut [Level]) {
+    fn close<K: Key>(&mut self, key: K, from: usize, k: usize, w: u32, tower: &mut Tower) {
+        let (symbols, levels) = (&mut tower.0, &mut tower.1[..]);
         let end_mask = K::low_mask(w);
         for j in (from..=k).rev() {
             let n = std::mem::take(&mut self.windows[j]);
             self.windows[j - 1] += n;
+            if j == 1 && key.shr((k - 1) as u32 * w) != K::ZERO {
+                symbols.add(n, 1); // the windows of a symbol (no END): its count
+            }
             if j >= 2 && key.shr((k - j) as u32 * w).and(end_mask) != K::ZERO {
                 // A real j-gram (its last symbol is no `END`).
                 if n == 1 {
@@ -67,8 +75,8 @@ impl Groups {
     }
 }
 
-/// Add every level of one partition's padded K-gram counts, in key order, to `levels`.
-fn scan_sorted<K: Key>(sorted: SortedCounts<'_, K>, k: usize, w: u32, levels: &mut [Level]) {
+/// Add every level of one partition's padded K-gram counts, in key order, to `tower`.
+fn scan_sorted<K: Key>(sorted: SortedCounts<'_, K>, k: usize, w: u32, tower: &mut Tower) {
     let mut groups = Groups {
         windows: [0; MAX_ORDER + 1],
         real: [0; MAX_ORDER + 1],
@@ -83,13 +91,13 @@ fn scan_sorted<K: Key>(sorted: SortedCounts<'_, K>, k: usize, w: u32, levels: &m
             let from = (1..=k)
                 .find(|&j| key.shr((k - j) as u32 * w) != prev.shr((k - j) as u32 * w))
                 .unwrap_or(k);
-            groups.close(prev, from, k, w, levels);
+            groups.close(prev, from, k, w, tower);
             prev = key;
         }
         groups.windows[k] += c;
     });
-    groups.close(prev, 1, k, w, levels);
-    for ((grams, prefixes), &(g, p)) in levels.iter_mut().zip(&groups.once) {
+    groups.close(prev, 1, k, w, tower);
+    for ((grams, prefixes), &(g, p)) in tower.1.iter_mut().zip(&groups.once) {
         grams.add(1, g);
         prefixes.add(1, p);
     }
@@ -97,8 +105,8 @@ fn scan_sorted<K: Key>(sorted: SortedCounts<'_, K>, k: usize, w: u32, levels: &m
 
 /// One worker's buffers and results.
 struct Worker<K: Key> {
-    /// Per level j = 2..=K (index j - 2).
-    levels: Vec<Level>,
+    /// Symbol counts, and per level j = 2..=K (index j - 2).
+    tower: Tower,
     scratch: Scratch<K>,
     real: Vec<(K, u64)>,
     ends: Vec<(K, u64)>,
@@ -109,14 +117,14 @@ impl<K: Key> Worker<K> {
     /// Every level of one partition, whichever way its counts come.
     fn visit(&mut self, counts: PartitionCounts<'_, K>, k: usize, w: u32) {
         match counts {
-            PartitionCounts::Sorted(sorted) => scan_sorted(sorted, k, w, &mut self.levels),
+            PartitionCounts::Sorted(sorted) => scan_sorted(sorted, k, w, &mut self.tower),
             PartitionCounts::Distinct(pairs) => self.visit_pairs(pairs, k, w),
         }
     }
 
     fn new(k: usize) -> Self {
         Worker {
-            levels: vec![Level::default(); k - 1],
+            tower: (Fingerprint::new(), vec![Level::default(); k - 1]),
             scratch: Scratch::default(),
             real: Vec::new(),
             ends: Vec::new(),
@@ -140,7 +148,7 @@ impl<K: Key> Worker<K> {
                     self.real.push((key, c));
                 }
             }
-            let (grams, prefixes) = &mut self.levels[j - 2];
+            let (grams, prefixes) = &mut self.tower.1[j - 2];
             grams.extend(self.real.iter().map(|p| p.1));
             self.scratch.reset_for(0, self.real.len());
             self.scratch.add_prefixes(&self.real, w);
@@ -153,6 +161,10 @@ impl<K: Key> Worker<K> {
             if j > 2 {
                 level.clear();
                 level.extend_from_slice(drained);
+            } else {
+                // The padded 1-windows: each symbol's count (and END's).
+                let symbols = drained.iter().filter(|p| p.0 != K::ZERO);
+                self.tower.0.extend(symbols.map(|p| p.1));
             }
         }
         self.next = level;
@@ -170,10 +182,11 @@ fn open_windows(tail: &[u64], k: usize) -> Vec<Vec<u64>> {
         .collect()
 }
 
-fn merged(workers: impl IntoIterator<Item = Vec<Level>>, k: usize) -> Vec<Level> {
-    let mut all = vec![Level::default(); k - 1];
-    for levels in workers {
-        for (a, b) in all.iter_mut().zip(&levels) {
+fn merged(workers: impl IntoIterator<Item = Tower>, k: usize) -> Tower {
+    let mut all = (Fingerprint::new(), vec![Level::default(); k - 1]);
+    for (symbols, levels) in workers {
+        all.0.merge(&symbols);
+        for (a, b) in all.1.iter_mut().zip(&levels) {
             a.0.merge(&b.0);
             a.1.merge(&b.1);
         }
@@ -187,7 +200,7 @@ fn packed_levels<K: Key>(
     k: usize,
     w: u32,
     cancel: &Cancel,
-) -> Result<Vec<Level>> {
+) -> Result<Tower> {
     let extra: Vec<K> = extra.iter().map(|row| pack(row, w)).collect();
     let workers = c.par_partitions_adaptive(
         &extra,
@@ -195,7 +208,7 @@ fn packed_levels<K: Key>(
         || Worker::new(k),
         |worker, counts| worker.visit(counts, k, w),
     )?;
-    Ok(merged(workers.into_iter().map(|w| w.levels), k))
+    Ok(merged(workers.into_iter().map(|w| w.tower), k))
 }
 
 /// Wide keys (symbols past what packed keys hold): the same sums in global hash maps.
@@ -204,7 +217,7 @@ fn wide_levels(
     extra: &[Vec<u64>],
     k: usize,
     cancel: &Cancel,
-) -> Result<Vec<Level>> {
+) -> Result<Tower> {
     let mut level: Vec<(Vec<u64>, u64)> = shards
         .par_iter()
         .flat_map_iter(|m| m.iter().map(|(row, &c)| (row.to_vec(), c)))
@@ -232,19 +245,25 @@ fn wide_levels(
         }
         level = sums.into_iter().collect();
     }
-    Ok(out)
+    let mut symbols = Fingerprint::new();
+    symbols.extend(level.iter().filter(|(row, _)| row[0] != END).map(|p| p.1));
+    Ok((symbols, out))
 }
 
 impl NgramCounts {
     /// For counts of padded documents (see the module documentation), built with
-    /// `by_first_symbol`: per order j = 2..=K, the fingerprints of the j-gram counts and of
-    /// their (j-1)-prefixes over the same windows. `open_tail` holds the last symbols of a
+    /// `by_first_symbol`: the fingerprint of the symbol counts, and per order j = 2..=K
+    /// the fingerprints of the j-gram counts and of their (j-1)-prefixes over the same
+    /// windows. `open_tail` holds the last symbols of a
     /// document not yet closed, whose padded windows are not counted yet. `cancel` is
     /// checked between groups of partitions.
-    pub fn padded_levels(&self, open_tail: &[u64], cancel: &Cancel) -> Result<Vec<Level>> {
+    pub fn padded_levels(&self, open_tail: &[u64], cancel: &Cancel) -> Result<Tower> {
         let k = self.order();
         if k < 2 {
-            return Ok(Vec::new());
+            return Err(Error::value(
+                "order",
+                "the padded levels need order 2 or more",
+            ));
         }
         let extra = open_windows(open_tail, k);
         match &self.table {
@@ -324,7 +343,14 @@ mod tests {
     }
 
     fn check_levels(c: &NgramCounts, tail: &[u64], docs: &[Vec<u64>], k: usize, what: &str) {
-        let got = c.padded_levels(tail, &crate::cancel::NEVER).unwrap();
+        let (symbols, got) = c.padded_levels(tail, &crate::cancel::NEVER).unwrap();
+        let mut counts: BTreeMap<u64, u64> = BTreeMap::new();
+        docs.iter()
+            .flatten()
+            .for_each(|&s| *counts.entry(s).or_default() += 1);
+        let mut want_symbols: Vec<u64> = counts.into_values().collect();
+        want_symbols.sort_unstable();
+        assert_eq!(expand(&symbols), want_symbols, "{what} k {k} symbols");
         let want = brute(docs, k);
         assert_eq!(got.len(), want.len());
         for (j, ((g, p), (wg, wp))) in got.iter().zip(&want).enumerate() {

@@ -4,6 +4,7 @@
 //! from one table of padded max_order-grams (`discrete::tower`): one pass over the stream
 //! whatever the order.
 
+use super::alphabet::{id_of, Alphabet};
 use crate::cancel::Cancel;
 use crate::discrete::accumulator::Counts;
 use crate::discrete::estimators::{
@@ -25,10 +26,16 @@ const PIECE: usize = 1 << 24;
 #[derive(Debug, Clone)]
 pub struct TokenStats {
     max_order: usize,
+    /// Token counts by id, for max_order 1 only: with n-grams, the tower sums the windows
+    /// by first symbol into the same counts (`summary`), which costs no pass over the ids.
     unigrams: Counts,
-    /// Padded n-grams of order max_order (none for max_order 1): ids coded as id + 1, each
-    /// closed document followed by max_order - 1 `END`s.
+    n_tokens: u64,
+    /// Padded n-grams of order max_order (none for max_order 1): ids coded by `alphabet`
+    /// (1, 2, ... in order of first sight), each closed document followed by
+    /// max_order - 1 `END`s (0).
     ngrams: Option<NgramCounts>,
+    /// The codes of the ids in `ngrams` (empty for max_order 1).
+    alphabet: Alphabet,
     /// Whether the last document holds tokens and is not closed (padded) yet.
     open: bool,
     n_documents: u64,
@@ -57,11 +64,13 @@ impl TokenStats {
         Ok(TokenStats {
             max_order,
             unigrams: Counts::new(),
+            n_tokens: 0,
             ngrams: if max_order > 1 {
                 Some(NgramCounts::by_first_symbol(max_order)?)
             } else {
                 None
             },
+            alphabet: Alphabet::default(),
             open: false,
             n_documents: 0,
             max_id: None,
@@ -72,7 +81,7 @@ impl TokenStats {
         self.max_order
     }
     pub fn n_tokens(&self) -> u64 {
-        self.unigrams.total()
+        self.n_tokens
     }
     pub fn n_documents(&self) -> u64 {
         self.n_documents
@@ -80,9 +89,6 @@ impl TokenStats {
     /// Largest token id seen.
     pub fn max_id(&self) -> Option<u64> {
         self.max_id
-    }
-    pub fn unigrams(&self) -> &Counts {
-        &self.unigrams
     }
 
     /// Add token ids: `starts` (sorted, each <= len) are the positions where a new document
@@ -97,24 +103,33 @@ impl TokenStats {
         cancel: &Cancel,
     ) -> Result<()> {
         let max_id = self.admit(ids, starts, vocab_size, cancel)?;
-        let unigrams = self.unigrams.clone();
-        let (n_documents, open) = (self.n_documents, self.open);
-        let saved = self.ngrams.as_mut().map(|counts| {
-            // Codes are id + 1 (END is 0): make the table fit them before the checkpoint.
-            counts.make_fit(max_id.map_or(0, |m| m + 1));
-            counts.checkpoint()
-        });
-        let mut done = self.count(ids, starts, cancel);
-        if let (Some(counts), Some(saved)) = (&mut self.ngrams, saved) {
-            done = counts.settle(saved, done);
-        }
-        if done.is_err() {
-            self.unigrams = unigrams;
+        // Only without n-grams are there unigram counts (a dense table of all ids) to copy.
+        let unigrams = self.ngrams.is_none().then(|| self.unigrams.clone());
+        let (n_documents, open, n_codes) = (self.n_documents, self.open, self.alphabet.len());
+        let mut counted = self.count(ids, starts, cancel);
+        if matches!(counted, Ok(false)) {
+            // New ids outgrew the n-gram keys, and nothing was counted: code every id of
+            // the update first (so that the table is widened before its checkpoint).
             (self.n_documents, self.open) = (n_documents, open);
-        } else {
-            self.max_id = self.max_id.max(max_id);
+            counted = with_labels!(ids, v => self.alphabet.learn(v.view(), cancel))
+                .and_then(|()| self.count(ids, starts, cancel));
         }
-        done
+        match counted {
+            Ok(fits) => {
+                debug_assert!(fits, "ids coded before counting always fit");
+                self.max_id = self.max_id.max(max_id);
+                self.n_tokens += ids.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                if let Some(unigrams) = unigrams {
+                    self.unigrams = unigrams;
+                }
+                (self.n_documents, self.open) = (n_documents, open);
+                self.alphabet.truncate(n_codes);
+                Err(e)
+            }
+        }
     }
 
     /// Check ids and document starts (nothing is changed); the largest id.
@@ -126,6 +141,12 @@ impl TokenStats {
         cancel: &Cancel,
     ) -> Result<Option<u64>> {
         let n = ids.len();
+        if self.n_tokens.checked_add(n as u64).is_none() {
+            return Err(Error::value(
+                "ids",
+                "the token count would overflow 64 bits",
+            ));
+        }
         if starts.windows(2).any(|w| w[0] > w[1]) || starts.last() > Some(&n) {
             return Err(Error::value(
                 "offsets",
@@ -158,16 +179,36 @@ impl TokenStats {
         Ok(None)
     }
 
-    /// Count checked ids (see `update`).
-    fn count(&mut self, ids: &Labels<'_>, starts: &[usize], cancel: &Cancel) -> Result<()> {
+    /// Count checked ids (see `update`), giving new ids codes as they come; `Ok(false)`
+    /// when those codes outgrew the n-gram table's keys (no n-gram is counted then).
+    fn count(&mut self, ids: &Labels<'_>, starts: &[usize], cancel: &Cancel) -> Result<bool> {
         let n = ids.len();
         // A stream that starts without a document start still opens a document.
         let implicit = self.n_tokens() == 0 && n > 0 && starts.first() != Some(&0);
         self.n_documents += starts.len() as u64 + implicit as u64;
-        self.unigrams.update(ids, cancel)?;
-        if self.ngrams.is_none() {
-            return Ok(());
-        }
+        let Some(counts) = &mut self.ngrams else {
+            self.unigrams.update(ids, cancel)?;
+            return Ok(true);
+        };
+        counts.make_fit(self.alphabet.len() as u64);
+        let limit = counts.symbol_limit();
+        let saved = counts.checkpoint();
+        let counted = self.count_ngrams(ids, starts, limit, cancel);
+        let counts = self.ngrams.as_mut().expect("checked above");
+        counts.finish(saved, matches!(counted, Ok(true)));
+        counted
+    }
+
+    /// Count the n-grams of `ids` piece by piece; `Ok(false)` as soon as a code exceeds
+    /// `limit`.
+    fn count_ngrams(
+        &mut self,
+        ids: &Labels<'_>,
+        starts: &[usize],
+        limit: u64,
+        cancel: &Cancel,
+    ) -> Result<bool> {
+        let n = ids.len();
         // One buffer of codes for every piece: fresh memory costs a page fault per page.
         let mut codes = with_capacity(n.min(PIECE));
         let mut breaks = Vec::new();
@@ -179,42 +220,48 @@ impl TokenStats {
                 .filter(|&&p| p >= lo && (p < hi || (p == n && hi == n)))
                 .map(|&p| p - lo)
                 .collect();
-            with_labels!(ids, v => self.padded_codes(v.slice(s![lo..hi]), &local, &mut codes, &mut breaks));
+            with_labels!(ids, v => self.padded_codes(v.slice(s![lo..hi]), &local, &mut codes, &mut breaks))?;
+            if self.alphabet.len() as u64 > limit {
+                return Ok(false);
+            }
             if let Some(counts) = &mut self.ngrams {
                 counts.update_documents(&codes, &breaks, cancel)?;
             }
         }
-        Ok(())
+        Ok(true)
     }
 
-    /// Fill `codes` with the codes (id + 1) of a piece with `END`s closing each document
-    /// that ends in it, and `breaks` with where documents start in `codes`.
+    /// Fill `codes` with the codes of a piece (ids without one get the next) with `END`s
+    /// closing each document that ends in it, and `breaks` with where documents start in
+    /// `codes`.
     fn padded_codes<T: Label>(
         &mut self,
         piece: ndarray::ArrayView1<'_, T>,
         starts: &[usize],
         codes: &mut Vec<u64>,
         breaks: &mut Vec<usize>,
-    ) {
+    ) -> Result<()> {
         let pad = self.max_order - 1;
         codes.clear();
         breaks.clear();
         codes.reserve(piece.len() + pad * starts.len());
-        // Codes by value, whatever the dtype (ids are checked non-negative and below
-        // 2^64 - 1): a signed key is the value offset by 2^63, which would give one id two
-        // codes in a stream whose chunks mix signed and unsigned arrays.
-        let flip = if T::SIGNED { 1u64 << 63 } else { 0 };
-        let code = move |v: &T| (v.key() ^ flip) + 1;
-        let segment = |codes: &mut Vec<u64>, lo: usize, hi: usize| {
+        // Codes by value, whatever the dtype (ids are checked non-negative), so that
+        // chunks of signed and unsigned arrays code one id alike.
+        let alphabet = &mut self.alphabet;
+        let mut segment = |codes: &mut Vec<u64>, lo: usize, hi: usize| -> Result<()> {
             let part = piece.slice(s![lo..hi]);
+            let mut add = |v: &T| -> Result<()> {
+                codes.push(alphabet.code_or_add(id_of(*v))?);
+                Ok(())
+            };
             match part.as_slice() {
-                Some(sl) => codes.extend(sl.iter().map(code)),
-                None => codes.extend(part.iter().map(code)),
+                Some(sl) => sl.iter().try_for_each(&mut add),
+                None => part.iter().try_for_each(&mut add),
             }
         };
         let mut prev = 0;
         for &p in starts {
-            segment(codes, prev, p);
+            segment(codes, prev, p)?;
             self.open |= p > prev;
             if self.open {
                 codes.extend(std::iter::repeat_n(END, pad));
@@ -223,8 +270,9 @@ impl TokenStats {
             breaks.push(codes.len());
             prev = p;
         }
-        segment(codes, prev, piece.len());
+        segment(codes, prev, piece.len())?;
         self.open |= piece.len() > prev;
+        Ok(())
     }
 
     /// Close the last document: pad it, so that the next tokens start a new one.
@@ -251,17 +299,44 @@ impl TokenStats {
                 ),
             ));
         }
-        self.unigrams.merge(&other.unigrams)?;
-        self.end_document(cancel)?;
+        let n_tokens = self.n_tokens.checked_add(other.n_tokens).ok_or_else(|| {
+            Error::value("other", "the merged token count would overflow 64 bits")
+        })?;
         let mut theirs = other.clone();
         theirs.end_document(cancel)?;
-        if let (Some(mine), Some(theirs)) = (&mut self.ngrams, theirs.ngrams) {
+        // Codes gained without their counts (should a step below fail) change no result.
+        let recoded = match theirs.ngrams.take() {
+            Some(counts) => Some(self.adopt_codes(&other.alphabet, counts)?),
+            None => None,
+        };
+        self.unigrams.merge(&other.unigrams)?;
+        self.end_document(cancel)?;
+        if let Some(counts) = recoded {
+            let mine = self.ngrams.as_mut().expect("same max_order");
+            mine.make_fit(self.alphabet.len() as u64);
             let merged = std::mem::replace(mine, NgramCounts::by_first_symbol(self.max_order)?);
-            *mine = merged.merge(theirs, cancel)?;
+            *mine = merged.merge(counts, cancel)?;
         }
         self.n_documents += other.n_documents;
+        self.n_tokens = n_tokens;
         self.max_id = self.max_id.max(other.max_id);
         Ok(())
+    }
+
+    /// `counts` (coded by `theirs`) coded by this accumulator's alphabet, which gains the
+    /// ids it lacks. Alphabets that agree on the ids both have coded (one accumulator
+    /// continued from the other's state, or an empty one) need no recoding.
+    fn adopt_codes(&mut self, theirs: &Alphabet, counts: NgramCounts) -> Result<NgramCounts> {
+        let agree = self.alphabet.agrees_with(theirs);
+        let mut recode = vec![0u64; theirs.len() + 1]; // END stays 0
+        for (code, &id) in theirs.ids().iter().enumerate() {
+            recode[code + 1] = self.alphabet.code_or_add(id)?;
+        }
+        Ok(if agree {
+            counts
+        } else {
+            counts.relabel(|c| recode[c as usize])
+        })
     }
 
     /// Entropies and vocabulary statistics. `n_bins` (the declared vocabulary size) is
@@ -283,22 +358,30 @@ impl TokenStats {
                 format!("expected shares in (0, 1], got {bad}"),
             ));
         }
-        let mut counts = self.unigrams.histogram().nonzero_counts();
+        let (mut counts, levels) = match &self.ngrams {
+            Some(ngrams) => {
+                let open_tail = if self.open { ngrams.tail() } else { &[] };
+                let (symbols, levels) = ngrams.padded_levels(open_tail, cancel)?;
+                let counts = symbols
+                    .iter()
+                    .flat_map(|(c, m)| std::iter::repeat_n(c, m as usize))
+                    .collect();
+                (counts, levels)
+            }
+            None => (self.unigrams.histogram().nonzero_counts(), Vec::new()),
+        };
         let as_f64: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
         let n_bins = n_bins.map(|b| b.max(as_f64.len() as f64));
         let unigram = entropy_from_counts(&as_f64, estimator, n_bins)?;
         let renyi = renyi_from_counts(&as_f64, alpha)?;
         let mut conditional = vec![unigram.value];
-        if let Some(ngrams) = &self.ngrams {
-            let open_tail = if self.open { ngrams.tail() } else { &[] };
-            for (grams, prefixes) in ngrams.padded_levels(open_tail, cancel)? {
-                conditional.push(if grams.bins() == 0 {
-                    f64::NAN // every document is shorter than the order
-                } else {
-                    entropy_from_fingerprint(&grams, estimator, None)?.value
-                        - entropy_from_fingerprint(&prefixes, estimator, None)?.value
-                });
-            }
+        for (grams, prefixes) in levels {
+            conditional.push(if grams.bins() == 0 {
+                f64::NAN // every document is shorter than the order
+            } else {
+                entropy_from_fingerprint(&grams, estimator, None)?.value
+                    - entropy_from_fingerprint(&prefixes, estimator, None)?.value
+            });
         }
         let n_hapax = counts.iter().filter(|&&c| c == 1).count() as u64;
         counts.sort_unstable_by(|a, b| b.cmp(a));

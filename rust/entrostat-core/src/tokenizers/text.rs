@@ -1,6 +1,9 @@
 //! Sizes of a text as the tokenizer report counts them: UTF-8 bytes, code points and
 //! whitespace-separated words, with Python's `str.split()` idea of whitespace.
 
+use crate::pool;
+use rayon::prelude::*;
+
 /// Python's `str.isspace()`: Unicode White_Space plus the four ASCII information
 /// separators U+001C..U+001F (bidirectional class B or S), which `str.split()` splits on.
 #[inline]
@@ -87,6 +90,17 @@ pub fn text_sizes(text: &str) -> (u64, u64, u64) {
     (bytes.len() as u64, code_points(bytes), words)
 }
 
+/// The sums of `text_sizes` over `texts`, the texts shared among the worker threads.
+pub fn total_text_sizes(texts: &[&str]) -> (u64, u64, u64) {
+    let add = |a: (u64, u64, u64), b: (u64, u64, u64)| (a.0 + b.0, a.1 + b.1, a.2 + b.2);
+    pool::install(|| {
+        texts
+            .par_iter()
+            .map(|t| text_sizes(t))
+            .reduce(|| (0, 0, 0), add)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,5 +170,7 @@ mod tests {
             text_sizes("caf\u{e9}\u{a0}na\u{ef}ve\u{3000}x\u{2028}y\u{200b}z"),
             (25, 16, 4)
         );
+        let texts = ["  a  bc\td\n", "", "caf\u{e9} x"];
+        assert_eq!(total_text_sizes(&texts), (10 + 7, 10 + 6, 3 + 2));
     }
 }
