@@ -520,6 +520,19 @@ impl NgramCounts {
         self.update_slice(syms, starts, max_symbol, cancel)
     }
 
+    /// `update_documents` for codes of any unsigned width, all at most `max_symbol`
+    /// (known to the caller, which spares a pass).
+    pub(crate) fn update_coded<T: Label>(
+        &mut self,
+        syms: &[T],
+        starts: &[usize],
+        max_symbol: u64,
+        cancel: &Cancel,
+    ) -> Result<()> {
+        debug_assert!(!T::SIGNED);
+        self.update_slice(syms, starts, max_symbol, cancel)
+    }
+
     fn update_slice<T: Label>(
         &mut self,
         syms: &[T],

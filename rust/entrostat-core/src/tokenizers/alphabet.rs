@@ -53,17 +53,17 @@ impl Alphabet {
 
     /// The code of `id`, 0 if it has none.
     #[inline(always)]
-    pub fn code(&self, id: u64) -> u64 {
+    pub fn code(&self, id: u64) -> u32 {
         if id < DENSE_IDS {
-            self.dense.get(id as usize).map_or(0, |&c| c as u64)
+            self.dense.get(id as usize).copied().unwrap_or(0)
         } else {
-            self.sparse.get(&id).map_or(0, |&c| c as u64)
+            self.sparse.get(&id).copied().unwrap_or(0)
         }
     }
 
     /// The code of `id`, given now if it has none.
     #[inline(always)]
-    pub fn code_or_add(&mut self, id: u64) -> Result<u64> {
+    pub fn code_or_add(&mut self, id: u64) -> Result<u32> {
         match self.code(id) {
             0 => self.add(id),
             c => Ok(c),
@@ -71,7 +71,7 @@ impl Alphabet {
     }
 
     #[cold]
-    fn add(&mut self, id: u64) -> Result<u64> {
+    fn add(&mut self, id: u64) -> Result<u32> {
         let code = u32::try_from(self.ids.len() + 1)
             .ok()
             .filter(|&c| c < u32::MAX)
@@ -90,7 +90,7 @@ impl Alphabet {
             self.sparse.insert(id, code);
         }
         self.ids.push(id);
-        Ok(code as u64)
+        Ok(code)
     }
 
     /// Give codes to the ids of `x` that have none, in order of first appearance. On an

@@ -221,11 +221,12 @@ impl TokenStats {
                 .map(|&p| p - lo)
                 .collect();
             with_labels!(ids, v => self.padded_codes(v.slice(s![lo..hi]), &local, &mut codes, &mut breaks))?;
-            if self.alphabet.len() as u64 > limit {
+            let max_code = self.alphabet.len() as u64;
+            if max_code > limit {
                 return Ok(false);
             }
             if let Some(counts) = &mut self.ngrams {
-                counts.update_documents(&codes, &breaks, cancel)?;
+                counts.update_coded(&codes, &breaks, max_code, cancel)?;
             }
         }
         Ok(true)
@@ -238,7 +239,7 @@ impl TokenStats {
         &mut self,
         piece: ndarray::ArrayView1<'_, T>,
         starts: &[usize],
-        codes: &mut Vec<u64>,
+        codes: &mut Vec<u32>,
         breaks: &mut Vec<usize>,
     ) -> Result<()> {
         let pad = self.max_order - 1;
@@ -248,7 +249,7 @@ impl TokenStats {
         // Codes by value, whatever the dtype (ids are checked non-negative), so that
         // chunks of signed and unsigned arrays code one id alike.
         let alphabet = &mut self.alphabet;
-        let mut segment = |codes: &mut Vec<u64>, lo: usize, hi: usize| -> Result<()> {
+        let mut segment = |codes: &mut Vec<u32>, lo: usize, hi: usize| -> Result<()> {
             let part = piece.slice(s![lo..hi]);
             let mut add = |v: &T| -> Result<()> {
                 codes.push(alphabet.code_or_add(id_of(*v))?);
@@ -264,7 +265,7 @@ impl TokenStats {
             segment(codes, prev, p)?;
             self.open |= p > prev;
             if self.open {
-                codes.extend(std::iter::repeat_n(END, pad));
+                codes.extend(std::iter::repeat_n(END as u32, pad));
                 self.open = false;
             }
             breaks.push(codes.len());
@@ -330,7 +331,7 @@ impl TokenStats {
         let agree = self.alphabet.agrees_with(theirs);
         let mut recode = vec![0u64; theirs.len() + 1]; // END stays 0
         for (code, &id) in theirs.ids().iter().enumerate() {
-            recode[code + 1] = self.alphabet.code_or_add(id)?;
+            recode[code + 1] = self.alphabet.code_or_add(id)? as u64;
         }
         Ok(if agree {
             counts
