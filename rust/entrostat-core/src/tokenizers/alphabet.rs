@@ -93,6 +93,47 @@ impl Alphabet {
         Ok(code)
     }
 
+    /// Write the codes of the ids of each pair into its slice (as long as the ids); ids
+    /// without a code get the next ones, in the order of the pairs and of the ids in each.
+    /// The lookups run in parallel, and the new ids (rare once a stream is under way) are
+    /// coded after them.
+    pub fn code_into<T: Label>(
+        &mut self,
+        pairs: Vec<(&mut [u32], ArrayView1<'_, T>)>,
+    ) -> Result<()> {
+        let me = &*self;
+        let looked_up: Vec<(&mut [u32], Vec<(usize, u64)>)> = pool::install(|| {
+            pairs
+                .into_par_iter()
+                .map(|(out, ids)| {
+                    let mut misses = Vec::new();
+                    let mut put = |(i, (slot, &v)): (usize, (&mut u32, &T))| {
+                        let id = id_of(v);
+                        *slot = me.code(id);
+                        if *slot == 0 {
+                            misses.push((i, id));
+                        }
+                    };
+                    match ids.as_slice() {
+                        Some(sl) => out.iter_mut().zip(sl).enumerate().for_each(&mut put),
+                        None => out
+                            .iter_mut()
+                            .zip(ids.iter())
+                            .enumerate()
+                            .for_each(&mut put),
+                    }
+                    (out, misses)
+                })
+                .collect()
+        });
+        for (out, misses) in looked_up {
+            for (i, id) in misses {
+                out[i] = self.code_or_add(id)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Give codes to the ids of `x` that have none, in order of first appearance. On an
     /// error (Ctrl-C included) the codes given by this call are taken back.
     pub fn learn<T: Label>(&mut self, x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<()> {

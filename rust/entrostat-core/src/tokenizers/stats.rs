@@ -4,7 +4,7 @@
 //! from one table of padded max_order-grams (`discrete::tower`): one pass over the stream
 //! whatever the order.
 
-use super::alphabet::{id_of, Alphabet};
+use super::alphabet::Alphabet;
 use crate::cancel::Cancel;
 use crate::discrete::accumulator::Counts;
 use crate::discrete::estimators::{
@@ -242,38 +242,47 @@ impl TokenStats {
         codes: &mut Vec<u32>,
         breaks: &mut Vec<usize>,
     ) -> Result<()> {
+        const JOB: usize = 1 << 16;
         let pad = self.max_order - 1;
-        codes.clear();
         breaks.clear();
-        codes.reserve(piece.len() + pad * starts.len());
-        // Codes by value, whatever the dtype (ids are checked non-negative), so that
-        // chunks of signed and unsigned arrays code one id alike.
-        let alphabet = &mut self.alphabet;
-        let mut segment = |codes: &mut Vec<u32>, lo: usize, hi: usize| -> Result<()> {
-            let part = piece.slice(s![lo..hi]);
-            let mut add = |v: &T| -> Result<()> {
-                codes.push(alphabet.code_or_add(id_of(*v))?);
-                Ok(())
-            };
-            match part.as_slice() {
-                Some(sl) => sl.iter().try_for_each(&mut add),
-                None => part.iter().try_for_each(&mut add),
-            }
-        };
+        // Where each document's ids go: (first id, end of ids, first code).
+        let mut segments = Vec::with_capacity(starts.len() + 1);
+        let mut at = 0;
         let mut prev = 0;
-        for &p in starts {
-            segment(codes, prev, p)?;
+        for &p in starts.iter().chain([&piece.len()]) {
+            segments.push((prev, p, at));
+            at += p - prev;
+            if p == piece.len() && breaks.len() == starts.len() {
+                break; // the ids after the last start: no document closes after them
+            }
             self.open |= p > prev;
             if self.open {
-                codes.extend(std::iter::repeat_n(END as u32, pad));
+                at += pad; // the END codes, zeros
                 self.open = false;
             }
-            breaks.push(codes.len());
+            breaks.push(at);
             prev = p;
         }
-        segment(codes, prev, piece.len())?;
         self.open |= piece.len() > prev;
-        Ok(())
+        codes.clear();
+        codes.resize(at, END as u32);
+        // Disjoint pieces of `codes` with their ids, a few thousand ids each at most.
+        let mut jobs = Vec::new();
+        let mut rest = &mut codes[..];
+        let mut done = 0;
+        for (lo, hi, out) in segments {
+            for a in (lo..hi).step_by(JOB) {
+                let b = (a + JOB).min(hi);
+                let (_, tail) = std::mem::take(&mut rest).split_at_mut(out + (a - lo) - done);
+                let (job, tail) = tail.split_at_mut(b - a);
+                jobs.push((job, piece.slice(s![a..b])));
+                rest = tail;
+                done = out + (b - lo);
+            }
+        }
+        // Codes by value, whatever the dtype (ids are checked non-negative), so that
+        // chunks of signed and unsigned arrays code one id alike.
+        self.alphabet.code_into(jobs)
     }
 
     /// Close the last document: pad it, so that the next tokens start a new one.
