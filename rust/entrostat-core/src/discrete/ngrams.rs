@@ -520,20 +520,9 @@ impl NgramCounts {
         self.update_slice(syms, starts, max_symbol, cancel)
     }
 
-    /// `update_documents` for codes of any unsigned width, all at most `max_symbol`
-    /// (known to the caller, which spares a pass).
-    pub(crate) fn update_coded<T: Label>(
-        &mut self,
-        syms: &[T],
-        starts: &[usize],
-        max_symbol: u64,
-        cancel: &Cancel,
-    ) -> Result<()> {
-        debug_assert!(!T::SIGNED);
-        self.update_slice(syms, starts, max_symbol, cancel)
-    }
-
-    fn update_slice<T: Label>(
+    /// `update_documents` for symbols of any dtype, all at most `max_symbol` (a caller
+    /// that knows it spares a pass).
+    pub(crate) fn update_slice<T: Label>(
         &mut self,
         syms: &[T],
         starts: &[usize],

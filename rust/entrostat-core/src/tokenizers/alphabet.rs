@@ -102,7 +102,9 @@ impl Alphabet {
         pairs: Vec<(&mut [u32], ArrayView1<'_, T>)>,
     ) -> Result<()> {
         let me = &*self;
-        let looked_up: Vec<(&mut [u32], Vec<(usize, u64)>)> = pool::install(|| {
+        // Each slice with the (position, id) of its ids that have no code yet.
+        type LookedUp<'a> = Vec<(&'a mut [u32], Vec<(usize, u64)>)>;
+        let looked_up: LookedUp<'_> = pool::install(|| {
             pairs
                 .into_par_iter()
                 .map(|(out, ids)| {

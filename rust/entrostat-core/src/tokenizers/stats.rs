@@ -226,7 +226,7 @@ impl TokenStats {
                 return Ok(false);
             }
             if let Some(counts) = &mut self.ngrams {
-                counts.update_coded(&codes, &breaks, max_code, cancel)?;
+                counts.update_slice(&codes, &breaks, max_code, cancel)?;
             }
         }
         Ok(true)
