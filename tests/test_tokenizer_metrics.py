@@ -156,6 +156,25 @@ def test_merges_recode_ids_whatever_order_they_were_seen_in():
     assert whole.conditional_entropy[4] == pytest.approx(0.0, abs=1e-9)
 
 
+def test_metrics_do_not_depend_on_id_values():
+    # Ids are coded in order of first sight (a flat table below 2^24, a hash map above),
+    # so relabelling the ids one to one leaves every metric as it was.
+    rng = np.random.default_rng(13)
+    docs = _docs(rng, 40, 300, max_len=200)
+    low = rng.choice(2**24, size=150, replace=False).astype(np.uint64)
+    high = np.unique(rng.integers(2**24, 2**64 - 1, size=160, dtype=np.uint64))[:150]
+    labels = rng.permutation(np.concatenate([low, high]))
+    vocab = 2**64 - 1
+    want = TokenStats(4).update(np.concatenate(docs), _offsets(docs)).metrics(vocab_size=vocab)
+    relabelled = [labels[d] for d in docs]
+    got = TokenStats(4).update(np.concatenate(relabelled), _offsets(relabelled))
+    assert_same(got.metrics(vocab_size=vocab), want)
+    # Two halves coded apart, then merged (one side recoded).
+    a = TokenStats(4).update(np.concatenate(relabelled[:20]), _offsets(relabelled[:20]))
+    b = TokenStats(4).update(np.concatenate(relabelled[20:]), _offsets(relabelled[20:]))
+    assert_same(a.merge(b).metrics(vocab_size=vocab), want)
+
+
 def test_continuing_a_long_stream_equals_one_call():
     rng = np.random.default_rng(4)
     ids = rng.integers(0, 9, size=5000)
