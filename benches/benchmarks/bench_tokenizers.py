@@ -30,7 +30,7 @@ from .bench_discrete import numpy_ngram_keys, zipf_tokens
 VOCAB = 128_000
 N_IDS = 10**8
 TEXT_BYTES = 50 << 20
-BATCH_BYTES = 1 << 20
+BATCH_BYTES = 4 << 20  # evaluate's default
 
 
 def zipf_ids(n, vocab=VOCAB):

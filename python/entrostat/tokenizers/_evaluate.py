@@ -383,7 +383,7 @@ def evaluate(
     cache_dir: str | os.PathLike | None = None,
     roundtrip: bool = True,
     pretrained: bool = True,
-    batch_bytes: int = 1 << 20,
+    batch_bytes: int = 4 << 20,
     progress: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> Report:
@@ -432,6 +432,11 @@ def evaluate(
         Decode every batch and count the documents that round-trip exactly.
     pretrained : bool, default True
         With ``tokenizers=None``, include the installed pretrained tokenizers.
+    batch_bytes : int, default 4 MiB
+        Text per encoder call (at most 4096 documents; a larger document is a batch of
+        its own). Fewer, larger batches cost fewer calls into the encoder and the counts:
+        on 50 MB of Python sources with cl100k, 4 MiB batches took 0.27-0.29 s of counting
+        against 0.30-0.35 s for 1 MiB ones. Memory holds one batch of text and its ids.
     progress : bool, default False
         Progress bars (bytes and bytes/s) on stderr.
 
@@ -441,6 +446,10 @@ def evaluate(
         One entry per (tokenizer, corpus), plus one per id-shard corpus.
     """
     wanted = _orders(orders)
+    if isinstance(batch_bytes, bool) or not isinstance(batch_bytes, int):
+        raise TypeError(f"batch_bytes: expected an int, got {type(batch_bytes).__name__}")
+    if batch_bytes < 1:
+        raise ValueError(f"batch_bytes: expected at least 1 byte, got {batch_bytes}")
     alpha = _validate.order_param(alpha, "alpha")
     estimator = _validate.estimator(estimator)
     say = log or (lambda _msg: None)
