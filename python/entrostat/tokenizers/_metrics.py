@@ -142,7 +142,7 @@ def _starts(offsets, n: int, new_document: bool) -> np.ndarray:
 class TokenStats:
     """Streaming, mergeable counts of a token stream, for :class:`TokenMetrics`.
 
-    Counts unigrams (dense) and the n-grams of orders 2..``max_order`` within documents:
+    Counts the tokens and the n-grams of orders 2..``max_order`` within documents:
     no n-gram spans two documents. Update with batches of documents (ids concatenated,
     ``offsets`` delimiting them) or with chunks of one long document
     (``new_document=False`` continues the last one); merge accumulators built anywhere.

@@ -620,8 +620,9 @@ impl NgramCounts {
         let (mark, wide) = match &mut self.table {
             Table::N64(c) => (c.hold(), None),
             Table::N128(c) => (c.hold(), None),
-            // Hash-map counts cannot drop what was added: keep a copy (symbols past
-            // 2^42 only, rare).
+            // Hash-map counts cannot drop what was added: keep a copy (symbols that
+            // pass 128-bit keys: past 2^42 at order 3; TokenStats codes past 65 535 types
+            // at order 8 and 262 143 at order 7, where each update copies the table).
             Table::Wide(shards) => (0, Some(shards.clone())),
         };
         Checkpoint {

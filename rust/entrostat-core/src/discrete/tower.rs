@@ -2,7 +2,7 @@
 //!
 //! The tokenizer report needs H(t_j | t_1 .. t_{j-1}) for every j up to K. Rather than one
 //! table (and one pass over the stream) per order, each document is counted with K-1
-//! `END` symbols appended, ids being coded as id + 1 so that `END` = 0 is no id: every
+//! `END` symbols appended, ids being coded from 1 up so that `END` = 0 is no id: every
 //! position of a document then starts exactly one K-window. Summing the K-window counts
 //! by their j-prefix gives the counts of the padded j-windows; those that do not end in
 //! `END` are exactly the document's j-grams (one per j-window), and summing those by
@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use hashbrown::HashMap;
 use rayon::prelude::*;
 
-/// The padding symbol (ids are coded as id + 1).
+/// The padding symbol (ids are coded from 1 up).
 pub const END: u64 = 0;
 
 /// Fingerprints of one level j: of the j-gram counts and of their (j-1)-prefixes.

@@ -36,6 +36,26 @@ pub fn id_of<T: Label>(v: T) -> u64 {
     v.key() ^ flip
 }
 
+/// `out[i] = code(id of ids[i])`, and `miss(id)` where that is 0.
+fn each_code<T: Label>(
+    out: &mut [u32],
+    ids: ArrayView1<'_, T>,
+    code: impl Fn(u64) -> u32,
+    mut miss: impl FnMut(u64),
+) {
+    let mut put = |(slot, &v): (&mut u32, &T)| {
+        let id = id_of(v);
+        *slot = code(id);
+        if *slot == 0 {
+            miss(id);
+        }
+    };
+    match ids.as_slice() {
+        Some(sl) => out.iter_mut().zip(sl).for_each(&mut put),
+        None => out.iter_mut().zip(ids.iter()).for_each(&mut put),
+    }
+}
+
 impl Alphabet {
     /// Number of codes given (the largest code).
     pub fn len(&self) -> usize {
@@ -95,44 +115,50 @@ impl Alphabet {
 
     /// Write the codes of the ids of each pair into its slice (as long as the ids); ids
     /// without a code get the next ones, in the order of the pairs and of the ids in each.
-    /// The lookups run in parallel, and the new ids (rare once a stream is under way) are
-    /// coded after them.
+    /// The lookups run in parallel; the new ids (rare once a stream is under way) are
+    /// coded after them, and the slices that had some are filled in again.
     pub fn code_into<T: Label>(
         &mut self,
         pairs: Vec<(&mut [u32], ArrayView1<'_, T>)>,
     ) -> Result<()> {
         let me = &*self;
-        // Each slice with the (position, id) of its ids that have no code yet.
-        type LookedUp<'a> = Vec<(&'a mut [u32], Vec<(usize, u64)>)>;
-        let looked_up: LookedUp<'_> = pool::install(|| {
+        // Each pair with its ids that have no code, each once, in order.
+        type LookedUp<'a, 'b, T> = Vec<(&'a mut [u32], ArrayView1<'b, T>, Vec<u64>)>;
+        let looked_up: LookedUp<'_, '_, T> = pool::install(|| {
             pairs
                 .into_par_iter()
                 .map(|(out, ids)| {
-                    let mut misses = Vec::new();
-                    let mut put = |(i, (slot, &v)): (usize, (&mut u32, &T))| {
-                        let id = id_of(v);
-                        *slot = me.code(id);
-                        if *slot == 0 {
-                            misses.push((i, id));
-                        }
-                    };
-                    match ids.as_slice() {
-                        Some(sl) => out.iter_mut().zip(sl).enumerate().for_each(&mut put),
-                        None => out
-                            .iter_mut()
-                            .zip(ids.iter())
-                            .enumerate()
-                            .for_each(&mut put),
-                    }
-                    (out, misses)
+                    let mut new = Vec::new();
+                    let mut seen = hashbrown::HashSet::new();
+                    each_code(
+                        out,
+                        ids,
+                        |id| me.code(id),
+                        |id| {
+                            if seen.insert(id) {
+                                new.push(id);
+                            }
+                        },
+                    );
+                    (out, ids, new)
                 })
                 .collect()
         });
-        for (out, misses) in looked_up {
-            for (i, id) in misses {
-                out[i] = self.code_or_add(id)?;
+        let mut again = Vec::new();
+        for (out, ids, new) in looked_up {
+            for &id in &new {
+                self.code_or_add(id)?;
+            }
+            if !new.is_empty() {
+                again.push((out, ids));
             }
         }
+        let me = &*self;
+        pool::install(|| {
+            again
+                .into_par_iter()
+                .for_each(|(out, ids)| each_code(out, ids, |id| me.code(id), |_| {}))
+        });
         Ok(())
     }
 

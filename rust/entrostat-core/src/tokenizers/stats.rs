@@ -1,8 +1,8 @@
 //! `TokenStats`: one accumulator for everything the tokenizer report needs from a token
-//! stream: dense unigram counts and the n-grams of orders 2..=max_order, counted within
-//! documents (no n-gram spans two documents), streaming and mergeable. Every order comes
-//! from one table of padded max_order-grams (`discrete::tower`): one pass over the stream
-//! whatever the order.
+//! stream: the token counts and the n-grams of orders 2..=max_order, counted within
+//! documents (no n-gram spans two documents), streaming and mergeable. Every order, and
+//! the token counts, come from one table of padded max_order-grams (`discrete::tower`):
+//! one pass over the stream whatever the order.
 
 use super::alphabet::Alphabet;
 use crate::cancel::Cancel;
@@ -21,7 +21,11 @@ use crate::with_labels;
 use ndarray::s;
 
 /// Symbols coded per piece, so that the codes never cost more than a slice of the input.
+#[cfg(not(test))]
 const PIECE: usize = 1 << 24;
+/// Small pieces in the tests, so that updates span several.
+#[cfg(test)]
+const PIECE: usize = 1 << 12;
 
 #[derive(Debug, Clone)]
 pub struct TokenStats {
@@ -266,7 +270,7 @@ impl TokenStats {
         self.open |= piece.len() > prev;
         codes.clear();
         codes.resize(at, END as u32);
-        // Disjoint pieces of `codes` with their ids, a few thousand ids each at most.
+        // Disjoint pieces of `codes` with their ids, at most `JOB` ids each.
         let mut jobs = Vec::new();
         let mut rest = &mut codes[..];
         let mut done = 0;
@@ -324,6 +328,8 @@ impl TokenStats {
         if let Some(counts) = recoded {
             let mine = self.ngrams.as_mut().expect("same max_order");
             mine.make_fit(self.alphabet.len() as u64);
+            // What could fail is checked first: the merge below must not stop half done.
+            mine.check_merge(&counts)?;
             let merged = std::mem::replace(mine, NgramCounts::by_first_symbol(self.max_order)?);
             *mine = merged.merge(counts, cancel)?;
         }
@@ -422,5 +428,65 @@ impl TokenStats {
             conditional,
             coverage,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cancel::NEVER;
+
+    /// `n` distinct ids, none of them small.
+    fn distinct(n: u32) -> impl Iterator<Item = u32> {
+        (0..n).map(|i| (i * 7_919) % 1_000_003 + 5)
+    }
+
+    #[test]
+    fn codes_that_outgrow_the_keys_in_a_later_piece_are_counted_once() {
+        // 70 000 distinct ids in two documents of 35 000, then the same two again as one
+        // more update. The 4-gram keys hold 16-bit codes: the first update outgrows them in
+        // its 16th piece of 4 096 ids (pieces were counted before), is undone and counted
+        // again with 128-bit keys.
+        let first: Vec<u32> = distinct(70_000).collect();
+        let mut stats = TokenStats::new(4).unwrap();
+        for _ in 0..2 {
+            stats
+                .update(&Labels::from(&first[..]), &[0, 35_000], None, &NEVER)
+                .unwrap();
+        }
+        let s = stats
+            .summary(Estimator::Plugin, 2.0, &[0.5], None, &NEVER)
+            .unwrap();
+        assert_eq!((s.n_tokens, s.n_documents, s.n_types), (140_000, 4, 70_000));
+        assert_eq!((s.n_hapax, s.coverage[0]), (0, 35_000));
+        let ln = |x: f64| x.ln();
+        // Every id twice: H1 = ln 70 000; every id has one successor, so every
+        // conditional entropy is 0 (any piece counted twice would break both).
+        // (sums of 70 000 terms: rounding to ~1e-12)
+        assert!((s.unigram.value - ln(70_000.0)).abs() < 1e-10);
+        assert!((s.renyi - ln(70_000.0)).abs() < 1e-10);
+        for (order, value) in s.conditional.iter().enumerate().skip(1) {
+            assert!(value.abs() < 1e-10, "order {}: {value}", order + 1);
+        }
+        assert_eq!(stats.alphabet.len(), 70_000);
+        // The same counts in one update per document, and merged from two accumulators.
+        let mut per_doc = TokenStats::new(4).unwrap();
+        let mut other = TokenStats::new(4).unwrap();
+        for doc in first.chunks(35_000) {
+            per_doc
+                .update(&Labels::from(doc), &[0], None, &NEVER)
+                .unwrap();
+            other
+                .update(&Labels::from(doc), &[0], None, &NEVER)
+                .unwrap();
+        }
+        per_doc.merge(&other, &NEVER).unwrap();
+        let t = per_doc
+            .summary(Estimator::Plugin, 2.0, &[0.5], None, &NEVER)
+            .unwrap();
+        assert_eq!((t.n_tokens, t.n_documents, t.n_types), (140_000, 4, 70_000));
+        for (a, b) in s.conditional.iter().zip(&t.conditional) {
+            assert!((a - b).abs() < 1e-10);
+        }
     }
 }
