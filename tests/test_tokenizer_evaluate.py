@@ -170,8 +170,10 @@ def test_sizes_parse_and_print():
         ({"tokenizers": ["bytes"], "alpha": -1.0}, ValueError, "alpha"),
         ({"tokenizers": ["bytes"], "estimator": "x"}, ValueError, "estimator"),
         ({"tokenizers": []}, ValueError, "tokenizers"),
-        ({"tokenizers": ["bytes"], "batch_bytes": 0}, ValueError, "batch_bytes: expected at"),
-        ({"tokenizers": ["bytes"], "batch_bytes": 1.5}, TypeError, "batch_bytes: expected an"),
+        ({"tokenizers": ["bytes"], "batch_bytes": 0}, ValueError,
+         "batch_bytes: expected an integer >= 1, got 0"),
+        ({"tokenizers": ["bytes"], "batch_bytes": 1.5}, TypeError,
+         "batch_bytes: expected an integer, got float"),
     ],
 )
 def test_errors(kwargs, exc, match):

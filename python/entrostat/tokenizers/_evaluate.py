@@ -446,10 +446,7 @@ def evaluate(
         One entry per (tokenizer, corpus), plus one per id-shard corpus.
     """
     wanted = _orders(orders)
-    if isinstance(batch_bytes, bool) or not isinstance(batch_bytes, int):
-        raise TypeError(f"batch_bytes: expected an int, got {type(batch_bytes).__name__}")
-    if batch_bytes < 1:
-        raise ValueError(f"batch_bytes: expected at least 1 byte, got {batch_bytes}")
+    batch_bytes = _validate.positive_int(batch_bytes, "batch_bytes")
     alpha = _validate.order_param(alpha, "alpha")
     estimator = _validate.estimator(estimator)
     say = log or (lambda _msg: None)

@@ -36,6 +36,22 @@ pub fn id_of<T: Label>(v: T) -> u64 {
     v.key() ^ flip
 }
 
+/// Ids without a code, each once, in order of first sight (one piece of work's worth:
+/// a fresh alphabet would otherwise note every occurrence of a chunk's ids).
+#[derive(Default)]
+struct NewIds {
+    seen: hashbrown::HashSet<u64>,
+    ids: Vec<u64>,
+}
+
+impl NewIds {
+    fn note(&mut self, id: u64) {
+        if self.seen.insert(id) {
+            self.ids.push(id);
+        }
+    }
+}
+
 /// `out[i] = code(id of ids[i])`, and `miss(id)` where that is 0.
 fn each_code<T: Label>(
     out: &mut [u32],
@@ -128,19 +144,9 @@ impl Alphabet {
             pairs
                 .into_par_iter()
                 .map(|(out, ids)| {
-                    let mut new = Vec::new();
-                    let mut seen = hashbrown::HashSet::new();
-                    each_code(
-                        out,
-                        ids,
-                        |id| me.code(id),
-                        |id| {
-                            if seen.insert(id) {
-                                new.push(id);
-                            }
-                        },
-                    );
-                    (out, ids, new)
+                    let mut new = NewIds::default();
+                    each_code(out, ids, |id| me.code(id), |id| new.note(id));
+                    (out, ids, new.ids)
                 })
                 .collect()
         });
@@ -184,11 +190,13 @@ impl Alphabet {
                 .map(|c| {
                     cancel.check()?;
                     let chunk = x.slice(s![c * CHUNK..((c + 1) * CHUNK).min(n)]);
-                    Ok(chunk
-                        .iter()
-                        .map(|&v| id_of(v))
-                        .filter(|&id| me.code(id) == 0)
-                        .collect())
+                    let mut new = NewIds::default();
+                    for id in chunk.iter().map(|&v| id_of(v)) {
+                        if me.code(id) == 0 {
+                            new.note(id);
+                        }
+                    }
+                    Ok(new.ids)
                 })
                 .collect::<Result<_>>()
         })?;
