@@ -303,7 +303,7 @@ fn fingerprints_of<K: Key>(
             grams.extend(pairs.iter().map(|p| p.1));
             if with_prefixes {
                 scratch.reset_for(0, pairs.len());
-                scratch.add_prefixes(pairs, w);
+                scratch.add_prefixes(pairs.iter(), pairs.len(), w);
                 scratch.learn(0, pairs.len());
                 prefixes.extend(scratch.drain().iter().map(|p| p.1));
             }

@@ -209,15 +209,6 @@ pub fn advise_huge<T>(v: &Vec<T>) {
     let _ = (lo, hi);
 }
 
-/// A vector of `len` zeros that will be written in random order (huge pages when large).
-fn zeros<K: Key>(len: usize) -> Vec<K> {
-    // `vec!` of zeros takes untouched memory from the allocator (calloc), so the advice
-    // comes before the first write.
-    let v = vec![K::ZERO; len];
-    advise_huge(&v);
-    v
-}
-
 /// An empty vector with room for `cap` elements, huge pages when large.
 pub fn with_capacity<T>(cap: usize) -> Vec<T> {
     let v = Vec::with_capacity(cap);
@@ -373,9 +364,14 @@ impl<K: Key> Scratch<K> {
         self.add_all(pairs.iter().copied(), pairs.len());
     }
 
-    /// Add each count to the count of its key's prefix `key >> shift`.
-    pub fn add_prefixes(&mut self, pairs: &[(K, u64)], shift: u32) {
-        self.add_all(pairs.iter().map(|&(k, c)| (k.shr(shift), c)), pairs.len());
+    /// Add each count to the count of its key's prefix `key >> shift` (`n` pairs).
+    pub fn add_prefixes<'a>(
+        &mut self,
+        pairs: impl Iterator<Item = &'a (K, u64)> + Clone,
+        n: usize,
+        shift: u32,
+    ) {
+        self.add_all(pairs.map(|&(k, c)| (k.shr(shift), c)), n);
     }
 
     /// Add `n` (key, count > 0) pairs, the table's fields in locals; slots are prefetched a
@@ -426,6 +422,36 @@ impl<K: Key> Scratch<K> {
         self.slots[..1usize << self.bits]
             .iter()
             .filter(|slot| slot.1 != 0)
+    }
+
+    /// Empty the table.
+    pub fn clear(&mut self) {
+        if self.len > 0 {
+            self.slots[..1usize << self.bits].fill((K::ZERO, 0));
+        }
+        self.len = 0;
+    }
+
+    /// Append the (key, count) pairs of the table to `dest`, in table order; the table is
+    /// left empty. (`drain` without the copy out of its own buffer.)
+    pub fn drain_into(&mut self, dest: &mut Vec<(K, u64)>) {
+        let cap = 1usize << self.bits;
+        if self.len > 0 {
+            dest.reserve(cap);
+            let at = dest.len();
+            let spare = &mut dest.spare_capacity_mut()[..cap];
+            // Branch-free compaction: every slot is written at `j`, only live ones advance it.
+            let mut j = 0;
+            for slot in &self.slots[..cap] {
+                spare[j].write(*slot);
+                j += (slot.1 != 0) as usize;
+            }
+            // SAFETY: each of the first `j` spare slots was last written with a live slot
+            // (`j` moves past a position only after such a write).
+            unsafe { dest.set_len(at + j) };
+            self.slots[..cap].fill((K::ZERO, 0));
+        }
+        self.len = 0;
     }
 
     /// The (key, count) pairs of the table, in table order (valid until the next change);
@@ -495,12 +521,26 @@ impl<K: Key> Run<K> {
             total += s;
         }
         offsets.push(total);
-        let mut keys = zeros::<K>(total as usize);
+        // Placed without zeroing first: zeroing would touch (fault in) every page before
+        // the huge-page advice could apply, and writing twice costs twice.
+        let mut keys = with_capacity::<K>(total as usize);
+        let slots = &mut keys.spare_capacity_mut()[..total as usize];
         source.scan(|key| {
             let q = key.shr(shift).part();
-            keys[at[q]] = key;
+            slots[at[q]].write(key);
             at[q] += 1;
         })?;
+        // Each partition's cursor ends where the next partition starts: every slot of
+        // `0..total` was written exactly once (a scan that differed from the first would
+        // leave a cursor elsewhere).
+        assert!(
+            at.iter()
+                .zip(&offsets[1..])
+                .all(|(&a, &end)| a == end as usize),
+            "a key source enumerated different keys twice"
+        );
+        // SAFETY: the first `total` slots are initialised (checked just above).
+        unsafe { keys.set_len(total as usize) };
         Ok(Run { keys, offsets })
     }
 
@@ -1291,7 +1331,7 @@ fn count_one<'a, K: Key>(
         scratch.add_keys(part);
     }
     scratch.learn(base, incoming);
-    out.extend_from_slice(scratch.drain());
+    scratch.drain_into(out);
 }
 
 #[cfg(test)]
@@ -1446,6 +1486,30 @@ mod tests {
         assert_eq!(drained.iter().map(|p| p.1).sum::<u64>(), 20_010);
         assert_eq!(s.len(), 0);
         assert!(s.drain().is_empty());
+        // `drain_into` appends the same pairs after what `dest` holds; `clear` empties.
+        s.reset(0);
+        let mut want = Vec::new();
+        for &(k, c) in &drained {
+            s.add_pairs(&[(k, c)]);
+            want.push((k, c));
+        }
+        let mut dest = vec![(9u128, 9u64)];
+        s.drain_into(&mut dest);
+        assert_eq!(dest[0], (9, 9));
+        let mut got = dest[1..].to_vec();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want);
+        assert_eq!(s.len(), 0);
+        s.drain_into(&mut dest);
+        assert_eq!(dest.len(), 1 + want.len());
+        // Prefixes `key >> 100`: 0 for all but one key.
+        s.add_prefixes(want.iter(), want.len(), 100);
+        let mut sums: Vec<(u128, u64)> = s.live().copied().collect();
+        sums.sort_unstable();
+        assert_eq!(sums, vec![(0, 20_003), (1, 7)]);
+        s.clear();
+        assert!(s.is_empty() && s.live().next().is_none());
     }
 
     /// Pending keys are counted once they exceed `CHECK_MIN` and most are repeats (the

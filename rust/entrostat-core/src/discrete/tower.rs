@@ -107,9 +107,12 @@ fn scan_sorted<K: Key>(sorted: SortedCounts<'_, K>, k: usize, w: u32, tower: &mu
 struct Worker<K: Key> {
     /// Symbol counts, and per level j = 2..=K (index j - 2).
     tower: Tower,
-    scratch: Scratch<K>,
-    real: Vec<(K, u64)>,
+    /// The prefix tables of levels j = 2..=K (index j - 2): one per level, so that each
+    /// learns how many distinct prefixes its level's j-grams have.
+    sums: Vec<Scratch<K>>,
     ends: Vec<(K, u64)>,
+    /// The padded windows of the level being summed, and of the next one.
+    level: Vec<(K, u64)>,
     next: Vec<(K, u64)>,
 }
 
@@ -125,9 +128,9 @@ impl<K: Key> Worker<K> {
     fn new(k: usize) -> Self {
         Worker {
             tower: (Fingerprint::new(), vec![Level::default(); k - 1]),
-            scratch: Scratch::default(),
-            real: Vec::new(),
+            sums: (2..=k).map(|_| Scratch::default()).collect(),
             ends: Vec::new(),
+            level: Vec::new(),
             next: Vec::new(),
         }
     }
@@ -136,38 +139,41 @@ impl<K: Key> Worker<K> {
     /// each level's prefixes summed in a hash table.
     fn visit_pairs(&mut self, pairs: &[(K, u64)], k: usize, w: u32) {
         let last = K::low_mask(w);
-        let mut level = std::mem::take(&mut self.next);
+        let (mut level, mut next) = (
+            std::mem::take(&mut self.level),
+            std::mem::take(&mut self.next),
+        );
         for j in (2..=k).rev() {
             let cur: &[(K, u64)] = if j == k { pairs } else { &level };
-            self.real.clear();
+            // The windows ending in END (few: only where documents end) are set apart;
+            // the others are the real j-grams, read in place.
             self.ends.clear();
-            for &(key, c) in cur {
-                if key.and(last) == K::ZERO {
-                    self.ends.push((key, c));
-                } else {
-                    self.real.push((key, c));
-                }
-            }
+            self.ends
+                .extend(cur.iter().filter(|p| p.0.and(last) == K::ZERO));
+            let n_real = cur.len() - self.ends.len();
+            let real = cur.iter().filter(|p| p.0.and(last) != K::ZERO);
             let (grams, prefixes) = &mut self.tower.1[j - 2];
-            grams.extend(self.real.iter().map(|p| p.1));
-            self.scratch.reset_for(0, self.real.len());
-            self.scratch.add_prefixes(&self.real, w);
-            self.scratch.learn(0, self.real.len());
-            prefixes.extend(self.scratch.live().map(|p| p.1));
+            grams.extend(real.clone().map(|p| p.1));
+            let sums = &mut self.sums[j - 2];
+            sums.reset_for(0, n_real);
+            sums.add_prefixes(real, n_real, w);
+            sums.learn(0, n_real);
+            prefixes.extend(sums.live().map(|p| p.1));
             // The padded (j-1)-windows: the prefixes of real j-grams plus those of the
             // windows ending in END.
-            self.scratch.add_prefixes(&self.ends, w);
-            let drained = self.scratch.drain();
+            sums.add_prefixes(self.ends.iter(), self.ends.len(), w);
             if j > 2 {
-                level.clear();
-                level.extend_from_slice(drained);
+                next.clear();
+                sums.drain_into(&mut next);
+                std::mem::swap(&mut level, &mut next);
             } else {
                 // The padded 1-windows: each symbol's count (and END's).
-                let symbols = drained.iter().filter(|p| p.0 != K::ZERO);
+                let symbols = sums.live().filter(|p| p.0 != K::ZERO);
                 self.tower.0.extend(symbols.map(|p| p.1));
+                sums.clear();
             }
         }
-        self.next = level;
+        (self.level, self.next) = (level, next);
     }
 }
 

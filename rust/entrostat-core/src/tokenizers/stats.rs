@@ -213,8 +213,10 @@ impl TokenStats {
         cancel: &Cancel,
     ) -> Result<bool> {
         let n = ids.len();
-        // One buffer of codes for every piece: fresh memory costs a page fault per page.
-        let mut codes = with_capacity(n.min(PIECE));
+        // One buffer of codes for every piece (fresh memory costs a page fault per page),
+        // with room for the END codes of the documents that close in it.
+        let pads = (self.max_order - 1) * (starts.len() + 1);
+        let mut codes = with_capacity(n.min(PIECE) + pads.min(PIECE));
         let mut breaks = Vec::new();
         for lo in (0..n.max(1)).step_by(PIECE) {
             let hi = (lo + PIECE).min(n);
