@@ -9,9 +9,9 @@
   ``track_metric_overhead_percent`` is (evaluate - encode) / encode in percent, the median
   over five back-to-back pairs of runs (a 2-core machine's single runs vary by +-15%, more
   than the overhead; a pair shares the machine's state). ``track_metric_share_percent``
-  is what ``evaluate`` itself timed: the seconds spent counting (updates, text sizes and
-  the final metrics) over the seconds spent in the encoder, batch by batch in the same
-  run, median of three runs.
+  is what ``evaluate`` itself timed: the seconds the counting added (the final metrics,
+  and the waits for the counting of a batch that the encoding of the next one did not
+  hide) over the seconds spent in the encoder, in the same run, median of three runs.
 """
 
 from __future__ import annotations

@@ -58,7 +58,9 @@ class Entry:
     encode_seconds : float or None
         Wall time spent encoding (None for pre-tokenised id shards).
     metrics_seconds : float or None
-        Wall time spent counting the metrics.
+        Wall time the counting added: the final metrics plus, while encoding, the waits
+        for counting that the encoding did not hide (a batch is counted while the next
+        one encodes) and the round-trip decoding.
     parity : float or None
         Tokens per byte of this corpus divided by tokens per byte of the reference corpus,
         same tokenizer: > 1 means this corpus costs more tokens per byte. (Petrov et al.
