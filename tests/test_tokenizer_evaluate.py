@@ -212,6 +212,23 @@ def test_any_object_with_encode_works_without_decode():
     assert m.n_tokens == sum(len(d.split()) for d in docs)
 
 
+def test_an_error_while_counting_a_batch_reaches_the_caller(monkeypatch):
+    # A batch is counted on a worker thread while the next one encodes; an error there
+    # still surfaces from evaluate, as itself.
+    from entrostat.tokenizers import _evaluate
+
+    class FailingStats(_evaluate.TokenStats):
+        def update(self, ids, offsets=None, **kwargs):
+            if self.n_documents >= 20:
+                raise ValueError("ids: counting failed on purpose")
+            return super().update(ids, offsets, **kwargs)
+
+    corpus = TextCorpus.from_texts(_docs(60, seed=3), name="d")
+    monkeypatch.setattr(_evaluate, "TokenStats", FailingStats)
+    with pytest.raises(ValueError, match="counting failed on purpose"):
+        evaluate(["chars"], [corpus], batch_bytes=200)
+
+
 # ------------------------------------------------------------ options, names, reference
 
 
