@@ -56,7 +56,8 @@ class Entry:
     metrics : TokenMetrics
         The metrics.
     encode_seconds : float or None
-        Wall time spent encoding (None for pre-tokenised id shards).
+        Wall time spent in the encoder (None for pre-tokenised id shards); the counting
+        of the previous batch runs meanwhile and shares the cores.
     metrics_seconds : float or None
         Wall time the counting added: the final metrics plus, while encoding, the waits
         for counting that the encoding did not hide (a batch is counted while the next

@@ -437,9 +437,10 @@ impl<K: Key> Scratch<K> {
     pub fn drain_into(&mut self, dest: &mut Vec<(K, u64)>) {
         let cap = 1usize << self.bits;
         if self.len > 0 {
-            dest.reserve(cap);
+            // Writes land at `j` <= live slots seen so far <= `len`: room for `len + 1`.
+            dest.reserve(self.len + 1);
             let at = dest.len();
-            let spare = &mut dest.spare_capacity_mut()[..cap];
+            let spare = &mut dest.spare_capacity_mut()[..self.len + 1];
             // Branch-free compaction: every slot is written at `j`, only live ones advance it.
             let mut j = 0;
             for slot in &self.slots[..cap] {
@@ -1510,6 +1511,33 @@ mod tests {
         assert_eq!(sums, vec![(0, 20_003), (1, 7)]);
         s.clear();
         assert!(s.is_empty() && s.live().next().is_none());
+    }
+
+    /// A key source whose second pass differs from its first.
+    struct Fickle {
+        passes: std::cell::Cell<u32>,
+    }
+
+    impl Scan<u64> for Fickle {
+        fn shift(&self) -> u32 {
+            0
+        }
+        fn scan<F: FnMut(u64)>(&self, mut f: F) -> crate::Result<()> {
+            let pass = self.passes.get();
+            self.passes.set(pass + 1);
+            (0..1000u64).for_each(|k| f(k + 7 * pass as u64));
+            Ok(())
+        }
+    }
+
+    /// `Run::build` places keys into memory it has not zeroed: a source that enumerates
+    /// other keys the second time must stop it before any unwritten key is read.
+    #[test]
+    #[should_panic(expected = "enumerated different keys")]
+    fn a_source_that_changes_between_passes_is_caught() {
+        let _ = Run::<u64>::build(&Fickle {
+            passes: std::cell::Cell::new(0),
+        });
     }
 
     /// Pending keys are counted once they exceed `CHECK_MIN` and most are repeats (the

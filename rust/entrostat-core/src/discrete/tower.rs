@@ -11,7 +11,7 @@
 //! by partition. A partition of mostly distinct K-grams is radix sorted, after which the
 //! windows sharing a j-prefix are contiguous for every j, and one scan closes the groups
 //! of every level; a repetitive one is counted in a hash table and each level's prefixes
-//! are summed in another (small) table.
+//! are summed in a table of that level's own.
 
 use super::fingerprint::Fingerprint;
 use super::ngrams::{pack, NgramCounts, Table, MAX_ORDER};
