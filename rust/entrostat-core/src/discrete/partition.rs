@@ -450,30 +450,18 @@ impl<K: Key> Scratch<K> {
             // SAFETY: each of the first `j` spare slots was last written with a live slot
             // (`j` moves past a position only after such a write).
             unsafe { dest.set_len(at + j) };
-            self.slots[..cap].fill((K::ZERO, 0));
         }
-        self.len = 0;
+        self.clear();
     }
 
     /// The (key, count) pairs of the table, in table order (valid until the next change);
     /// the table is left empty.
     pub fn drain(&mut self) -> &[(K, u64)] {
-        let cap = 1usize << self.bits;
-        if self.out.len() < cap {
-            self.out = vec![(K::ZERO, 0); cap];
-        }
-        let mut j = 0;
-        if self.len > 0 {
-            // Branch-free compaction: every slot is copied, only live ones advance `j`.
-            let out = &mut self.out[..cap];
-            for slot in &self.slots[..cap] {
-                out[j] = *slot;
-                j += (slot.1 != 0) as usize;
-            }
-            self.slots[..cap].fill((K::ZERO, 0));
-        }
-        self.len = 0;
-        &self.out[..j]
+        let mut out = std::mem::take(&mut self.out);
+        out.clear();
+        self.drain_into(&mut out);
+        self.out = out;
+        &self.out
     }
 }
 
