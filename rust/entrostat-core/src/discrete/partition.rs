@@ -26,10 +26,12 @@
 
 use super::radix;
 use super::table::prefetch;
+use super::zeroed::PlacedBuf;
 use crate::cancel::{Cancel, NEVER};
 use crate::error::Result;
 use crate::pool;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
@@ -468,7 +470,7 @@ impl<K: Key> Scratch<K> {
 /// Keys grouped by partition: partition `q` holds `keys[offsets[q]..offsets[q + 1]]`.
 #[derive(Clone)]
 pub struct Run<K: Key> {
-    keys: Vec<K>,
+    keys: PlacedBuf<K>,
     offsets: Vec<u32>,
 }
 
@@ -510,10 +512,10 @@ impl<K: Key> Run<K> {
             total += s;
         }
         offsets.push(total);
-        // Placed without zeroing first: zeroing would touch (fault in) every page before
-        // the huge-page advice could apply, and writing twice costs twice.
-        let mut keys = with_capacity::<K>(total as usize);
-        let slots = &mut keys.spare_capacity_mut()[..total as usize];
+        // Placed without zeroing first (writing twice costs twice), in a buffer aligned
+        // for huge pages (fresh memory faults a page at a time otherwise).
+        let mut keys = PlacedBuf::<MaybeUninit<K>>::uninit(total as usize);
+        let slots = keys.slots();
         source.scan(|key| {
             let q = key.shr(shift).part();
             slots[at[q]].write(key);
@@ -528,8 +530,8 @@ impl<K: Key> Run<K> {
                 .all(|(&a, &end)| a == end as usize),
             "a key source enumerated different keys twice"
         );
-        // SAFETY: the first `total` slots are initialised (checked just above).
-        unsafe { keys.set_len(total as usize) };
+        // SAFETY: every slot is initialised (checked just above).
+        let keys = unsafe { keys.assume_placed() };
         Ok(Run { keys, offsets })
     }
 

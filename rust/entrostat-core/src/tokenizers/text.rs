@@ -17,8 +17,9 @@ fn is_ascii_py_space(b: u8) -> bool {
     (b.wrapping_sub(b'\t') < 5) | (b.wrapping_sub(0x1c) < 5)
 }
 
-/// Blocks of bytes summed in `u32` lanes (vectorised) before widening.
-const BLOCK: usize = 1 << 16;
+/// Bytes tallied in `u8` lanes (vectorised, 16 or 32 to a register) before widening: at
+/// most 255 flags, so no lane can overflow.
+const BLOCK: usize = 255;
 
 /// Words starting in an ASCII run: bytes that are not space and follow a space (or
 /// `prev_space`, for the first). No loop-carried state, so that it vectorises.
@@ -27,13 +28,15 @@ fn ascii_word_starts(run: &[u8], prev_space: bool) -> u64 {
         return 0;
     };
     let mut words = (prev_space & !is_ascii_py_space(first)) as u64;
-    for start in (1..run.len()).step_by(BLOCK) {
-        let end = (start + BLOCK).min(run.len());
-        let starts: u32 = run[start - 1..end - 1]
+    for (a, b) in run[..run.len() - 1]
+        .chunks(BLOCK)
+        .zip(run[1..].chunks(BLOCK))
+    {
+        let starts = a
             .iter()
-            .zip(&run[start..end])
-            .map(|(&a, &b)| (is_ascii_py_space(a) & !is_ascii_py_space(b)) as u32)
-            .sum();
+            .zip(b)
+            .map(|(&a, &b)| (is_ascii_py_space(a) & !is_ascii_py_space(b)) as u8)
+            .fold(0u8, u8::wrapping_add);
         words += starts as u64;
     }
     words
@@ -43,7 +46,11 @@ fn ascii_word_starts(run: &[u8], prev_space: bool) -> u64 {
 fn code_points(bytes: &[u8]) -> u64 {
     bytes
         .chunks(BLOCK)
-        .map(|c| c.iter().map(|&b| ((b as i8) >= -0x40) as u32).sum::<u32>() as u64)
+        .map(|c| {
+            c.iter()
+                .map(|&b| ((b as i8) >= -0x40) as u8)
+                .fold(0u8, u8::wrapping_add) as u64
+        })
         .sum()
 }
 
