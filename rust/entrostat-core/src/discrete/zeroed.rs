@@ -4,20 +4,12 @@
 //! almost every access (and a page walk in a virtual machine costs as much as the
 //! probe itself).
 //!
-//! `PlacedBuf`: a fixed-length buffer whose elements are all written once, in any order,
-//! before it is read (what a counting sort places its keys into). Buffers of 2 MiB and
-//! more are aligned to 2 MiB and marked for huge pages too, with no zeroing pass: filling
-//! fresh memory costs one page fault per 4 KiB page otherwise (in a virtual machine, more
-//! than writing the page), and a buffer smaller than 4 MiB that is not aligned holds no
-//! whole huge page at all.
-//!
 //! Many small buffers can also be carved from one allocation ([`ZeroedBuf::split`]): a
 //! fresh small allocation is faulted in 4 KiB at a time as it is first written, and in a
 //! virtual machine those faults cost more than filling the tables, while one large
 //! allocation gets huge pages.
 
 use std::alloc::{alloc, alloc_zeroed, dealloc, handle_alloc_error, Layout};
-use std::mem::MaybeUninit;
 use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -47,55 +39,27 @@ impl Block {
     /// `bytes` (> 0) zeroed bytes aligned for `align`, or `None` if the memory cannot
     /// be had.
     fn zeroed(bytes: usize, align: usize) -> Option<Block> {
-        if bytes < HUGE_FROM {
-            let layout = Layout::from_size_align(bytes, align).ok()?;
-            // SAFETY: the layout has a non-zero size.
-            let raw = unsafe { alloc_zeroed(layout) };
-            return Some(Block {
-                ptr: NonNull::new(raw)?,
-                layout,
-            });
-        }
-        let block = Block::huge(bytes, align)?;
-        // SAFETY: the block holds `bytes` bytes. Zeroed after advising, so that first
-        // touch builds huge pages.
-        unsafe { block.ptr.as_ptr().write_bytes(0, bytes) };
-        Some(block)
-    }
-
-    /// `bytes` (> 0) bytes, not initialised, aligned for `align` and, from `HUGE_PAGE`
-    /// bytes, to a huge page and advised for huge pages; `None` if the memory cannot be
-    /// had.
-    fn uninit(bytes: usize, align: usize) -> Option<Block> {
-        if bytes < HUGE_PAGE {
-            let layout = Layout::from_size_align(bytes, align).ok()?;
-            // SAFETY: the layout has a non-zero size.
-            let raw = unsafe { alloc(layout) };
-            return Some(Block {
-                ptr: NonNull::new(raw)?,
-                layout,
-            });
-        }
-        Block::huge(bytes, align)
-    }
-
-    /// `bytes` (>= `HUGE_PAGE`), not initialised, aligned to a huge page and advised for
-    /// huge pages. The size is rounded up to whole huge pages when that adds at most an
-    /// eighth (the tail then gets a huge page too; a larger rounding could cost more
-    /// memory than its faults).
-    fn huge(bytes: usize, align: usize) -> Option<Block> {
-        let whole = bytes.div_ceil(HUGE_PAGE).checked_mul(HUGE_PAGE)?;
-        let size = if whole - bytes <= bytes / 8 {
-            whole
-        } else {
-            bytes
-        };
-        let layout = Layout::from_size_align(size, HUGE_PAGE.max(align)).ok()?;
+        let huge = bytes >= HUGE_FROM;
+        let align = if huge { HUGE_PAGE.max(align) } else { align };
+        let layout = Layout::from_size_align(bytes, align).ok()?;
         // SAFETY: the layout has a non-zero size.
-        let p = NonNull::new(unsafe { alloc(layout) })?;
-        // SAFETY: `p` holds `size` bytes.
-        unsafe { advise_huge(p.as_ptr(), size) };
-        Some(Block { ptr: p, layout })
+        let raw = unsafe {
+            if huge {
+                let p = alloc(layout);
+                if !p.is_null() {
+                    advise_huge(p, bytes);
+                    // Zero after advising, so that first touch builds huge pages.
+                    p.write_bytes(0, bytes);
+                }
+                p
+            } else {
+                alloc_zeroed(layout)
+            }
+        };
+        Some(Block {
+            ptr: NonNull::new(raw)?,
+            layout,
+        })
     }
 }
 
@@ -187,94 +151,6 @@ impl<T: Zeroable> ZeroedBuf<T> {
     }
 }
 
-/// A fixed-length buffer of `T`: allocated as [`PlacedBuf::uninit`], every element
-/// written through [`PlacedBuf::slots`], then read as a slice after
-/// [`PlacedBuf::assume_placed`].
-pub struct PlacedBuf<T> {
-    ptr: NonNull<T>,
-    len: usize,
-    _block: Option<Block>,
-}
-
-// SAFETY: the buffer owns its elements like a Vec does.
-unsafe impl<T: Send> Send for PlacedBuf<T> {}
-unsafe impl<T: Sync> Sync for PlacedBuf<T> {}
-
-impl<T: Copy> PlacedBuf<MaybeUninit<T>> {
-    /// `len` elements not yet written; aborts on allocation failure, as `Vec` does.
-    pub fn uninit(len: usize) -> Self {
-        let size = std::mem::size_of::<T>();
-        let bytes = len.checked_mul(size).expect("capacity overflow");
-        if bytes == 0 {
-            return PlacedBuf {
-                ptr: NonNull::dangling(),
-                len,
-                _block: None,
-            };
-        }
-        let align = std::mem::align_of::<T>();
-        let block = Block::uninit(bytes, align).unwrap_or_else(|| {
-            handle_alloc_error(Layout::from_size_align(bytes, align).expect("valid layout"))
-        });
-        PlacedBuf {
-            ptr: block.ptr.cast(),
-            len,
-            _block: Some(block),
-        }
-    }
-
-    /// The slots to write.
-    pub fn slots(&mut self) -> &mut [MaybeUninit<T>] {
-        self
-    }
-
-    /// The buffer as written.
-    ///
-    /// # Safety
-    /// Every element must have been written.
-    pub unsafe fn assume_placed(self) -> PlacedBuf<T> {
-        PlacedBuf {
-            ptr: self.ptr.cast(),
-            len: self.len,
-            _block: self._block,
-        }
-    }
-}
-
-impl<T> Deref for PlacedBuf<T> {
-    type Target = [T];
-    fn deref(&self) -> &[T] {
-        // SAFETY: `len` elements inside the block (initialised unless `T` is
-        // `MaybeUninit`, by `assume_placed`'s contract).
-        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
-    }
-}
-
-impl<T> DerefMut for PlacedBuf<T> {
-    fn deref_mut(&mut self) -> &mut [T] {
-        // SAFETY: as in `deref`, and `&mut self` makes the access unique.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
-    }
-}
-
-impl<T: Copy> Clone for PlacedBuf<T> {
-    fn clone(&self) -> Self {
-        let mut copy = PlacedBuf::uninit(self.len);
-        for (slot, &v) in copy.slots().iter_mut().zip(self.iter()) {
-            slot.write(v);
-        }
-        // SAFETY: every one of the `len` slots was written just above.
-        unsafe { copy.assume_placed() }
-    }
-}
-
-impl<T: Copy> Default for PlacedBuf<T> {
-    fn default() -> Self {
-        // SAFETY: no elements to write.
-        unsafe { PlacedBuf::uninit(0).assume_placed() }
-    }
-}
-
 #[cfg(target_os = "linux")]
 unsafe fn advise_huge(p: *mut u8, bytes: usize) {
     // A hint: failure (no THP support) leaves ordinary pages, which are still correct.
@@ -322,50 +198,6 @@ impl<T: Zeroable + std::fmt::Debug> std::fmt::Debug for ZeroedBuf<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn placed_buffers_read_back_what_was_written() {
-        // Empty, small, exactly one huge page, and past two huge pages.
-        for len in [0usize, 3, 1 << 18, 300_001] {
-            let mut b = PlacedBuf::<MaybeUninit<(u64, u64)>>::uninit(len);
-            // Written in reverse order, as a counting sort writes in any order.
-            for (i, slot) in b.slots().iter_mut().enumerate().rev() {
-                slot.write((i as u64 * 7, i as u64));
-            }
-            // SAFETY: every slot was written just above.
-            let b = unsafe { b.assume_placed() };
-            assert_eq!(b.len(), len);
-            assert!(b
-                .iter()
-                .enumerate()
-                .all(|(i, &p)| p == (i as u64 * 7, i as u64)));
-            if len * 16 >= HUGE_PAGE {
-                assert_eq!(
-                    b.as_ptr() as usize % HUGE_PAGE,
-                    0,
-                    "huge buffers are aligned"
-                );
-            }
-            let copy = b.clone();
-            assert_eq!(&copy[..], &b[..]);
-        }
-        assert!(PlacedBuf::<u64>::default().is_empty());
-    }
-
-    #[test]
-    fn huge_blocks_round_up_to_whole_pages_only_when_that_is_cheap() {
-        let size = |bytes: usize| Block::uninit(bytes, 8).unwrap().layout.size();
-        assert_eq!(size(4 << 10), 4 << 10); // small: as asked
-        assert_eq!(size(HUGE_PAGE), HUGE_PAGE);
-        // 16 MiB + 1: rounding adds 2 MiB - 1, at most an eighth.
-        assert_eq!(size((16 << 20) + 1), 18 << 20);
-        // 3 MiB: rounding would add a third.
-        assert_eq!(size(3 << 20), 3 << 20);
-        for bytes in [HUGE_PAGE, 3 << 20, (16 << 20) + 1] {
-            let block = Block::uninit(bytes, 8).unwrap();
-            assert_eq!(block.ptr.as_ptr() as usize % HUGE_PAGE, 0);
-        }
-    }
 
     #[test]
     fn small_and_huge_buffers_are_zeroed_and_writable() {

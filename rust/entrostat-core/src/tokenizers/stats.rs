@@ -12,7 +12,6 @@ use crate::discrete::estimators::{
 };
 use crate::discrete::joint::column_range;
 use crate::discrete::ngrams::{check_order, NgramCounts};
-use crate::discrete::partition::with_capacity;
 use crate::discrete::tower::END;
 use crate::error::{Error, Result};
 use crate::labels::Label;
@@ -214,9 +213,10 @@ impl TokenStats {
     ) -> Result<bool> {
         let n = ids.len();
         // One buffer of codes for every piece (fresh memory costs a page fault per page),
-        // with room for the END codes of the documents that close in it.
+        // with room for the END codes of the documents that close in it; plain pages, as
+        // for `partition::Run` (a fresh huge page costs more here than it saves).
         let pads = (self.max_order - 1) * (starts.len() + 1);
-        let mut codes = with_capacity(n.min(PIECE) + pads.min(PIECE));
+        let mut codes = Vec::with_capacity(n.min(PIECE) + pads.min(PIECE));
         let mut breaks = Vec::new();
         for lo in (0..n.max(1)).step_by(PIECE) {
             let hi = (lo + PIECE).min(n);
