@@ -33,7 +33,6 @@ from pathlib import Path
 import numpy as np
 
 from entrostat import _reference
-from entrostat._core import text_sizes_batch
 from entrostat.tokenizers import (
     TextCorpus,
     TokenStats,
@@ -41,6 +40,7 @@ from entrostat.tokenizers import (
     load_tokenizer,
     token_stream_metrics,
 )
+from entrostat.tokenizers._evaluate import _TextCounts
 
 from .bench_discrete import numpy_ngram_keys, zipf_tokens
 
@@ -48,7 +48,7 @@ VOCAB = 128_000
 N_IDS = 10**8
 TEXT_BYTES = 50 << 20
 BATCH_BYTES = 4 << 20  # evaluate's default
-PAIRS = 7  # encode / evaluate pairs behind track_metric_overhead_percent
+PAIRS = 7  # encode / evaluate pairs behind each track_metric_overhead_* figure
 
 
 def zipf_ids(n, vocab=VOCAB):
@@ -155,18 +155,14 @@ class EndToEnd:
     def _pairs(self):
         """Seconds of encode-only and of evaluate in ``PAIRS`` back-to-back pairs."""
         encode, whole = [], []
+        sides = [(self._encode_only, encode), (self._evaluate, whole)]
         for i in range(PAIRS):
             # Every other pair runs evaluate first, so that neither side always inherits
             # the other's state (its freed memory, its warm caches).
-            first, second = (self._encode_only, self._evaluate)[:: 1 if i % 2 == 0 else -1]
-            t0 = time.perf_counter()
-            first()
-            t1 = time.perf_counter()
-            second()
-            t2 = time.perf_counter()
-            a, b = (t1 - t0, t2 - t1) if i % 2 == 0 else (t2 - t1, t1 - t0)
-            encode.append(a)
-            whole.append(b)
+            for run, seconds in sides if i % 2 == 0 else sides[::-1]:
+                t0 = time.perf_counter()
+                run()
+                seconds.append(time.perf_counter() - t0)
         return np.array(encode), np.array(whole)
 
     def track_metric_overhead_percent(self):
@@ -190,8 +186,9 @@ class EndToEnd:
             c1 = time.process_time()
             # evaluate's counting of the same batches: text sizes, updates, final metrics.
             stats = TokenStats(4, vocab_size=self.tok.vocab_size)
+            sizes = _TextCounts()
             for texts, (ids, offsets) in zip(self.batches, encoded, strict=True):
-                text_sizes_batch(list(texts))
+                sizes.add(texts)
                 stats.update(ids, offsets)
             stats.metrics(orders=(1, 2, 3, 4))
             c2 = time.process_time()

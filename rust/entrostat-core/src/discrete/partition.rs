@@ -403,14 +403,11 @@ impl<K: Key> Scratch<K> {
             let mask = (1usize << bits) - 1;
             let slots = &mut self.slots[..=mask];
             let mut len = self.len;
-            let far = bits > PREFETCH_BITS;
-            // Only read (and cloned) for far tables: a near one's keys are hashed once.
-            let mut ahead = pairs.clone().skip(AHEAD);
+            // Only far tables read ahead: a near one's keys are hashed once.
+            let mut ahead = (bits > PREFETCH_BITS).then(|| pairs.clone().skip(AHEAD));
             for (key, c) in pairs.by_ref().take(now) {
-                if far {
-                    if let Some((next, _)) = ahead.next() {
-                        prefetch(&slots[(next.slot_hash() >> (64 - bits)) as usize]);
-                    }
+                if let Some((next, _)) = ahead.as_mut().and_then(|a| a.next()) {
+                    prefetch(&slots[(next.slot_hash() >> (64 - bits)) as usize]);
                 }
                 let mut i = (key.slot_hash() >> (64 - bits)) as usize;
                 loop {
