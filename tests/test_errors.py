@@ -697,3 +697,23 @@ def test_merges_that_would_wrap_are_refused_and_change_nothing():
     with pytest.raises(ValueError, match=r"^other: a label does not fit"):
         neg._inner.merge(huge._inner)
     assert neg == es.NgramCounts(2, np.array([-1, -2, -3]))
+
+
+def test_token_bytes_checks_its_arguments():
+    from entrostat._core import TokenBytes
+    table = TokenBytes([b"ab", None, b"c"])
+    ids, texts = np.array([0, 2], dtype=np.uint32), ["abc"]
+    assert table.spell_batch(texts, ids, np.array([0, 2])).tolist() == [True]
+    assert_raises(TypeError, "^pieces: expected bytes or None at index 1, got str", TokenBytes,
+                  [b"a", "b"])
+    for offsets in ([0, 1], [0, 3], [1, 2], [0, 2, 2]):
+        assert_raises(ValueError, "^offsets: expected", table.spell_batch, texts, ids,
+                      np.array(offsets))
+    assert_raises(ValueError, "^offsets: expected non-negative", table.spell_batch, texts,
+                  ids, np.array([-1, 2]))
+    assert_raises(TypeError, "^ids: expected a 1-D array of integer labels",
+                  table.spell_batch, texts, ids.astype(float), np.array([0, 2]))
+    assert_raises(TypeError, "^texts: expected str at index 0, got bytes", table.spell_batch,
+                  [b"abc"], ids, np.array([0, 2]))
+    assert_raises(TypeError, "^texts: expected a sequence of str, got int", table.spell_batch,
+                  3, ids, np.array([0, 2]))

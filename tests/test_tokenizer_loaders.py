@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import itertools
 import os
 import pathlib
 import sys
@@ -157,6 +158,43 @@ def test_roundtrip_from_reuses_encoding_and_checks_lengths():
     assert tok.roundtrip_from(changed, ids, offsets).tolist() == [False] + [True] * 5
     with pytest.raises(ValueError, match="offsets"):
         tok.roundtrip_from(DOCS[:2], ids, offsets)
+
+
+def _decoded_equal(tok, texts, ids, offsets):
+    """The definition: decode each document and compare it with its text."""
+    pairs = itertools.pairwise(offsets)
+    return [tok.decode(ids[a:b]) == t for t, (a, b) in zip(texts, pairs, strict=True)]
+
+
+@pytest.mark.parametrize("spec", ["bytes", "tiktoken:cl100k_base"])
+def test_bytewise_roundtrip_agrees_with_decoding(spec):
+    tok = load_tokenizer(spec)
+    assert tok.decodes_bytewise and len(tok.token_bytes) == tok.vocab_size
+    texts = [*DOCS, "a\udcff b", "h\ufffdi", "h\ufffdi", "", "x"]
+    ids, offsets = tok.encode_batch(texts)
+    lone = tok.encode("h").tolist() + ([0xFF] if spec == "bytes" else
+                                       [tok.encoding.encode_single_token(b"\xff")])
+    lone += tok.encode("i").tolist()
+    # The 2nd "h\ufffdi" is spelled with a lone 0xFF byte, which decodes to U+FFFD: unequal
+    # bytes, equal text. The empty document gets the ids of "x" and "x" gets none.
+    docs = [ids[a:b].tolist() for a, b in itertools.pairwise(offsets)]
+    docs[-4], docs[-2], docs[-1] = lone, docs[-1], []
+    ids = np.array([i for d in docs for i in d], dtype=np.uint32)
+    offsets = np.cumsum([0, *map(len, docs)]).astype(np.int64)
+    got = tok.roundtrip_from(texts, ids, offsets)
+    want = _decoded_equal(tok, texts, ids, offsets)
+    assert got.dtype == np.bool_ and got.tolist() == want
+    assert want[-5:] == [spec == "bytes", True, True, False, False]
+    # Random ids and texts that are, or almost are, their decoding.
+    rng = np.random.default_rng(5)
+    known = np.array([i for i, p in enumerate(tok._token_pieces()) if p is not None])
+    lengths = rng.integers(0, 6, 300)
+    ids = rng.choice(known, lengths.sum()).astype(np.uint32)
+    offsets = np.cumsum([0, *lengths]).astype(np.int64)
+    texts = [tok.decode(ids[a:b]) for a, b in itertools.pairwise(offsets)]
+    texts = [t[:-1] if k % 3 == 0 else t for k, t in enumerate(texts)]
+    got = tok.roundtrip_from(texts, ids, offsets)
+    assert got.tolist() == _decoded_equal(tok, texts, ids, offsets) and 0 < got.sum() < 300
 
 
 def test_decode_batch_validates_offsets():

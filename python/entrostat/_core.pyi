@@ -8,6 +8,7 @@ import numpy.typing as npt
 __all__ = [
     "Counts",
     "NgramCounts",
+    "TokenBytes",
     "TokenStats",
     "cs_divergence_samples",
     "cs_mutual_info",
@@ -142,6 +143,16 @@ class TokenStats:
     ) -> dict[str, Any]: ...
 
 def text_sizes_batch(texts: list[str]) -> tuple[int, int, int]: ...
+@final
+class TokenBytes:
+    def __new__(cls, pieces: list[bytes | None]) -> TokenBytes: ...
+    def __len__(self) -> int: ...
+    def spell_batch(
+        self,
+        texts: list[str],
+        ids: npt.NDArray[np.integer[Any]],
+        offsets: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.bool_]: ...
 
 def divergence_of_rows(
     p: npt.NDArray[np.floating],

@@ -117,6 +117,7 @@ from typing import Any
 
 import numpy as np
 
+from .._core import TokenBytes
 from .._core import num_threads as _core_num_threads
 
 __all__ = ["Tokenizer", "available_pretrained", "default_cache_dir", "load_tokenizer"]
@@ -235,7 +236,9 @@ def _missing_file(path: pathlib.Path, spec: str) -> FileNotFoundError:
 class Tokenizer:
     """A tokenizer seen as a compressor: batches of text in, flat uint32 id streams out.
 
-    Subclasses implement ``encode_batch`` and, when they can, ``_decode_lists``.
+    Subclasses implement ``encode_batch`` and, when they can, ``_decode_lists``; those whose
+    decoding concatenates their tokens' bytes set ``decodes_bytewise`` and implement
+    ``_token_pieces``.
 
     Attributes
     ----------
@@ -251,12 +254,29 @@ class Tokenizer:
     """
 
     can_decode: bool = True
+    #: Whether decoding concatenates the tokens' bytes (then ``token_bytes`` has them).
+    decodes_bytewise: bool = False
+    _token_bytes: TokenBytes | None = None  # built on first use
 
     def __init__(self, name: str, kind: str, vocab_size: int, source: str | None = None):
         self.name = name
         self.kind = kind
         self.vocab_size = _check_vocab_size(vocab_size, repr(name))
         self.source = source
+
+    @property
+    def token_bytes(self) -> TokenBytes | None:
+        """The bytes of every token id when decoding is their concatenation (then read as
+        UTF-8), as for ``bytes`` and ``tiktoken:``; None for other tokenizers. Round trips
+        are then checked by comparing bytes in the core, without decoding."""
+        if self._token_bytes is None and self.decodes_bytewise:
+            self._token_bytes = TokenBytes(self._token_pieces())
+        return self._token_bytes
+
+    def _token_pieces(self) -> list[bytes | None]:
+        """The bytes of ids 0, 1, ... (None where an id names no token), for tokenizers
+        that decode bytewise."""
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} kind={self.kind} |V|={self.vocab_size}>"
@@ -316,10 +336,20 @@ class Tokenizer:
                 f"tokenizer: offsets has {len(offsets)} entries for {len(texts)} texts "
                 "(expected len(texts) + 1)"
             )
-        decoded = self.decode_batch(ids, offsets)
-        return np.fromiter(
-            (a == b for a, b in zip(decoded, texts, strict=True)), dtype=bool, count=len(texts)
-        )
+        table = self.token_bytes if self.can_decode else None
+        if table is None:
+            decoded = self.decode_batch(ids, offsets)
+            return np.fromiter(
+                (a == b for a, b in zip(decoded, texts, strict=True)), dtype=bool, count=len(texts)
+            )
+        ids, offsets = _check_stream(ids, offsets)
+        same = table.spell_batch(texts, ids, offsets.astype(np.int64, copy=False))
+        # Equal bytes decode to the text. Unequal ones can too (a text holding U+FFFD where
+        # the decoder replaces invalid UTF-8, or lone surrogates, which have no UTF-8
+        # form): those few documents are decoded.
+        for i in np.flatnonzero(~same):
+            same[i] = self.decode(ids[offsets[i] : offsets[i + 1]]) == texts[i]
+        return same
 
     def _decode_lists(self, ids: np.ndarray, offsets: np.ndarray) -> list[str]:
         raise NotImplementedError
@@ -327,6 +357,8 @@ class Tokenizer:
 
 class BytesTokenizer(Tokenizer):
     """UTF-8 bytes as tokens (|V| = 256); a lone surrogate is kept as its 3 surrogatepass bytes."""
+
+    decodes_bytewise = True
 
     def __init__(self) -> None:
         super().__init__("bytes", "bytes", 256)
@@ -337,6 +369,9 @@ class BytesTokenizer(Tokenizer):
         offsets = _offsets_from_lengths(map(len, data), len(data))
         ids = np.frombuffer(b"".join(data), dtype=np.uint8).astype(np.uint32)
         return ids, offsets
+
+    def _token_pieces(self) -> list[bytes | None]:
+        return [bytes([b]) for b in range(256)]
 
     def _decode_lists(self, ids: np.ndarray, offsets: np.ndarray) -> list[str]:
         if ids.size and (ids.min() < 0 or ids.max() > 255):
@@ -430,6 +465,8 @@ class TiktokenTokenizer(Tokenizer):
     the Python list of ids.
     """
 
+    decodes_bytewise = True
+
     def __init__(self, encoding: Any, name: str, source: str | None = None):
         self.encoding = encoding
         super().__init__(name, "tiktoken", encoding.n_vocab, source)
@@ -455,6 +492,16 @@ class TiktokenTokenizer(Tokenizer):
             return _concat_arrays([self._encode_one(t) for t in texts])
         with ThreadPoolExecutor(max_workers=n) as pool:
             return _concat_arrays(list(pool.map(self._encode_one, texts)))
+
+    def _token_pieces(self) -> list[bytes | None]:
+        # decode_bytes concatenates exactly these (special tokens included).
+        pieces: list[bytes | None] = []
+        for i in range(self.encoding.n_vocab):
+            try:
+                pieces.append(self.encoding.decode_single_token_bytes(i))
+            except KeyError:  # an id between the ranks and the special tokens
+                pieces.append(None)
+        return pieces
 
     def _decode_lists(self, ids: np.ndarray, offsets: np.ndarray) -> list[str]:
         seqs = _split_lists(ids, offsets)

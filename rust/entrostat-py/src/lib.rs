@@ -38,6 +38,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<discrete::PyCounts>()?;
     m.add_class::<discrete::PyNgramCounts>()?;
     m.add_class::<tokenizers::PyTokenStats>()?;
+    m.add_class::<tokenizers::PyTokenBytes>()?;
     m.add_function(wrap_pyfunction!(tokenizers::text_sizes_batch, m)?)?;
     m.add_function(wrap_pyfunction!(kernel::cs_divergence_samples, m)?)?;
     m.add_function(wrap_pyfunction!(kernel::cs_mutual_info, m)?)?;

@@ -4,12 +4,14 @@ use crate::arrays::labels_1d;
 use crate::errors::to_py;
 use crate::run::detach;
 use entrostat_core::discrete::estimators::Estimator;
+use entrostat_core::tokenizers::spelling::TokenBytes;
 use entrostat_core::tokenizers::stats::TokenStats;
 use entrostat_core::tokenizers::text::total_text_sizes;
 use entrostat_core::Cancel;
-use numpy::PyReadonlyArray1;
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyBytes, PyDict, PyString};
 
 /// Streaming, mergeable token-stream counts (wrapped by `entrostat.tokenizers.TokenStats`).
 #[pyclass(name = "TokenStats", module = "entrostat._core")]
@@ -130,4 +132,88 @@ pub fn text_sizes_batch(
     }
     let (b, c, w) = py.detach(|| total_text_sizes(&utf8));
     Ok((total.0 + b, total.1 + c, total.2 + w))
+}
+
+/// The bytes of every token id (`None` for ids that name no token), to check round trips
+/// of tokenizers whose decoding concatenates their tokens' bytes.
+#[pyclass(name = "TokenBytes", module = "entrostat._core", frozen)]
+pub struct PyTokenBytes {
+    inner: TokenBytes,
+}
+
+#[pymethods]
+impl PyTokenBytes {
+    #[new]
+    fn new(pieces: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let pieces: Vec<Option<Bound<'_, PyBytes>>> = items_of(pieces, "pieces", "bytes or None")?;
+        let bytes = pieces.iter().map(|p| p.as_ref().map(|b| b.as_bytes()));
+        Ok(PyTokenBytes {
+            inner: TokenBytes::new(bytes),
+        })
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Per document, whether its ids spell the text's UTF-8 bytes exactly (False for a
+    /// text with lone surrogates, which has no UTF-8 form). Runs without the GIL.
+    fn spell_batch<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        ids: &Bound<'py, PyAny>,
+        offsets: PyReadonlyArray1<'py, i64>,
+    ) -> PyResult<Bound<'py, PyArray1<bool>>> {
+        let texts: Vec<Bound<'py, PyString>> = items_of(texts, "texts", "str")?;
+        let ids = labels_1d(ids, "ids")?;
+        let view = ids.view();
+        let offsets = offsets
+            .as_array()
+            .iter()
+            .map(|&p| usize::try_from(p))
+            .collect::<Result<Vec<usize>, _>>()
+            .map_err(|_| PyValueError::new_err("offsets: expected non-negative offsets"))?;
+        let utf8: Vec<Option<&[u8]>> = texts
+            .iter()
+            .map(|t| t.to_str().ok().map(str::as_bytes))
+            .collect();
+        let inner = &self.inner;
+        let spelled = py
+            .detach(|| inner.spell_batch(&view, &offsets, &utf8))
+            .map_err(to_py)?;
+        Ok(PyArray1::from_vec(py, spelled))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("TokenBytes(n_ids={})", self.inner.len())
+    }
+}
+
+/// The items of a Python iterable, each extracted as `T`; a `TypeError` naming `arg`,
+/// the item's position and what was `expected` otherwise.
+fn items_of<'py, T: for<'a> FromPyObject<'a, 'py>>(
+    obj: &Bound<'py, PyAny>,
+    arg: &str,
+    expected: &str,
+) -> PyResult<Vec<T>> {
+    let not_iterable = |_| {
+        PyTypeError::new_err(format!(
+            "{arg}: expected a sequence of {expected}, got {}",
+            obj.get_type().name().map_or("?".into(), |n| n.to_string())
+        ))
+    };
+    obj.try_iter()
+        .map_err(not_iterable)?
+        .enumerate()
+        .map(|(i, item)| {
+            let item = item?;
+            item.extract().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "{arg}: expected {expected} at index {i}, got {}",
+                    item.get_type().name().map_or("?".into(), |n| n.to_string())
+                ))
+            })
+        })
+        .collect()
 }

@@ -2,5 +2,6 @@
 //! Python; here are the counts of its output and the entropies made from them.
 
 pub mod alphabet;
+pub mod spelling;
 pub mod stats;
 pub mod text;
