@@ -160,20 +160,31 @@ def test_roundtrip_from_reuses_encoding_and_checks_lengths():
         tok.roundtrip_from(DOCS[:2], ids, offsets)
 
 
+def test_only_byte_level_decoders_decode_bytewise(minilm):
+    assert not minilm.decodes_bytewise and minilm.token_bytes is None
+    assert not load_tokenizer("chars").decodes_bytewise
+
+
 def _decoded_equal(tok, texts, ids, offsets):
     """The definition: decode each document and compare it with its text."""
     pairs = itertools.pairwise(offsets)
     return [tok.decode(ids[a:b]) == t for t, (a, b) in zip(texts, pairs, strict=True)]
 
 
-@pytest.mark.parametrize("spec", ["bytes", "tiktoken:cl100k_base"])
-def test_bytewise_roundtrip_agrees_with_decoding(spec):
-    tok = load_tokenizer(spec)
+@pytest.mark.parametrize("spec", ["bytes", "cl100k", "llama3", "bpe_tok"])
+def test_bytewise_roundtrip_agrees_with_decoding(spec, request):
+    tok = load_tokenizer("bytes") if spec == "bytes" else request.getfixturevalue(spec)
     assert tok.decodes_bytewise and len(tok.token_bytes) == tok.vocab_size
-    texts = [*DOCS, "a\udcff b", "h\ufffdi", "h\ufffdi", "", "x"]
+    # Every token alone decodes as its bytes read as UTF-8 (U+FFFD for invalid bytes).
+    pieces = tok._token_pieces()
+    known = np.array([i for i, p in enumerate(pieces) if p is not None])
+    alone = tok.decode_batch(known, np.arange(known.size + 1))
+    assert alone == [pieces[i].decode("utf-8", "replace") for i in known]
+    # HF tokenizers refuse lone surrogates; the others encode them.
+    surrogate = ["a\udcff b"] if spec in ("bytes", "cl100k") else []
+    texts = [*DOCS, *surrogate, "h\ufffdi", "h\ufffdi", "", "x"]
     ids, offsets = tok.encode_batch(texts)
-    lone = tok.encode("h").tolist() + ([0xFF] if spec == "bytes" else
-                                       [tok.encoding.encode_single_token(b"\xff")])
+    lone = tok.encode("h").tolist() + [pieces.index(b"\xff")]
     lone += tok.encode("i").tolist()
     # The 2nd "h\ufffdi" is spelled with a lone 0xFF byte, which decodes to U+FFFD: unequal
     # bytes, equal text. The empty document gets the ids of "x" and "x" gets none.
@@ -184,10 +195,11 @@ def test_bytewise_roundtrip_agrees_with_decoding(spec):
     got = tok.roundtrip_from(texts, ids, offsets)
     want = _decoded_equal(tok, texts, ids, offsets)
     assert got.dtype == np.bool_ and got.tolist() == want
-    assert want[-5:] == [spec == "bytes", True, True, False, False]
+    # tiktoken replaces the lone surrogate; bytes keeps it.
+    expected = [True] * len(DOCS) + [spec == "bytes"] * len(surrogate)
+    assert want == [*expected, True, True, False, False]
     # Random ids and texts that are, or almost are, their decoding.
     rng = np.random.default_rng(5)
-    known = np.array([i for i, p in enumerate(tok._token_pieces()) if p is not None])
     lengths = rng.integers(0, 6, 300)
     ids = rng.choice(known, lengths.sum()).astype(np.uint32)
     offsets = np.cumsum([0, *lengths]).astype(np.int64)

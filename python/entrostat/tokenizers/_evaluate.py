@@ -456,8 +456,9 @@ def evaluate(
         Where trained tokenizers are cached (default ``~/.cache/entrostat``).
     roundtrip : bool, default True
         Count the documents that round-trip exactly (``decode(encode(text)) == text``).
-        ``bytes`` and ``tiktoken:`` tokenizers compare their tokens' bytes with the text in
-        the core and decode only the documents that differ; others decode every batch.
+        Tokenizers that decode bytewise (``bytes``, ``tiktoken:``, byte-level BPE) compare
+        their tokens' bytes with the text in the core and decode only the documents that
+        differ; others decode every batch.
     pretrained : bool, default True
         With ``tokenizers=None``, include the installed pretrained tokenizers.
     batch_bytes : int, default 4 MiB

@@ -267,8 +267,9 @@ class Tokenizer:
     @property
     def token_bytes(self) -> TokenBytes | None:
         """The bytes of every token id when decoding is their concatenation (then read as
-        UTF-8), as for ``bytes`` and ``tiktoken:``; None for other tokenizers. Round trips
-        are then checked by comparing bytes in the core, without decoding."""
+        UTF-8), as for ``bytes``, ``tiktoken:`` and Hugging Face tokenizers whose decoder
+        is a lone ``ByteLevel``; None for other tokenizers. Round trips are then checked by
+        comparing bytes in the core, without decoding."""
         if self._token_bytes is None and self.decodes_bytewise:
             self._token_bytes = TokenBytes(self._token_pieces())
         return self._token_bytes
@@ -435,6 +436,11 @@ class HFTokenizer(Tokenizer):
                 backend.encode_special_tokens = True
         self.backend = backend
         super().__init__(name, kind, _hf_vocab_size(backend), source)
+        from tokenizers import decoders
+
+        # A ByteLevel decoder alone maps each token back to bytes and reads their
+        # concatenation as UTF-8 (U+FFFD for invalid sequences).
+        self.decodes_bytewise = isinstance(backend.decoder, decoders.ByteLevel)
 
     def encode_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         texts = _as_texts(texts)
@@ -447,8 +453,35 @@ class HFTokenizer(Tokenizer):
         )
         return ids, offsets
 
+    def _token_pieces(self) -> list[bytes | None]:
+        # As ByteLevel decodes a token: its characters mapped back to bytes, or its own
+        # UTF-8 when a character is not one of the 256 (added tokens such as "[PA D]").
+        byte_of = _byte_level_bytes()
+        pieces: list[bytes | None] = []
+        for i in range(self.vocab_size):
+            token = self.backend.id_to_token(i)
+            if token is None:
+                pieces.append(None)
+                continue
+            try:
+                pieces.append(bytes([byte_of[c] for c in token]))
+            except KeyError:
+                pieces.append(token.encode("utf-8"))
+        return pieces
+
     def _decode_lists(self, ids: np.ndarray, offsets: np.ndarray) -> list[str]:
         return self.backend.decode_batch(_split_lists(ids, offsets), skip_special_tokens=False)
+
+
+@functools.cache
+def _byte_level_bytes() -> dict[str, int]:
+    """The characters of byte-level BPE (GPT-2's byte-to-unicode map) -> their bytes:
+    printable Latin-1 bytes stand for themselves, the other 68 for U+0100.. in byte order."""
+    printable = [*range(0x21, 0x7F), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
+    others = sorted(set(range(256)) - set(printable))
+    chars = {chr(b): b for b in printable}
+    chars.update({chr(0x100 + n): b for n, b in enumerate(others)})
+    return chars
 
 
 def _hf_vocab_size(backend: Any) -> int:
