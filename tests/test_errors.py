@@ -706,9 +706,16 @@ def test_token_bytes_checks_its_arguments():
     assert table.spell_batch(texts, ids, np.array([0, 2])).tolist() == [True]
     assert_raises(TypeError, "^pieces: expected bytes or None at index 1, got str", TokenBytes,
                   [b"a", "b"])
-    for offsets in ([0, 1], [0, 3], [1, 2], [0, 2, 2]):
-        assert_raises(ValueError, "^offsets: expected", table.spell_batch, texts, ids,
-                      np.array(offsets))
+    # Offsets of any integer dtype; too few or many, not from 0 to len(ids), decreasing.
+    assert table.spell_batch(texts, ids, np.array([0, 2], dtype=np.int32)).tolist() == [True]
+    for offsets, n_texts in (([0, 1], 1), ([0, 3], 1), ([1, 2], 1), ([0, 2, 2], 1),
+                             ([0, 2, 0, 2], 3)):
+        assert_raises(ValueError, "^offsets: expected", table.spell_batch, texts * n_texts,
+                      ids, np.array(offsets, dtype=np.uint16))
+    assert_raises(TypeError, "^offsets: expected a 1-D array of integer", table.spell_batch,
+                  texts, ids, np.array([0.0, 2.0]))
+    assert_raises(TypeError, "^texts: expected a sequence of str, not a single str",
+                  table.spell_batch, "abc", ids, np.array([0, 2]))
     assert_raises(ValueError, "^offsets: expected non-negative", table.spell_batch, texts,
                   ids, np.array([-1, 2]))
     assert_raises(TypeError, "^ids: expected a 1-D array of integer labels",

@@ -8,12 +8,14 @@ and tiktoken's own encoding definitions.
 
 from __future__ import annotations
 
+import copy
 import gzip
 import hashlib
 import io
 import itertools
 import os
 import pathlib
+import pickle
 import sys
 import warnings
 
@@ -23,8 +25,9 @@ import sentencepiece as spm
 import tiktoken
 import tokenizers
 
-from entrostat.tokenizers import _loaders
+from entrostat.tokenizers import TextCorpus, _loaders, evaluate
 from entrostat.tokenizers._loaders import (
+    HFTokenizer,
     Tokenizer,
     available_pretrained,
     default_cache_dir,
@@ -160,9 +163,42 @@ def test_roundtrip_from_reuses_encoding_and_checks_lengths():
         tok.roundtrip_from(DOCS[:2], ids, offsets)
 
 
-def test_only_byte_level_decoders_decode_bytewise(minilm):
-    assert not minilm.decodes_bytewise and minilm.token_bytes is None
+def test_only_lone_byte_level_decoders_decode_bytewise(minilm, bpe_tok):
+    assert not minilm.decodes_bytewise and minilm._spelling_table() is None
     assert not load_tokenizer("chars").decodes_bytewise
+    # Another decoder set on the backend later turns the byte comparison off.
+    tok = HFTokenizer(tokenizers.Tokenizer.from_str(bpe_tok.backend.to_str()), "copy")
+    assert tok.decodes_bytewise and tok._spelling_table() is not None
+    for other in (tokenizers.decoders.Sequence([tokenizers.decoders.ByteLevel()]), None):
+        tok.backend.decoder = other
+        assert not tok.decodes_bytewise and tok._spelling_table() is None
+
+
+def test_bytewise_roundtrip_takes_any_stream_decode_takes(cl100k):
+    tok = load_tokenizer("bytes")
+    tok.roundtrip(["x"])  # builds and caches the table
+    for ids in (np.array([], dtype=np.uint32), np.array([]), np.array([], dtype=">i8")):
+        assert tok.roundtrip_from(["", ""], ids, [0, 0, 0]).tolist() == [True, True]
+    hi = np.array([104, 105], dtype=">u4")
+    assert tok.roundtrip_from(["hi", "h"], hi, np.array([0, 2, 2])).tolist() == [True, False]
+    assert tok.roundtrip_from(["hi"], hi[::-1].copy()[::-1], [0, 2]).tolist() == [True]
+    # A tokenizer with its table pickles and copies (the table is rebuilt on demand).
+    again = pickle.loads(pickle.dumps(tok))
+    assert again._spelling is None and again.roundtrip(["hé"]).tolist() == [True]
+    assert copy.deepcopy(cl100k).roundtrip(DOCS).all()
+
+
+def test_roundtrip_share_counts_each_document_once_on_either_thread(cl100k, minilm):
+    # cl100k checks bytewise on the counting thread (a lone surrogate does not survive
+    # it); minilm decodes on the main thread (it lowercases). Many small batches.
+    docs = [*DOCS, "a\udcff b", "Hello World", "hello world"] * 3
+    for tok in (cl100k, minilm):
+        clean = [d for d in docs if "\udcff" not in d] if tok is minilm else docs
+        want = np.mean([tok.decode(tok.encode(d)) == d for d in clean])
+        assert 0 < want < 1
+        corpus = TextCorpus.from_texts(clean, name="mixed")
+        report = evaluate([tok], [corpus], orders=(1,), batch_bytes=64)
+        assert report.entries[0].metrics.roundtrip_share == pytest.approx(want)
 
 
 def _decoded_equal(tok, texts, ids, offsets):
@@ -174,12 +210,23 @@ def _decoded_equal(tok, texts, ids, offsets):
 @pytest.mark.parametrize("spec", ["bytes", "cl100k", "llama3", "bpe_tok"])
 def test_bytewise_roundtrip_agrees_with_decoding(spec, request):
     tok = load_tokenizer("bytes") if spec == "bytes" else request.getfixturevalue(spec)
-    assert tok.decodes_bytewise and len(tok.token_bytes) == tok.vocab_size
+    table = tok._spelling_table()
+    assert tok.decodes_bytewise and len(table) == tok.vocab_size
     # Every token alone decodes as its bytes read as UTF-8 (U+FFFD for invalid bytes).
     pieces = tok._token_pieces()
     known = np.array([i for i, p in enumerate(pieces) if p is not None])
     alone = tok.decode_batch(known, np.arange(known.size + 1))
     assert alone == [pieces[i].decode("utf-8", "replace") for i in known]
+    # The byte comparison alone settles texts that round-trip (no decoding needed).
+    ids, offsets = tok.encode_batch(DOCS)
+    assert table.spell_batch(DOCS, ids, offsets).all()
+    if spec == "cl100k":  # and tiktoken's own bytes are the concatenation
+        rng = np.random.default_rng(4)
+        for doc in (rng.choice(known, 7) for _ in range(50)):
+            assert b"".join(pieces[i] for i in doc) == tok.encoding.decode_bytes(doc.tolist())
+    if spec in ("llama3", "bpe_tok"):  # HF drops ids that name no token
+        hi = np.array([*tok.encode("hi"), tok.vocab_size + 5], dtype=np.uint32)
+        assert tok.roundtrip_from(["hi"], hi, [0, hi.size]).tolist() == [True]
     # HF tokenizers refuse lone surrogates; the others encode them.
     surrogate = ["a\udcff b"] if spec in ("bytes", "cl100k") else []
     texts = [*DOCS, *surrogate, "h\ufffdi", "h\ufffdi", "", "x"]

@@ -1,5 +1,6 @@
 """Type stubs of the Rust extension ``entrostat._core`` (checked by mypy.stubtest)."""
 
+from collections.abc import Iterable
 from typing import Any, final
 
 import numpy as np
@@ -145,13 +146,13 @@ class TokenStats:
 def text_sizes_batch(texts: list[str]) -> tuple[int, int, int]: ...
 @final
 class TokenBytes:
-    def __new__(cls, pieces: list[bytes | None]) -> TokenBytes: ...
+    def __new__(cls, pieces: Iterable[bytes | None]) -> TokenBytes: ...
     def __len__(self) -> int: ...
     def spell_batch(
         self,
-        texts: list[str],
+        texts: Iterable[str],
         ids: npt.NDArray[np.integer[Any]],
-        offsets: npt.NDArray[np.int64],
+        offsets: npt.NDArray[np.integer[Any]],
     ) -> npt.NDArray[np.bool_]: ...
 
 def divergence_of_rows(

@@ -168,11 +168,14 @@ def _encode_corpus(
     total = corpus.total_bytes() if progress.bar is not None else None
     task = progress.task(f"{tok.name} on {corpus.name}", total)
 
-    # Round trips that compare bytes in the core (no decoding) are checked on the counting
-    # thread, behind the next batch's encoding; other tokenizers decode on this thread, as
-    # their decoder may not be safe to call while the same tokenizer encodes.
-    roundtrip &= tok.can_decode
+    # Round trips that compare bytes in the core are checked on the counting thread, behind
+    # the next batch's encoding (such tokenizers let the few documents whose bytes differ
+    # be decoded meanwhile); other tokenizers decode on this thread, as their decoder may
+    # not be safe to call while the same tokenizer encodes.
+    roundtrip = bool(roundtrip) and tok.can_decode
     bytewise = roundtrip and tok.decodes_bytewise
+    if bytewise:
+        tok._spelling_table()  # built here, not competing with the first batch's encoding
 
     def count(ids: Any, offsets: Any, texts: Sequence[str]) -> int:
         stats.update(ids, offsets)

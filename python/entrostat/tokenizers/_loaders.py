@@ -204,6 +204,12 @@ def _split_lists(ids: np.ndarray, offsets: np.ndarray) -> list[list[int]]:
     return [flat[a:b] for a, b in itertools.pairwise(bounds)]
 
 
+def _equal_texts(decoded: list[str], texts: list[str]) -> np.ndarray:
+    return np.fromiter(
+        (a == b for a, b in zip(decoded, texts, strict=True)), dtype=bool, count=len(texts)
+    )
+
+
 def _decode_utf(data: bytes, codec: str) -> str:
     # surrogatepass first, so a text holding lone surrogates (e.g. read with
     # errors="surrogateescape") round-trips; arbitrary ids fall back to U+FFFD.
@@ -237,7 +243,7 @@ class Tokenizer:
     """A tokenizer seen as a compressor: batches of text in, flat uint32 id streams out.
 
     Subclasses implement ``encode_batch`` and, when they can, ``_decode_lists``; those whose
-    decoding concatenates their tokens' bytes set ``decodes_bytewise`` and implement
+    decoding concatenates their tokens' bytes also set ``decodes_bytewise`` and implement
     ``_token_pieces``.
 
     Attributes
@@ -254,9 +260,12 @@ class Tokenizer:
     """
 
     can_decode: bool = True
-    #: Whether decoding concatenates the tokens' bytes (then ``token_bytes`` has them).
+    #: Whether decoding concatenates the tokens' bytes and reads them as UTF-8 (then round
+    #: trips are checked by comparing bytes in the core). Tokenizers that set it also let
+    #: ``decode_batch`` run while another thread encodes: the report checks round trips on
+    #: a worker thread.
     decodes_bytewise: bool = False
-    _token_bytes: TokenBytes | None = None  # built on first use
+    _spelling: TokenBytes | None = None  # built on first use
 
     def __init__(self, name: str, kind: str, vocab_size: int, source: str | None = None):
         self.name = name
@@ -264,15 +273,18 @@ class Tokenizer:
         self.vocab_size = _check_vocab_size(vocab_size, repr(name))
         self.source = source
 
-    @property
-    def token_bytes(self) -> TokenBytes | None:
-        """The bytes of every token id when decoding is their concatenation (then read as
-        UTF-8), as for ``bytes``, ``tiktoken:`` and Hugging Face tokenizers whose decoder
-        is a lone ``ByteLevel``; None for other tokenizers. Round trips are then checked by
-        comparing bytes in the core, without decoding."""
-        if self._token_bytes is None and self.decodes_bytewise:
-            self._token_bytes = TokenBytes(self._token_pieces())
-        return self._token_bytes
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_spelling", None)  # a core table, rebuilt on demand
+        return state
+
+    def _spelling_table(self) -> TokenBytes | None:
+        """The bytes of every token id, for tokenizers that decode bytewise (else None)."""
+        if not self.decodes_bytewise:
+            return None
+        if self._spelling is None:
+            self._spelling = TokenBytes(self._token_pieces())
+        return self._spelling
 
     def _token_pieces(self) -> list[bytes | None]:
         """The bytes of ids 0, 1, ... (None where an id names no token), for tokenizers
@@ -330,26 +342,33 @@ class Tokenizer:
     def roundtrip_from(
         self, texts: Sequence[str], ids: np.ndarray, offsets: np.ndarray
     ) -> np.ndarray:
-        """``roundtrip`` reusing the output of ``encode_batch(texts)``."""
+        """``roundtrip`` reusing the output of ``encode_batch(texts)``.
+
+        Tokenizers that decode bytewise compare each document's token bytes with the text's
+        UTF-8 in the core and decode only the documents whose bytes differ (they can still
+        decode to the text: invalid UTF-8 read as U+FFFD where the text holds U+FFFD, or
+        lone surrogates, which have no UTF-8); other tokenizers decode every document.
+        """
         texts = _as_texts(texts)
         if len(offsets) != len(texts) + 1:
             raise ValueError(
                 f"tokenizer: offsets has {len(offsets)} entries for {len(texts)} texts "
                 "(expected len(texts) + 1)"
             )
-        table = self.token_bytes if self.can_decode else None
+        table = self._spelling_table() if self.can_decode else None
         if table is None:
-            decoded = self.decode_batch(ids, offsets)
-            return np.fromiter(
-                (a == b for a, b in zip(decoded, texts, strict=True)), dtype=bool, count=len(texts)
-            )
+            return _equal_texts(self.decode_batch(ids, offsets), texts)
         ids, offsets = _check_stream(ids, offsets)
-        same = table.spell_batch(texts, ids, offsets.astype(np.int64, copy=False))
-        # Equal bytes decode to the text. Unequal ones can too (a text holding U+FFFD where
-        # the decoder replaces invalid UTF-8, or lone surrogates, which have no UTF-8
-        # form): those few documents are decoded.
-        for i in np.flatnonzero(~same):
-            same[i] = self.decode(ids[offsets[i] : offsets[i + 1]]) == texts[i]
+        # The core reads native-order integers (an empty stream may have any dtype).
+        ids = ids.astype(ids.dtype.newbyteorder("=") if ids.size else np.uint32, copy=False)
+        same = table.spell_batch(texts, ids, offsets)
+        rest = np.flatnonzero(~same)
+        if rest.size:
+            # The documents whose bytes differ, decoded in one call.
+            sub_ids = np.concatenate([ids[offsets[i] : offsets[i + 1]] for i in rest])
+            sub_offsets = np.concatenate([[0], np.cumsum(offsets[rest + 1] - offsets[rest])])
+            decoded = self.decode_batch(sub_ids, sub_offsets)
+            same[rest] = _equal_texts(decoded, [texts[i] for i in rest])
         return same
 
     def _decode_lists(self, ids: np.ndarray, offsets: np.ndarray) -> list[str]:
@@ -436,11 +455,6 @@ class HFTokenizer(Tokenizer):
                 backend.encode_special_tokens = True
         self.backend = backend
         super().__init__(name, kind, _hf_vocab_size(backend), source)
-        from tokenizers import decoders
-
-        # A ByteLevel decoder alone maps each token back to bytes and reads their
-        # concatenation as UTF-8 (U+FFFD for invalid sequences).
-        self.decodes_bytewise = isinstance(backend.decoder, decoders.ByteLevel)
 
     def encode_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         texts = _as_texts(texts)
@@ -452,6 +466,15 @@ class HFTokenizer(Tokenizer):
             count=int(offsets[-1]),
         )
         return ids, offsets
+
+    @property
+    def decodes_bytewise(self) -> bool:
+        # A lone ByteLevel decoder maps each token back to bytes and reads their
+        # concatenation as UTF-8 (U+FFFD for invalid sequences). Read each time: a shared
+        # backend (owned=False) may get another decoder later.
+        from tokenizers import decoders
+
+        return isinstance(self.backend.decoder, decoders.ByteLevel)
 
     def _token_pieces(self) -> list[bytes | None]:
         # As ByteLevel decodes a token: its characters mapped back to bytes, or its own

@@ -4,9 +4,11 @@ use crate::arrays::labels_1d;
 use crate::errors::to_py;
 use crate::run::detach;
 use entrostat_core::discrete::estimators::Estimator;
+use entrostat_core::labels::Label;
 use entrostat_core::tokenizers::spelling::TokenBytes;
 use entrostat_core::tokenizers::stats::TokenStats;
 use entrostat_core::tokenizers::text::total_text_sizes;
+use entrostat_core::with_labels;
 use entrostat_core::Cancel;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -148,7 +150,7 @@ impl PyTokenBytes {
         let pieces: Vec<Option<Bound<'_, PyBytes>>> = items_of(pieces, "pieces", "bytes or None")?;
         let bytes = pieces.iter().map(|p| p.as_ref().map(|b| b.as_bytes()));
         Ok(PyTokenBytes {
-            inner: TokenBytes::new(bytes),
+            inner: TokenBytes::new(bytes).map_err(to_py)?,
         })
     }
 
@@ -163,17 +165,19 @@ impl PyTokenBytes {
         py: Python<'py>,
         texts: &Bound<'py, PyAny>,
         ids: &Bound<'py, PyAny>,
-        offsets: PyReadonlyArray1<'py, i64>,
+        offsets: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray1<bool>>> {
         let texts: Vec<Bound<'py, PyString>> = items_of(texts, "texts", "str")?;
         let ids = labels_1d(ids, "ids")?;
         let view = ids.view();
-        let offsets = offsets
-            .as_array()
+        let offsets = labels_1d(offsets, "offsets")?;
+        let offsets = offsets.view();
+        let domain = offsets.domain();
+        let offsets = with_labels!(&offsets, v => v
             .iter()
-            .map(|&p| usize::try_from(p))
-            .collect::<Result<Vec<usize>, _>>()
-            .map_err(|_| PyValueError::new_err("offsets: expected non-negative offsets"))?;
+            .map(|&p| usize::try_from(domain.value(p.key())).ok())
+            .collect::<Option<Vec<usize>>>())
+        .ok_or_else(|| PyValueError::new_err("offsets: expected non-negative offsets"))?;
         let utf8: Vec<Option<&[u8]>> = texts
             .iter()
             .map(|t| t.to_str().ok().map(str::as_bytes))
@@ -197,6 +201,11 @@ fn items_of<'py, T: for<'a> FromPyObject<'a, 'py>>(
     arg: &str,
     expected: &str,
 ) -> PyResult<Vec<T>> {
+    if obj.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(format!(
+            "{arg}: expected a sequence of {expected}, not a single str"
+        )));
+    }
     let not_iterable = |_| {
         PyTypeError::new_err(format!(
             "{arg}: expected a sequence of {expected}, got {}",

@@ -1,5 +1,6 @@
 //! `TokenBytes`: the byte string of every token of a tokenizer whose decoding is the
-//! concatenation of its tokens' bytes (tiktoken, the byte tokenizer). It checks the round
+//! concatenation of its tokens' bytes (tiktoken, the byte tokenizer, byte-level BPE with
+//! a lone `ByteLevel` decoder in Hugging Face `tokenizers`). It checks the round
 //! trip decode(encode(text)) == text as one byte comparison per token: the ids spell the
 //! text's UTF-8 exactly, or they do not, and no decoded text is ever built.
 //!
@@ -35,25 +36,33 @@ pub struct TokenBytes {
 }
 
 impl TokenBytes {
-    /// The table of tokens `0, 1, ...` in order (`None` for a hole).
-    ///
-    /// # Panics
-    /// If the tokens hold 4 GiB of bytes or more (no tokenizer comes near).
-    pub fn new<'a>(pieces: impl IntoIterator<Item = Option<&'a [u8]>>) -> Self {
+    /// The table of tokens `0, 1, ...` in order (`None` for a hole); an error if they
+    /// hold 4 GiB of bytes or more (no tokenizer comes near).
+    pub fn new<'a>(pieces: impl IntoIterator<Item = Option<&'a [u8]>>) -> Result<Self> {
+        let too_big = || Error::value("pieces", "expected token bytes under 4 GiB in all");
         let mut bytes = Vec::new();
         let spans = pieces
             .into_iter()
             .map(|piece| {
-                let start = u32::try_from(bytes.len()).expect("token bytes under 4 GiB");
-                let len = piece.map_or(HOLE, |p| {
-                    bytes.extend_from_slice(p);
-                    u32::try_from(p.len()).expect("a token under 4 GiB")
-                });
-                Span { start, len }
+                let start = u32::try_from(bytes.len()).map_err(|_| too_big())?;
+                let len = match piece {
+                    Some(p) => {
+                        bytes.extend_from_slice(p);
+                        u32::try_from(p.len())
+                            .ok()
+                            .filter(|&n| n != HOLE)
+                            .ok_or_else(too_big)?
+                    }
+                    None => HOLE,
+                };
+                Ok(Span { start, len })
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
+        if u32::try_from(bytes.len()).is_err() {
+            return Err(too_big());
+        }
         bytes.resize(bytes.len() + SLACK, 0);
-        TokenBytes { bytes, spans }
+        Ok(TokenBytes { bytes, spans })
     }
 
     /// Number of ids in the table (holes included).
@@ -157,7 +166,7 @@ mod tests {
             Some(&[0xc3]),
             Some(&[0xa9]),
         ];
-        TokenBytes::new(pieces)
+        TokenBytes::new(pieces).unwrap()
     }
 
     #[test]
@@ -207,6 +216,20 @@ mod tests {
     }
 
     #[test]
+    fn negative_ids_name_no_token() {
+        // -1 as int8 has the pattern of 255, the id of byte 0xff in a byte table: it must
+        // still be no token, while 255 as uint8 is one.
+        let all: Vec<[u8; 1]> = (0..=255u8).map(|b| [b]).collect();
+        let t = TokenBytes::new(all.iter().map(|b| Some(&b[..]))).unwrap();
+        let text: [Option<&[u8]>; 1] = [Some(&[0xff])];
+        let signed: [i8; 1] = [-1];
+        let unsigned: [u8; 1] = [255];
+        let spell = |ids: Labels<'_>| t.spell_batch(&ids, &[0, 1], &text).unwrap();
+        assert_eq!(spell(Labels::from(&signed[..])), [false]);
+        assert_eq!(spell(Labels::from(&unsigned[..])), [true]);
+    }
+
+    #[test]
     fn word_comparisons_agree_with_concatenation() {
         // Tokens of 0..=12 bytes over a 3-letter alphabet (so that near misses are common),
         // documents of up to 40 of them, and texts that are their bytes, one byte changed,
@@ -221,7 +244,7 @@ mod tests {
         let pieces: Vec<Vec<u8>> = (0..50)
             .map(|_| (0..next(13)).map(|_| b'a' + next(3) as u8).collect())
             .collect();
-        let t = TokenBytes::new(pieces.iter().map(|p| Some(&p[..])));
+        let t = TokenBytes::new(pieces.iter().map(|p| Some(&p[..]))).unwrap();
         for _ in 0..20_000 {
             let ids: Vec<u16> = (0..next(41)).map(|_| next(50) as u16).collect();
             let mut text: Vec<u8> = ids
