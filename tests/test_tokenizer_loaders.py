@@ -227,9 +227,7 @@ def test_bytewise_roundtrip_agrees_with_decoding(spec, request):
     if spec in ("llama3", "bpe_tok"):  # HF drops ids that name no token
         hi = np.array([*tok.encode("hi"), tok.vocab_size + 5], dtype=np.uint32)
         assert tok.roundtrip_from(["hi"], hi, [0, hi.size]).tolist() == [True]
-    # HF tokenizers refuse lone surrogates; the others encode them.
-    surrogate = ["a\udcff b"] if spec in ("bytes", "cl100k") else []
-    texts = [*DOCS, *surrogate, "h\ufffdi", "h\ufffdi", "", "x"]
+    texts = [*DOCS, "a\udcff b", "h\ufffdi", "h\ufffdi", "", "x"]
     ids, offsets = tok.encode_batch(texts)
     lone = tok.encode("h").tolist() + [pieces.index(b"\xff")]
     lone += tok.encode("i").tolist()
@@ -242,9 +240,8 @@ def test_bytewise_roundtrip_agrees_with_decoding(spec, request):
     got = tok.roundtrip_from(texts, ids, offsets)
     want = _decoded_equal(tok, texts, ids, offsets)
     assert got.dtype == np.bool_ and got.tolist() == want
-    # tiktoken replaces the lone surrogate; bytes keeps it.
-    expected = [True] * len(DOCS) + [spec == "bytes"] * len(surrogate)
-    assert want == [*expected, True, True, False, False]
+    # The others replace the lone surrogate by U+FFFD; bytes keeps it.
+    assert want == [True] * len(DOCS) + [spec == "bytes", True, True, False, False]
     # Random ids and texts that are, or almost are, their decoding.
     rng = np.random.default_rng(5)
     lengths = rng.integers(0, 6, 300)
@@ -539,6 +536,23 @@ def test_sentencepiece_matches_the_processor(tmp_path):
     assert tok.roundtrip(["the quick brown fox"]).all()
     # NFKC and whitespace folding: not every text comes back.
     assert not tok.roundtrip(["the   fox "]).all()
+    _check_lone_surrogates_become_replacement_characters(tok)
+
+
+def _check_lone_surrogates_become_replacement_characters(tok):
+    """Encoders that refuse lone surrogates (HF, sentencepiece) get U+FFFD in their place,
+    as tiktoken's encode does, rather than failing the batch."""
+    texts = ["the a\udcff fox", "the fox", "\ud800"]
+    ids, offsets = tok.encode_batch(texts)
+    fixed = tok.encode_batch(["the a\ufffd fox", "the fox", "\ufffd"])
+    assert ids.tolist() == fixed[0].tolist() and offsets.tolist() == fixed[1].tolist()
+    assert tok.roundtrip(texts).tolist() == [False, True, False]
+
+
+def test_hf_tokenizers_replace_lone_surrogates(bpe_tok, minilm):
+    _check_lone_surrogates_become_replacement_characters(bpe_tok)
+    ids, _ = minilm.encode_batch(["a\udcff"])
+    assert ids.tolist() == minilm.encode("a\ufffd").tolist()
 
 
 # --------------------------------------------------------------------------------------------

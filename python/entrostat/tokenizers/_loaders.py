@@ -204,6 +204,26 @@ def _split_lists(ids: np.ndarray, offsets: np.ndarray) -> list[list[int]]:
     return [flat[a:b] for a, b in itertools.pairwise(bounds)]
 
 
+def _surrogates_replaced(text: str) -> str:
+    """``text`` with its lone surrogates (no UTF-8 form: text decoded with surrogateescape,
+    JSON escapes) replaced by U+FFFD, the fix-up tiktoken's own ``encode`` applies. Such a
+    document then does not round-trip, as it cannot."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _all_surrogates_replaced(texts: list[str]) -> list[str] | None:
+    """``texts`` through ``_surrogates_replaced`` for encoders that refuse lone surrogates
+    (HF ``tokenizers``, sentencepiece); None when no text holds one."""
+    fixed, changed = [], False
+    for text in texts:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text, changed = _surrogates_replaced(text), True
+        fixed.append(text)
+    return fixed if changed else None
+
+
 def _equal_texts(decoded: list[str], texts: list[str]) -> np.ndarray:
     return np.fromiter(
         (a == b for a, b in zip(decoded, texts, strict=True)), dtype=bool, count=len(texts)
@@ -458,7 +478,13 @@ class HFTokenizer(Tokenizer):
 
     def encode_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         texts = _as_texts(texts)
-        encodings = self.backend.encode_batch(texts, add_special_tokens=False)
+        try:
+            encodings = self.backend.encode_batch(texts, add_special_tokens=False)
+        except TypeError:
+            fixed = _all_surrogates_replaced(texts)
+            if fixed is None:
+                raise
+            encodings = self.backend.encode_batch(fixed, add_special_tokens=False)
         offsets = _offsets_from_lengths(map(len, encodings), len(encodings))
         ids = np.fromiter(
             itertools.chain.from_iterable(e.ids for e in encodings),
@@ -533,9 +559,7 @@ class TiktokenTokenizer(Tokenizer):
         try:
             return self.encoding.encode_to_numpy(text, disallowed_special=())
         except UnicodeEncodeError:
-            # Lone surrogates: the fix-up tiktoken's own encode() applies.
-            fixed = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-            return self.encoding.encode_to_numpy(fixed, disallowed_special=())
+            return self.encoding.encode_to_numpy(_surrogates_replaced(text), disallowed_special=())
 
     def encode_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         texts = _as_texts(texts)
@@ -573,13 +597,14 @@ class SentencePieceTokenizer(Tokenizer):
 
     def encode_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         texts = _as_texts(texts)
-        seqs = self.processor.encode(
-            texts,
-            out_type=int,
-            add_bos=False,
-            add_eos=False,
-            num_threads=_n_threads(len(texts)),
-        )
+        options = {"out_type": int, "add_bos": False, "add_eos": False}
+        try:
+            seqs = self.processor.encode(texts, num_threads=_n_threads(len(texts)), **options)
+        except TypeError:
+            fixed = _all_surrogates_replaced(texts)
+            if fixed is None:
+                raise
+            seqs = self.processor.encode(fixed, num_threads=_n_threads(len(texts)), **options)
         return _concat_int_lists(seqs)
 
     def _decode_lists(self, ids: np.ndarray, offsets: np.ndarray) -> list[str]:
