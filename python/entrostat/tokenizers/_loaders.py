@@ -211,17 +211,23 @@ def _surrogates_replaced(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def _all_surrogates_replaced(texts: list[str]) -> list[str] | None:
-    """``texts`` through ``_surrogates_replaced`` for encoders that refuse lone surrogates
-    (HF ``tokenizers``, sentencepiece); None when no text holds one."""
-    fixed, changed = [], False
-    for text in texts:
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            text, changed = _surrogates_replaced(text), True
-        fixed.append(text)
-    return fixed if changed else None
+def _encode_replacing_surrogates(encode: Callable[[list[str]], Any], texts: list[str]) -> Any:
+    """``encode(texts)`` for encoders that refuse lone surrogates with a ``TypeError`` (HF
+    ``tokenizers``, sentencepiece): on that error, the texts go again through
+    ``_surrogates_replaced`` (only when one of them holds a lone surrogate)."""
+    try:
+        return encode(texts)
+    except TypeError:
+        fixed, changed = [], False
+        for text in texts:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                text, changed = _surrogates_replaced(text), True
+            fixed.append(text)
+        if not changed:
+            raise
+        return encode(fixed)
 
 
 def _equal_texts(decoded: list[str], texts: list[str]) -> np.ndarray:
@@ -478,13 +484,9 @@ class HFTokenizer(Tokenizer):
 
     def encode_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         texts = _as_texts(texts)
-        try:
-            encodings = self.backend.encode_batch(texts, add_special_tokens=False)
-        except TypeError:
-            fixed = _all_surrogates_replaced(texts)
-            if fixed is None:
-                raise
-            encodings = self.backend.encode_batch(fixed, add_special_tokens=False)
+        encodings = _encode_replacing_surrogates(
+            lambda t: self.backend.encode_batch(t, add_special_tokens=False), texts
+        )
         offsets = _offsets_from_lengths(map(len, encodings), len(encodings))
         ids = np.fromiter(
             itertools.chain.from_iterable(e.ids for e in encodings),
@@ -597,14 +599,12 @@ class SentencePieceTokenizer(Tokenizer):
 
     def encode_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         texts = _as_texts(texts)
-        options = {"out_type": int, "add_bos": False, "add_eos": False}
-        try:
-            seqs = self.processor.encode(texts, num_threads=_n_threads(len(texts)), **options)
-        except TypeError:
-            fixed = _all_surrogates_replaced(texts)
-            if fixed is None:
-                raise
-            seqs = self.processor.encode(fixed, num_threads=_n_threads(len(texts)), **options)
+        seqs = _encode_replacing_surrogates(
+            lambda t: self.processor.encode(
+                t, out_type=int, add_bos=False, add_eos=False, num_threads=_n_threads(len(t))
+            ),
+            texts,
+        )
         return _concat_int_lists(seqs)
 
     def _decode_lists(self, ids: np.ndarray, offsets: np.ndarray) -> list[str]:

@@ -46,7 +46,7 @@ macro_rules! label_arrays {
 }
 label_arrays!(i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8, u16 => U16, u32 => U32, u64 => U64);
 
-fn describe(obj: &Bound<'_, PyAny>) -> String {
+pub fn describe(obj: &Bound<'_, PyAny>) -> String {
     match obj.cast::<numpy::PyUntypedArray>() {
         Ok(a) => format!(
             "an array of dtype {} with {} dimension(s)",

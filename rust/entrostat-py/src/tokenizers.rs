@@ -1,6 +1,6 @@
 //! Binding of the token-stream accumulator: argument parsing and GIL release only.
 
-use crate::arrays::labels_1d;
+use crate::arrays::{describe, labels_1d};
 use crate::errors::to_py;
 use crate::run::detach;
 use entrostat_core::discrete::estimators::Estimator;
@@ -209,7 +209,7 @@ fn items_of<'py, T: for<'a> FromPyObject<'a, 'py>>(
     let not_iterable = |_| {
         PyTypeError::new_err(format!(
             "{arg}: expected a sequence of {expected}, got {}",
-            obj.get_type().name().map_or("?".into(), |n| n.to_string())
+            describe(obj)
         ))
     };
     obj.try_iter()
@@ -220,7 +220,7 @@ fn items_of<'py, T: for<'a> FromPyObject<'a, 'py>>(
             item.extract().map_err(|_| {
                 PyTypeError::new_err(format!(
                     "{arg}: expected {expected} at index {i}, got {}",
-                    item.get_type().name().map_or("?".into(), |n| n.to_string())
+                    describe(&item)
                 ))
             })
         })
