@@ -119,6 +119,7 @@ import numpy as np
 
 from .._core import TokenBytes
 from .._core import num_threads as _core_num_threads
+from .._validate import native_aligned
 
 __all__ = ["Tokenizer", "available_pretrained", "default_cache_dir", "load_tokenizer"]
 
@@ -386,7 +387,7 @@ class Tokenizer:
             return _equal_texts(self.decode_batch(ids, offsets), texts)
         ids, offsets = _check_stream(ids, offsets)
         # The core reads native-order integers (an empty stream may have any dtype).
-        ids = ids.astype(ids.dtype.newbyteorder("=") if ids.size else np.uint32, copy=False)
+        ids = native_aligned(ids) if ids.size else ids.astype(np.uint32)
         same = table.spell_batch(texts, ids, offsets)
         rest = np.flatnonzero(~same)
         if rest.size:
