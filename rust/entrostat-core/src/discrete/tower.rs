@@ -45,15 +45,22 @@ struct Groups {
 }
 
 impl Groups {
-    /// Close the open groups of levels `from..=k` of `key` (the last key of those groups).
+    /// Close the open groups of levels `from..=k` of `key` (the last key of those groups;
+    /// `first_real`: its first symbol is no `END`).
     #[inline]
-    fn close<K: Key>(&mut self, key: K, from: usize, k: usize, w: u32, tower: &mut Tower) {
+    fn close<K: Key>(
+        &mut self,
+        key: K,
+        first_real: bool,
+        (from, k, w): (usize, usize, u32),
+        tower: &mut Tower,
+    ) {
         let (symbols, levels) = (&mut tower.0, &mut tower.1[..]);
         let end_mask = K::low_mask(w);
         for j in (from..=k).rev() {
             let n = std::mem::take(&mut self.windows[j]);
             self.windows[j - 1] += n;
-            if j == 1 && key.shr((k - 1) as u32 * w) != K::ZERO {
+            if j == 1 && first_real {
                 symbols.add(n, 1); // the windows of a symbol (no END): its count
             }
             if j >= 2 && key.shr((k - j) as u32 * w).and(end_mask) != K::ZERO {
@@ -76,6 +83,8 @@ impl Groups {
 }
 
 /// Add every level of one partition's padded K-gram counts, in key order, to `tower`.
+/// Keys may come in compact form: prefixes of one symbol or more compare alike, and
+/// the symbols below the first are the same.
 fn scan_sorted<K: Key>(sorted: SortedCounts<'_, K>, k: usize, w: u32, tower: &mut Tower) {
     let mut groups = Groups {
         windows: [0; MAX_ORDER + 1],
@@ -91,12 +100,14 @@ fn scan_sorted<K: Key>(sorted: SortedCounts<'_, K>, k: usize, w: u32, tower: &mu
             let from = (1..=k)
                 .find(|&j| key.shr((k - j) as u32 * w) != prev.shr((k - j) as u32 * w))
                 .unwrap_or(k);
-            groups.close(prev, from, k, w, tower);
+            let first_real = !sorted.partition_key_is_zero(prev, (k - 1) as u32 * w);
+            groups.close(prev, first_real, (from, k, w), tower);
             prev = key;
         }
         groups.windows[k] += c;
     });
-    groups.close(prev, 1, k, w, tower);
+    let first_real = !sorted.partition_key_is_zero(prev, (k - 1) as u32 * w);
+    groups.close(prev, first_real, (1, k, w), tower);
     for ((grams, prefixes), &(g, p)) in tower.1.iter_mut().zip(&groups.once) {
         grams.add(1, g);
         prefixes.add(1, p);
