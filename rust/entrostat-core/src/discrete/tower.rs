@@ -83,8 +83,9 @@ impl Groups {
 }
 
 /// Add every level of one partition's padded K-gram counts, in key order, to `tower`.
-/// Keys may come in compact form: prefixes of one symbol or more compare alike, and
-/// the symbols below the first are the same.
+/// Keys may come in compact form (the counter is partitioned by first symbol, so its
+/// shift is (k - 1) w): prefixes of one symbol or more compare alike, and the symbols
+/// below the first are the same.
 fn scan_sorted<K: Key>(sorted: SortedCounts<'_, K>, k: usize, w: u32, tower: &mut Tower) {
     let mut groups = Groups {
         windows: [0; MAX_ORDER + 1],
