@@ -251,6 +251,66 @@ def test_rejected_update_changes_nothing_and_merge_checks():
         s.metrics(orders=(4,))
 
 
+@pytest.mark.parametrize("max_order", [1, 2, 4])
+def test_pickled_and_copied_stats_continue_as_the_original(max_order):
+    import copy
+    import pickle
+
+    rng = np.random.default_rng(8)
+    docs = _docs(rng, 12, 40, max_len=80)
+    ids = np.concatenate(docs)
+    whole = TokenStats(max_order, vocab_size=40).update(ids, _offsets(docs))
+    # The first 7 documents, the 7th left open mid-way, then restored and continued.
+    cut = int(_offsets(docs)[6]) + len(docs[6]) // 2
+    first = TokenStats(max_order, vocab_size=40).update(
+        ids[:cut], np.append(_offsets(docs[:6]), cut)
+    )
+    start_7 = _offsets(docs)[7]
+    for restored in (pickle.loads(pickle.dumps(first)), copy.deepcopy(first), first.copy()):
+        assert restored.vocab_size == 40
+        restored.update(ids[cut:start_7], new_document=False)
+        restored.update(ids[start_7:], _offsets(docs[7:]))
+        assert_same(restored.metrics(), whole.metrics())
+    assert first.n_tokens == cut  # the copies are independent
+
+
+def test_merge_with_itself_and_vocabulary_checks():
+    ids = np.array([3, 1, 4, 1, 5, 9, 2, 6])
+    doubled = TokenStats(3).update(ids).merge(TokenStats(3).update(ids))
+    s = TokenStats(3).update(ids)
+    assert_same(s.merge(s).metrics(), doubled.metrics())
+    assert s.n_documents == 2
+    with pytest.raises(ValueError, match="other: its vocab_size 100 differs .* 10"):
+        TokenStats(3, vocab_size=10).merge(TokenStats(3, vocab_size=100))
+    with pytest.raises(ValueError, match="other: its vocab_size 10 is not above the token id 50"):
+        TokenStats(3).update([50]).merge(TokenStats(3, vocab_size=10))
+    loose = TokenStats(3).update([50, 60])
+    with pytest.raises(ValueError, match="other: token id 60 is outside the vocabulary of size 10"):
+        TokenStats(3, vocab_size=10).merge(loose)
+    # Without a vocab_size of its own, the merged counts take the other's.
+    big = TokenStats(3, vocab_size=100).update([50, 60])
+    assert TokenStats(3).update([1, 2]).merge(big).vocab_size == 100
+
+
+def test_corrupted_state_is_refused():
+    from entrostat import _core
+
+    s = TokenStats(3).update([5, 6, 7, 5, 6])
+    state = s._inner.state()
+    for key, value, match in [
+        ("max_id", 99, "max_id"),
+        ("ids", np.array([5, 5, 7], dtype=np.uint64), "repeat"),
+        ("ngrams", np.zeros((2, 2), dtype=np.uint64), "columns"),
+        ("counts", np.array([1.5]), "uint64 array"),
+        ("n_tokens", "many", "wrong type"),
+    ]:
+        bad = dict(state, **{key: value})
+        with pytest.raises(ValueError, match=match):
+            _core.TokenStats.from_state(bad)
+    with pytest.raises(ValueError, match='missing "ids"'):
+        _core.TokenStats.from_state({k: v for k, v in state.items() if k != "ids"})
+
+
 _SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000"
 
 

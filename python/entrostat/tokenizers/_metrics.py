@@ -140,7 +140,7 @@ def _starts(offsets, n: int, new_document: bool) -> np.ndarray:
 
 
 class TokenStats:
-    """Streaming, mergeable counts of a token stream, for :class:`TokenMetrics`.
+    """Streaming, mergeable, picklable counts of a token stream, for :class:`TokenMetrics`.
 
     Counts the tokens and the n-grams of orders 2..``max_order`` within documents:
     no n-gram spans two documents. Update with batches of documents (ids concatenated,
@@ -191,11 +191,49 @@ class TokenStats:
         return self
 
     def merge(self, other: TokenStats) -> TokenStats:
-        """Add ``other``'s documents (in place); returns self."""
+        """Add ``other``'s documents (in place); returns self.
+
+        The two must agree on ``vocab_size`` where both have one; the merged counts keep
+        the one given, and every id counted must lie below it.
+        """
         if not isinstance(other, TokenStats):
             raise TypeError(f"other: expected a TokenStats, got {type(other).__name__}")
+        if other is self:
+            other = self.copy()  # the core cannot read what it is writing
+        vocab = self.vocab_size if self.vocab_size is not None else other.vocab_size
+        if other.vocab_size is not None and other.vocab_size != vocab:
+            raise ValueError(
+                f"other: its vocab_size {other.vocab_size} differs from this "
+                f"TokenStats' vocab_size {vocab}"
+            )
+        if vocab is not None:
+            mine, theirs = self._inner.max_id, other._inner.max_id
+            if theirs is not None and theirs >= vocab:
+                raise ValueError(
+                    f"other: token id {theirs} is outside the vocabulary of size {vocab}"
+                )
+            if mine is not None and mine >= vocab:
+                raise ValueError(
+                    f"other: its vocab_size {vocab} is not above the token id {mine} "
+                    "counted here"
+                )
         self._inner.merge(other._inner)
+        self.vocab_size = vocab
         return self
+
+    def copy(self) -> TokenStats:
+        """An independent copy of the counts."""
+        new = TokenStats.__new__(TokenStats)
+        new.vocab_size = self.vocab_size
+        new._inner = self._inner.copy()
+        return new
+
+    def __getstate__(self):
+        return {"vocab_size": self.vocab_size, "counts": self._inner.state()}
+
+    def __setstate__(self, state):
+        self.vocab_size = state["vocab_size"]
+        self._inner = _core.TokenStats.from_state(state["counts"])
 
     def metrics(
         self,

@@ -9,7 +9,7 @@ use entrostat_core::discrete::entropy::{
     tsallis_of_columns,
 };
 use entrostat_core::discrete::estimators::{self as est, Estimate, Estimator};
-use entrostat_core::discrete::ngrams::NgramCounts;
+use entrostat_core::discrete::ngrams::{NgramCounts, NgramParts};
 use entrostat_core::labels::{Domain, Labels};
 use entrostat_core::Cancel;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
@@ -398,11 +398,17 @@ impl PyNgramCounts {
         length: u64,
         sign_flags: u8,
     ) -> PyResult<Self> {
-        let flat: Vec<u64> = ngrams.as_array().iter().copied().collect();
-        let counts = counts.as_array().to_vec();
+        let parts = NgramParts {
+            order,
+            ngrams: ngrams.as_array().iter().copied().collect(),
+            counts: counts.as_array().to_vec(),
+            head,
+            tail,
+            len: length,
+            sign_flags,
+        };
         Ok(PyNgramCounts {
-            inner: NgramCounts::from_parts(order, &flat, &counts, head, tail, length, sign_flags)
-                .map_err(to_py)?,
+            inner: NgramCounts::from_parts(&parts).map_err(to_py)?,
         })
     }
 

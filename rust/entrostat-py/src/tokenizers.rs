@@ -4,13 +4,15 @@ use crate::arrays::{describe, labels_1d};
 use crate::errors::to_py;
 use crate::run::detach;
 use entrostat_core::discrete::estimators::Estimator;
+use entrostat_core::discrete::ngrams::NgramParts;
+use entrostat_core::labels::Domain;
 use entrostat_core::labels::Label;
 use entrostat_core::tokenizers::spelling::TokenBytes;
-use entrostat_core::tokenizers::stats::TokenStats;
+use entrostat_core::tokenizers::stats::{TokenStats, TokenStatsParts};
 use entrostat_core::tokenizers::text::total_text_sizes;
 use entrostat_core::with_labels;
 use entrostat_core::Cancel;
-use numpy::{PyArray1, PyReadonlyArray1};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
@@ -99,6 +101,95 @@ impl PyTokenStats {
         Ok(d)
     }
 
+    fn copy(&self, py: Python<'_>) -> Self {
+        py.detach(|| self.clone())
+    }
+
+    /// The counts as a dict of plain values (the pickled state; `from_state` reads it).
+    fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let inner = &self.inner;
+        let parts = py.detach(|| inner.to_parts());
+        let d = PyDict::new(py);
+        let u64s = |v: Vec<u64>| PyArray1::from_vec(py, v);
+        d.set_item("max_order", parts.max_order)?;
+        d.set_item("ids", u64s(parts.ids))?;
+        let (domain, items) = parts.unigrams;
+        d.set_item("unigram_domain", domain.map(domain_name))?;
+        d.set_item("unigram_keys", u64s(items.iter().map(|p| p.0).collect()))?;
+        d.set_item("unigram_counts", u64s(items.iter().map(|p| p.1).collect()))?;
+        if let Some(g) = parts.ngrams {
+            let rows = g.counts.len();
+            let ngrams = PyArray1::from_vec(py, g.ngrams).reshape([rows, g.order])?;
+            d.set_item("ngrams", ngrams)?;
+            d.set_item("counts", u64s(g.counts))?;
+            d.set_item("head", u64s(g.head))?;
+            d.set_item("tail", u64s(g.tail))?;
+            d.set_item("length", g.len)?;
+            d.set_item("sign_flags", g.sign_flags)?;
+        }
+        d.set_item("n_tokens", parts.n_tokens)?;
+        d.set_item("open", parts.open)?;
+        d.set_item("n_documents", parts.n_documents)?;
+        d.set_item("max_id", parts.max_id)?;
+        Ok(d)
+    }
+
+    /// Rebuild from `state()`.
+    #[staticmethod]
+    fn from_state(py: Python<'_>, state: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let max_order: usize = field(state, "max_order")?;
+        let domain = match field::<Option<String>>(state, "unigram_domain")?.as_deref() {
+            None => None,
+            Some("signed") => Some(Domain::Signed),
+            Some("unsigned") => Some(Domain::Unsigned),
+            Some(other) => {
+                return Err(PyValueError::new_err(format!(
+                    "state: unknown unigram_domain {other:?}"
+                )))
+            }
+        };
+        let keys = u64_field(state, "unigram_keys")?;
+        let counts = u64_field(state, "unigram_counts")?;
+        if keys.len() != counts.len() {
+            return Err(PyValueError::new_err(
+                "state: unigram_keys and unigram_counts differ in length",
+            ));
+        }
+        let ngrams = if state.contains("ngrams")? {
+            let rows: PyReadonlyArray2<'_, u64> = field_any(state, "ngrams")?.extract()?;
+            if rows.as_array().ncols() != max_order {
+                return Err(PyValueError::new_err(format!(
+                    "state: ngrams must have max_order = {max_order} columns"
+                )));
+            }
+            Some(NgramParts {
+                order: max_order,
+                ngrams: rows.as_array().iter().copied().collect(),
+                counts: u64_field(state, "counts")?,
+                head: u64_field(state, "head")?,
+                tail: u64_field(state, "tail")?,
+                len: field(state, "length")?,
+                sign_flags: field(state, "sign_flags")?,
+            })
+        } else {
+            None
+        };
+        let parts = TokenStatsParts {
+            max_order,
+            ids: u64_field(state, "ids")?,
+            unigrams: (domain, keys.into_iter().zip(counts).collect()),
+            ngrams,
+            n_tokens: field(state, "n_tokens")?,
+            open: field(state, "open")?,
+            n_documents: field(state, "n_documents")?,
+            max_id: field(state, "max_id")?,
+        };
+        let inner = py
+            .detach(|| TokenStats::from_parts(&parts))
+            .map_err(to_py)?;
+        Ok(PyTokenStats { inner })
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "TokenStats(max_order={}, n_tokens={}, n_documents={})",
@@ -107,6 +198,38 @@ impl PyTokenStats {
             self.inner.n_documents()
         )
     }
+}
+
+fn domain_name(d: Domain) -> &'static str {
+    match d {
+        Domain::Signed => "signed",
+        Domain::Unsigned => "unsigned",
+    }
+}
+
+/// `state[key]`, or a ValueError naming the missing key.
+fn field_any<'py>(state: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+    state
+        .get_item(key)?
+        .ok_or_else(|| PyValueError::new_err(format!("state: missing {key:?}")))
+}
+
+fn field<T: for<'a, 'py> FromPyObject<'a, 'py>>(
+    state: &Bound<'_, PyDict>,
+    key: &str,
+) -> PyResult<T> {
+    field_any(state, key)?
+        .extract()
+        .map_err(|_| PyValueError::new_err(format!("state: {key:?} has the wrong type")))
+}
+
+/// A 1-D uint64 array of the state, copied.
+fn u64_field(state: &Bound<'_, PyDict>, key: &str) -> PyResult<Vec<u64>> {
+    let any = field_any(state, key)?;
+    let arr: PyReadonlyArray1<'_, u64> = any
+        .extract()
+        .map_err(|_| PyValueError::new_err(format!("state: {key:?} must be a 1-D uint64 array")))?;
+    Ok(arr.as_array().to_vec())
 }
 
 /// Total `(bytes, chars, words)` of a batch of texts: `len(t.encode())`, `len(t)` and

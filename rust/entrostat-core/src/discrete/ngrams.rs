@@ -318,6 +318,21 @@ fn fingerprints_of<K: Key>(
     Ok((grams, prefixes))
 }
 
+/// The state of an [`NgramCounts`] as plain vectors (what pickling writes).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NgramParts {
+    pub order: usize,
+    /// The distinct n-grams as rows of `order` symbols (row-major), sorted.
+    pub ngrams: Vec<u64>,
+    pub counts: Vec<u64>,
+    /// The first and the last `min(len, order - 1)` symbols of the stream.
+    pub head: Vec<u64>,
+    pub tail: Vec<u64>,
+    /// Symbols seen.
+    pub len: u64,
+    pub sign_flags: u8,
+}
+
 impl NgramCounts {
     pub fn new(order: usize) -> Result<Self> {
         Self::with_partitions(order, false)
@@ -824,31 +839,54 @@ impl NgramCounts {
         }
     }
 
-    /// Rebuild from `items()`, `head`, `tail` and `len` (the pickled state).
-    pub fn from_parts(
-        order: usize,
-        ngrams: &[u64],
-        counts: &[u64],
-        head: Vec<u64>,
-        tail: Vec<u64>,
-        len: u64,
-        sign_flags: u8,
-    ) -> Result<Self> {
-        let mut me = NgramCounts::new(order)?;
-        let k = order;
-        let total = super::histogram::checked_total(counts.iter().copied())?;
-        let consistent = ngrams.len() == counts.len() * k
-            && head.len() == tail.len()
-            && head.len() as u64 == len.min(k as u64 - 1)
-            && total == len.saturating_add(1).saturating_sub(k as u64);
+    /// The pickled state: `items()`, `head`, `tail`, `len` and the sign flags.
+    pub fn to_parts(&self) -> NgramParts {
+        let (ngrams, counts) = self.items();
+        NgramParts {
+            order: self.order,
+            ngrams,
+            counts,
+            head: self.head.clone(),
+            tail: self.tail.clone(),
+            len: self.len,
+            sign_flags: self.sign_flags,
+        }
+    }
+
+    /// Rebuild from `to_parts()` (the pickled state).
+    pub fn from_parts(parts: &NgramParts) -> Result<Self> {
+        Self::from_parts_in(parts, false)
+    }
+
+    /// As `from_parts`, for counts of documents partitioned by first symbol (see
+    /// `by_first_symbol` and `update_documents`).
+    pub(crate) fn from_parts_by_first(parts: &NgramParts) -> Result<Self> {
+        Self::from_parts_in(parts, true)
+    }
+
+    fn from_parts_in(parts: &NgramParts, documents: bool) -> Result<Self> {
+        let mut me = NgramCounts::with_partitions(parts.order, documents)?;
+        let k = parts.order;
+        let total = super::histogram::checked_total(parts.counts.iter().copied())?;
+        // A stream has one window per symbol past its first k - 1; documents have none
+        // across their starts.
+        let windows = parts.len.saturating_add(1).saturating_sub(k as u64);
+        let consistent = parts.ngrams.len() == parts.counts.len() * k
+            && parts.head.len() == parts.tail.len()
+            && parts.head.len() as u64 == parts.len.min(k as u64 - 1)
+            && if documents {
+                total <= windows
+            } else {
+                total == windows
+            };
         if !consistent {
             return Err(Error::value("state", "inconsistent NgramCounts state"));
         }
-        me.table = Self::table_of(k, false, ngrams, counts);
-        me.head = head;
-        me.tail = tail;
-        me.len = len;
-        me.sign_flags = check_flags(sign_flags, "state")?;
+        me.table = Self::table_of(k, documents, &parts.ngrams, &parts.counts);
+        me.head = parts.head.clone();
+        me.tail = parts.tail.clone();
+        me.len = parts.len;
+        me.sign_flags = check_flags(parts.sign_flags, "state")?;
         Ok(me)
     }
 
@@ -977,17 +1015,7 @@ mod tests {
                 c = c.merge(one, &NEVER).unwrap();
             }
             assert_eq!(as_rows(&c), brute(&seq, k));
-            let (flat, counts) = c.items();
-            let back = NgramCounts::from_parts(
-                k,
-                &flat,
-                &counts,
-                c.head.clone(),
-                c.tail.clone(),
-                c.len,
-                0,
-            )
-            .unwrap();
+            let back = NgramCounts::from_parts(&c.to_parts()).unwrap();
             assert_eq!(as_rows(&back), brute(&seq, k));
         }
     }
@@ -1127,17 +1155,7 @@ mod tests {
                 c.update(&Labels::from(&seq[..]), &NEVER).unwrap();
                 check(&c, &want, &format!("{name} order {k}"));
                 // Pickled state round trip.
-                let (flat, counts) = c.items();
-                let back = NgramCounts::from_parts(
-                    k,
-                    &flat,
-                    &counts,
-                    c.head.clone(),
-                    c.tail.clone(),
-                    c.len,
-                    0,
-                )
-                .unwrap();
+                let back = NgramCounts::from_parts(&c.to_parts()).unwrap();
                 check(&back, &want, &format!("{name} order {k} from_parts"));
             }
         }

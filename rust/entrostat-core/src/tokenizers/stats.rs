@@ -11,11 +11,10 @@ use crate::discrete::estimators::{
     entropy_from_counts, entropy_from_fingerprint, renyi_from_counts, Estimate, Estimator,
 };
 use crate::discrete::joint::column_range;
-use crate::discrete::ngrams::{check_order, NgramCounts};
+use crate::discrete::ngrams::{check_order, NgramCounts, NgramParts};
 use crate::discrete::tower::END;
 use crate::error::{Error, Result};
-use crate::labels::Label;
-use crate::labels::Labels;
+use crate::labels::{Domain, Label, Labels};
 use crate::with_labels;
 use ndarray::s;
 
@@ -43,6 +42,23 @@ pub struct TokenStats {
     open: bool,
     n_documents: u64,
     max_id: Option<u64>,
+}
+
+/// The state of a [`TokenStats`] as plain values (what pickling writes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenStatsParts {
+    pub max_order: usize,
+    /// The ids in code order (`ids[c - 1]` has code `c`); empty for max_order 1.
+    pub ids: Vec<u64>,
+    /// For max_order 1: the token counts, (key, count) sorted by key, and the domain of
+    /// the keys.
+    pub unigrams: (Option<Domain>, Vec<(u64, u64)>),
+    /// For max_order 2 and more: the padded n-grams of codes.
+    pub ngrams: Option<NgramParts>,
+    pub n_tokens: u64,
+    pub open: bool,
+    pub n_documents: u64,
+    pub max_id: Option<u64>,
 }
 
 /// What the report needs from the counts (entropies in nats).
@@ -92,6 +108,77 @@ impl TokenStats {
     /// Largest token id seen.
     pub fn max_id(&self) -> Option<u64> {
         self.max_id
+    }
+
+    /// The pickled state.
+    pub fn to_parts(&self) -> TokenStatsParts {
+        TokenStatsParts {
+            max_order: self.max_order,
+            ids: self.alphabet.ids().to_vec(),
+            unigrams: (
+                self.unigrams.domain(),
+                self.unigrams.histogram().sorted_items(),
+            ),
+            ngrams: self.ngrams.as_ref().map(NgramCounts::to_parts),
+            n_tokens: self.n_tokens,
+            open: self.open,
+            n_documents: self.n_documents,
+            max_id: self.max_id,
+        }
+    }
+
+    /// Rebuild from `to_parts()`, checking that the parts agree with one another.
+    pub fn from_parts(parts: &TokenStatsParts) -> Result<Self> {
+        let bad = |why: &str| {
+            Err(Error::value(
+                "state",
+                format!("inconsistent TokenStats state: {why}"),
+            ))
+        };
+        let mut me = TokenStats::new(parts.max_order)?;
+        for (i, &id) in parts.ids.iter().enumerate() {
+            if id == u64::MAX || me.alphabet.code_or_add(id)? as usize != i + 1 {
+                return bad("the ids of the codes repeat or are out of range");
+            }
+        }
+        let codes = parts.ids.len() as u64;
+        match (&parts.ngrams, parts.max_order) {
+            (None, 1) => {
+                let (domain, items) = &parts.unigrams;
+                if !parts.ids.is_empty() {
+                    return bad("ids are coded for max_order 1");
+                }
+                me.unigrams = Counts::from_items(*domain, items)?;
+                if me.unigrams.total() != parts.n_tokens {
+                    return bad("the token counts do not add up to n_tokens");
+                }
+                // Keys sort as their values do: the first is the smallest id, the last the
+                // largest.
+                let value = |&(k, _): &(u64, u64)| domain.map_or(k as i128, |d| d.value(k));
+                if items.first().is_some_and(|it| value(it) < 0) {
+                    return bad("a token id is negative");
+                }
+                if parts.max_id.map(i128::from) != items.last().map(value) {
+                    return bad("max_id is not the largest id counted");
+                }
+            }
+            (Some(ngrams), k) if k > 1 && ngrams.order == k => {
+                let symbols = ngrams.ngrams.iter().chain(&ngrams.head).chain(&ngrams.tail);
+                if symbols.copied().any(|c| c > codes) || !parts.unigrams.1.is_empty() {
+                    return bad("an n-gram holds a code no id has, or unigrams are given");
+                }
+                if parts.max_id != parts.ids.iter().copied().max() {
+                    return bad("max_id is not the largest id coded");
+                }
+                me.ngrams = Some(NgramCounts::from_parts_by_first(ngrams)?);
+            }
+            _ => return bad("n-grams given for max_order 1, or missing, or of another order"),
+        }
+        me.n_tokens = parts.n_tokens;
+        me.open = parts.open;
+        me.n_documents = parts.n_documents;
+        me.max_id = parts.max_id;
+        Ok(me)
     }
 
     /// Add token ids: `starts` (sorted, each <= len) are the positions where a new document
@@ -490,5 +577,51 @@ mod tests {
         for (a, b) in s.conditional.iter().zip(&t.conditional) {
             assert!((a - b).abs() < 1e-10);
         }
+    }
+
+    #[test]
+    fn state_round_trips_and_bad_states_are_refused() {
+        let ids: Vec<u32> = (0..5_000u32)
+            .map(|i| (i * i) % 97 + (i % 3) * 1_000)
+            .collect();
+        let summary = |t: &TokenStats| {
+            let s = t.summary(Estimator::Plugin, 2.5, &[0.5, 0.9], None, &NEVER);
+            format!("{:?}", s.unwrap())
+        };
+        for order in [1, 3] {
+            // Three documents, the last one left open.
+            let mut stats = TokenStats::new(order).unwrap();
+            let doc_starts = [0, 1_000, 3_100];
+            stats
+                .update(&Labels::from(&ids[..4_000]), &doc_starts, None, &NEVER)
+                .unwrap();
+            let parts = stats.to_parts();
+            let mut back = TokenStats::from_parts(&parts).unwrap();
+            assert_eq!(back.to_parts(), parts, "order {order}");
+            assert_eq!(summary(&back), summary(&stats), "order {order}");
+            // Both continue the open document alike.
+            for t in [&mut stats, &mut back] {
+                t.update(&Labels::from(&ids[4_000..]), &[], None, &NEVER)
+                    .unwrap();
+            }
+            assert_eq!(summary(&back), summary(&stats), "order {order}, continued");
+            let mut wrong = stats.to_parts();
+            wrong.max_id = Some(7);
+            assert!(TokenStats::from_parts(&wrong).is_err(), "order {order}");
+            let mut wrong = stats.to_parts();
+            wrong.max_order = 4 - order; // 3 for 1 and 1 for 3: n-grams of the wrong kind
+            assert!(TokenStats::from_parts(&wrong).is_err(), "order {order}");
+        }
+        let mut stats = TokenStats::new(2).unwrap();
+        stats
+            .update(&Labels::from(&ids[..100]), &[0], None, &NEVER)
+            .unwrap();
+        let mut repeated = stats.to_parts();
+        repeated.ids[1] = repeated.ids[0];
+        assert!(TokenStats::from_parts(&repeated).is_err());
+        let mut unknown_code = stats.to_parts();
+        unknown_code.ids.pop();
+        unknown_code.max_id = unknown_code.ids.iter().copied().max();
+        assert!(TokenStats::from_parts(&unknown_code).is_err());
     }
 }
