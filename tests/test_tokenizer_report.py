@@ -173,13 +173,14 @@ def test_json_with_nan_and_inf_is_strict_json(report):
     text = bad.to_json()
     d = strict_loads(text)  # raises on NaN / Infinity tokens
     em = d["entries"][0]["metrics"]
-    assert em["unigram_entropy"] is None and em["renyi_efficiency"] is None
-    assert em["hapax_share"] is None and em["conditional_entropy"]["1"] is None
+    # NaN is null; infinities are the strings "inf" / "-inf".
+    assert em["unigram_entropy"] is None and em["renyi_efficiency"] == "inf"
+    assert em["hapax_share"] == "-inf" and em["conditional_entropy"]["1"] is None
     assert d["meta"]["x"] is None and d["entries"][0]["parity"] is None
     back = Report.from_json(text).entries[0]
-    # Fields that cannot be None read back as NaN; optional ones as None.
-    assert math.isnan(back.metrics.unigram_entropy) and math.isnan(back.metrics.hapax_share)
-    assert math.isnan(back.metrics.renyi_efficiency)
+    # NaN in fields that cannot be None reads back as NaN; in optional ones as None.
+    assert math.isnan(back.metrics.unigram_entropy)
+    assert back.metrics.renyi_efficiency == math.inf and back.metrics.hapax_share == -math.inf
     assert math.isnan(back.metrics.conditional_entropy[1])
     assert back.metrics.conditional_entropy[2] == 3.0
     assert back.metrics.bytes_per_token is None and back.parity is None

@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
+import re
 import sys
 
 from . import _validate
@@ -27,6 +29,16 @@ def _int_list(text: str) -> list[int]:
     return values
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def _orders_arg(text: str) -> list[int]:
     values = _int_list(text)
     if any(v > 8 for v in values):
@@ -34,24 +46,26 @@ def _orders_arg(text: str) -> list[int]:
     return values
 
 
-def _sizes_arg(text: str) -> list[int]:
+def _parse_size(text: str) -> int:
     from .tokenizers._sweep import parse_size
 
-    try:
-        return [parse_size(v) for v in text.split(",") if v.strip()]
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
-
-
-def _size_arg(text: str) -> int:
-    from .tokenizers._sweep import parse_size
-
-    if "," in text:
-        raise argparse.ArgumentTypeError(f"expected one size such as 512K or 4M, got {text!r}")
     try:
         return parse_size(text)
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _sizes_arg(text: str) -> list[int]:
+    sizes = [_parse_size(v) for v in text.split(",") if v.strip()]
+    if not sizes:
+        raise argparse.ArgumentTypeError(f"expected sizes such as 1M,4M, got {text!r}")
+    return sizes
+
+
+def _size_arg(text: str) -> int:
+    if "," in text:
+        raise argparse.ArgumentTypeError(f"expected one size such as 512K or 4M, got {text!r}")
+    return _parse_size(text)
 
 
 def _alpha_arg(text: str) -> float:
@@ -131,7 +145,9 @@ def add_commands(commands) -> None:
     )
     p.add_argument("--field", metavar="KEY", help="JSONL field holding the text (default: text)")
     p.add_argument("--dtype", metavar="DT", help="integer dtype of raw .bin id shards")
-    p.add_argument("--vocab-size", type=int, metavar="N", help="vocabulary size of id shards")
+    p.add_argument(
+        "--vocab-size", type=_positive_int, metavar="N", help="vocabulary size of id shards"
+    )
     p.add_argument("--train", metavar="PATH", help="corpus the trained tokenizers learn from")
     p.add_argument(
         "--reference", metavar="NAME",
@@ -145,7 +161,7 @@ def add_commands(commands) -> None:
     p.add_argument("--no-roundtrip", action="store_true", help="skip decode round-trip checks")
     _metric_options(p)
     _output_options(p)
-    p.set_defaults(run=_cmd_eval)
+    p.set_defaults(run=_naming_flags(_cmd_eval))
 
     p = sub.add_parser(
         "sweep",
@@ -171,7 +187,7 @@ def add_commands(commands) -> None:
     )
     _metric_options(p)
     _output_options(p)
-    p.set_defaults(run=_cmd_sweep)
+    p.set_defaults(run=_naming_flags(_cmd_sweep))
 
     corpus = commands.add_parser(
         "corpus", help="corpus-level tools", description="Corpus-level tools."
@@ -205,7 +221,7 @@ def add_commands(commands) -> None:
         help="table (default), json, csv or markdown",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write the result here, not stdout")
-    p.set_defaults(run=_cmd_distance)
+    p.set_defaults(run=_naming_flags(_cmd_distance))
 
 
 def _missing(parser: argparse.ArgumentParser, choices: str):
@@ -236,6 +252,27 @@ def _check_output(path: str | None, what: str) -> None:
         raise ValueError(f"{what} {path}: is a directory")
 
 
+def _check_plot(path: str | None) -> None:
+    """Up front, so that a run is not thrown away at the end: the --plot path, matplotlib
+    installed, and a file suffix that matplotlib can write (none: it writes PNG)."""
+    if path is None:
+        return
+    _check_output(path, "--plot")
+    from .tokenizers._report import _import_matplotlib
+
+    _import_matplotlib("--plot")  # ImportError naming the extra: one line, exit 2
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    # savefig picks the writer from the suffix, case-insensitively, as here.
+    suffix = os.path.splitext(path)[1][1:].lower()
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if suffix and suffix not in formats:
+        raise ValueError(
+            f"--plot {path}: matplotlib cannot write .{suffix} files; use one of "
+            f"{', '.join(sorted(formats))}"
+        )
+
+
 def _render(report, fmt: str) -> str:
     if fmt == "json":
         return report.to_json() + "\n"
@@ -250,11 +287,40 @@ def _progress_enabled(args) -> bool:
     return not args.no_progress and sys.stderr.isatty()
 
 
-#: The CLI flags that error messages of evaluate and sweep name instead of the arguments.
+#: The CLI flags that error messages of evaluate, sweep and rank_by_distance name instead
+#: of the arguments: through ``_arg_names``, and by :func:`_naming_flags` for the rest.
 _FLAGS = {
     "corpora": "--corpus", "test": "--corpus", "train": "--train", "field": "--field",
-    "dtype": "--dtype", "reference": "--reference",
+    "dtype": "--dtype", "reference": "--reference", "tokenizers": "--tokenizer",
+    "vocab_size": "--vocab-size", "vocab_sizes": "--vocab", "train_bytes": "--train-bytes",
+    "orders": "--orders", "alpha": "--alpha", "estimator": "--estimator",
+    "cache_dir": "--cache-dir", "codec": "--codec", "max_bytes": "--max-bytes",
 }
+
+# "vocab_size: ...", "vocab_sizes, train_bytes: ...", "max_bytes must ...": the argument
+# names a library error starts with.
+_LEADING_NAMES = re.compile(r"[a-z_]+(?:, [a-z_]+)*(?=:| must )")
+
+
+def _naming_flags(cmd):
+    """``cmd`` with the argument names that start its ValueError/TypeError messages
+    replaced by the CLI flags (``vocab_size: ...`` -> ``--vocab-size: ...``)."""
+
+    @functools.wraps(cmd)
+    def run(args):
+        try:
+            return cmd(args)
+        except (ValueError, TypeError) as err:
+            msg = str(err)
+            match = _LEADING_NAMES.match(msg)
+            names = match.group().split(", ") if match else []
+            if not any(n in _FLAGS for n in names):
+                raise
+            flags = ", ".join(_FLAGS.get(n, n) for n in names)
+            kind = ValueError if isinstance(err, ValueError) else TypeError
+            raise kind(flags + msg[match.end():]) from err
+
+    return run
 
 
 def _cmd_eval(args) -> str:
@@ -262,7 +328,7 @@ def _cmd_eval(args) -> str:
     from .tokenizers._evaluate import _arg_names
 
     _check_output(args.output, "--output")
-    _check_output(args.plot, "--plot")
+    _check_plot(args.plot)
     with _arg_names(_FLAGS):
         report = evaluate(
             args.tokenizers,
@@ -293,7 +359,7 @@ def _cmd_sweep(args) -> str:
     from .tokenizers._sweep import plot_sweep
 
     _check_output(args.output, "--output")
-    _check_output(args.plot, "--plot")
+    _check_plot(args.plot)
     with _arg_names(_FLAGS):  # sweep opens --train and --corpus as text, naming the flags
         report = sweep(
             args.vocab,

@@ -159,7 +159,7 @@ def _read_documents(docs: Iterable[Any], name: str, limit: int | None) -> bytes:
     out = bytearray()
     for i, doc in enumerate(docs):
         if isinstance(doc, str):
-            doc = doc.encode("utf-8")
+            doc = doc.encode("utf-8", "surrogatepass")  # lone surrogates, as the corpora do
         elif not isinstance(doc, (bytes, bytearray, memoryview)):
             raise TypeError(f"{name}: documents must be str or bytes, "
                             f"item {i} is {type(doc).__name__}")
@@ -176,7 +176,8 @@ def _read_source(src: Any, name: str, limit: int | None) -> bytes:
     if isinstance(src, str):
         # A character is at least one byte: cutting the characters first is exact and avoids
         # encoding a huge string for its first few megabytes.
-        data = (src if limit is None else src[:limit]).encode("utf-8")
+        # surrogatepass: a str may hold lone surrogates (e.g. from JSON), as in the corpora.
+        data = (src if limit is None else src[:limit]).encode("utf-8", "surrogatepass")
     elif isinstance(src, (bytes, bytearray, memoryview)):
         data = bytes(src)
     elif isinstance(src, os.PathLike):

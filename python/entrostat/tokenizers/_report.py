@@ -4,7 +4,8 @@ One :class:`Entry` holds the :class:`~entrostat.tokenizers._metrics.TokenMetrics
 tokenizer on one corpus plus timings; a :class:`Report` is a list of entries and a ``meta``
 dict. The JSON form is versioned (``SCHEMA``, ``SCHEMA_VERSION``) and documented in
 ``docs/tokenizers.md``; it round-trips exactly through :meth:`Report.to_json` /
-:meth:`Report.from_json`.
+:meth:`Report.from_json`, infinities included (written as ``"inf"``/``"-inf"``; NaN is
+``null``, read back as NaN, or as None in a field that may be None).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import dataclasses
 import io
 import json
 import math
+import numbers
 import shutil
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from .. import _validate
 from ._metrics import COVERAGE_SHARES, TokenMetrics
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "NORMALISATION", "PLOT_PANELS", "Entry", "Report"]
@@ -28,8 +31,7 @@ __all__ = ["SCHEMA", "SCHEMA_VERSION", "NORMALISATION", "PLOT_PANELS", "Entry", 
 SCHEMA = "entrostat.tokenizers.report"
 SCHEMA_VERSION = 1
 
-_DICT_KEYS: dict[str, Callable[[str], Any]] = {
-    "conditional_entropy": int, "bits_per_byte": int, "coverage_tokens": float}
+_DICT_KEYS = ("conditional_entropy", "bits_per_byte", "coverage_tokens")
 _ENTRY_FIELDS = ("tokenizer", "corpus", "group", "language", "encode_seconds",
                  "metrics_seconds", "parity")
 _ENTRY_DERIVED = ("mb_per_s",)
@@ -102,11 +104,17 @@ class Entry:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Entry:
         """Inverse of :meth:`to_dict` (``mb_per_s`` is recomputed, not read)."""
-        # group, language, timings and parity may be left out (null) in hand-written files.
-        _check_keys(d, required={"tokenizer", "corpus", "metrics"},
-                    allowed={*_ENTRY_FIELDS, *_ENTRY_DERIVED, "metrics"}, what="entry")
-        kwargs = {name: d.get(name) for name in _ENTRY_FIELDS}
-        return cls(metrics=_metrics_from_dict(d["metrics"]), **kwargs)
+        return _entry_from_dict(d, "entry")
+
+
+def _entry_from_dict(d: Any, where: str) -> Entry:
+    """An entry read from JSON; errors name the path, e.g. ``entries[0].metrics.n_tokens``."""
+    # group, language, timings and parity may be left out (null) in hand-written files.
+    _check_keys(d, required={"tokenizer", "corpus", "metrics"},
+                allowed={*_ENTRY_FIELDS, *_ENTRY_DERIVED, "metrics"}, what=where)
+    kwargs = {name: _read_value(_ENTRY_HINTS[name], d.get(name), f"{where}.{name}")
+              for name in _ENTRY_FIELDS}
+    return Entry(metrics=_metrics_from_dict(d["metrics"], f"{where}.metrics"), **kwargs)
 
 
 def _check_keys(d: Any, *, required: set[str], allowed: set[str], what: str) -> None:
@@ -125,37 +133,94 @@ def _nullable(hint: Any) -> bool:
 
 
 _METRIC_HINTS = typing.get_type_hints(TokenMetrics)
+_ENTRY_HINTS = typing.get_type_hints(Entry)
 _METRIC_FIELDS = {f.name: f for f in dataclasses.fields(TokenMetrics)}
 _METRIC_REQUIRED = {name for name, f in _METRIC_FIELDS.items()
                     if f.default is dataclasses.MISSING
                     and f.default_factory is dataclasses.MISSING}
 
+# JSON has no token for infinities: they are written as these strings (NaN as null).
+_INF = {"inf": math.inf, "-inf": -math.inf}
 
-def _metric_value(name: str, value: Any) -> Any:
-    """A metric read from JSON: null back to NaN where the field cannot be None."""
-    if name in _DICT_KEYS:
-        if value is None:
-            return None if _nullable(_METRIC_HINTS[name]) else {}
-        if not isinstance(value, Mapping):
-            raise ValueError(f"metrics.{name}: expected an object, got {type(value).__name__}")
-        key = _DICT_KEYS[name]
-        # Entropies were written as null when not finite; coverage counts are never null.
-        return {key(k): (math.nan if v is None else v) for k, v in value.items()}
-    if value is None and not _nullable(_METRIC_HINTS[name]):
-        return math.nan
+
+def _invalid(path: str, expected: str, value: Any) -> ValueError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    return ValueError(f"{path}: expected {expected}, got {shown} ({type(value).__name__})")
+
+
+def _read_int(value: Any, path: str, nullable: bool) -> int | None:
+    """A count: a non-negative integer (not a bool, not a float such as 5.0)."""
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise _invalid(path, "a non-negative integer" + (" or null" if nullable else ""), value)
+    return int(value)
+
+
+def _read_float(value: Any, path: str, nullable: bool) -> float | None:
+    """A number; null is None where the field may be None, NaN where it may not."""
+    if value is None:
+        return None if nullable else math.nan
+    if isinstance(value, str) and value in _INF:
+        return _INF[value]
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise _invalid(path, 'a number, null, "inf" or "-inf"', value)
     return value
 
 
-def _metrics_from_dict(d: Any) -> TokenMetrics:
-    _check_keys(d, required=_METRIC_REQUIRED, allowed=set(_METRIC_FIELDS), what="metrics")
+def _read_str(value: Any, path: str, nullable: bool) -> str | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str):
+        raise _invalid(path, "a string" + (" or null" if nullable else ""), value)
+    return value
+
+
+_READERS: dict[type, Callable[[Any, str, bool], Any]] = {
+    int: _read_int, float: _read_float, str: _read_str}
+
+
+def _read_key(key: Any, path: str, kind: type) -> Any:
+    """A key of ``conditional_entropy``/``bits_per_byte`` (an order >= 1) or of
+    ``coverage_tokens`` (a share in (0, 1]), written as a string."""
     try:
-        return TokenMetrics(**{name: _metric_value(name, v) for name, v in d.items()})
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"metrics: {err}") from None
+        value = kind(key) if isinstance(key, str) else key
+    except ValueError:
+        value = None
+    ok = (isinstance(value, int) and value >= 1) if kind is int else (
+        isinstance(value, float) and 0 < value <= 1)
+    if isinstance(value, bool) or not ok:
+        what = "an n-gram order (an integer >= 1)" if kind is int else "a share in (0, 1]"
+        raise ValueError(f"{path}: key {key!r} is not {what}")
+    return value
+
+
+def _read_value(hint: Any, value: Any, path: str) -> Any:
+    """``value`` read from JSON as the type ``hint`` of a field says; ValueError naming
+    ``path`` and the expected type otherwise."""
+    nullable = _nullable(hint)
+    base = next(a for a in typing.get_args(hint) if a is not type(None)) if nullable else hint
+    if typing.get_origin(base) is dict:
+        if value is None:
+            return None if nullable else {}
+        if not isinstance(value, Mapping):
+            raise _invalid(path, "an object" + (" or null" if nullable else ""), value)
+        kind, item = typing.get_args(base)
+        return {_read_key(k, path, kind): _READERS[item](v, f"{path}[{k!r}]", False)
+                for k, v in value.items()}
+    return _READERS[base](value, path, nullable)
+
+
+def _metrics_from_dict(d: Any, where: str) -> TokenMetrics:
+    _check_keys(d, required=_METRIC_REQUIRED, allowed=set(_METRIC_FIELDS), what=where)
+    return TokenMetrics(**{name: _read_value(_METRIC_HINTS[name], v, f"{where}.{name}")
+                           for name, v in d.items()})
 
 
 def _plain(obj: Any) -> Any:
-    """JSON-plain copy: str keys, lists for tuples, None for NaN/inf, Python scalars."""
+    """JSON-plain copy: str keys, lists for tuples, None for NaN, "inf"/"-inf" for
+    infinities, Python scalars."""
     if isinstance(obj, Mapping):
         return {str(k): _plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -164,9 +229,11 @@ def _plain(obj: Any) -> Any:
         return obj
     if hasattr(obj, "item") and callable(obj.item):  # NumPy scalars
         obj = obj.item()
-    if isinstance(obj, float):
-        # JSON has no NaN or infinity; strict parsers reject Python's NaN token.
-        return obj if math.isfinite(obj) else None
+    if isinstance(obj, float) and not math.isfinite(obj):
+        # JSON has no NaN or infinity; strict parsers reject Python's tokens. Infinities
+        # are kept as strings (a Renyi alpha of inf, a fertility with no words), which
+        # the reader turns back into floats where the schema has a number.
+        return None if math.isnan(obj) else "inf" if obj > 0 else "-inf"
     return obj
 
 
@@ -335,9 +402,9 @@ class Report:
         One per (tokenizer, corpus).
     meta : dict
         Free-form, JSON-plain description of the run (stored in JSON form: tuples become
-        lists, NaN becomes None). :meth:`create` fills the documented keys
-        ``entrostat_version``, ``created``, ``orders``, ``alpha``, ``estimator``,
-        ``corpus``, ``normalisation`` and ``notes``.
+        lists, NaN becomes None, infinities the strings ``"inf"`` and ``"-inf"``).
+        :meth:`create` fills the documented keys ``entrostat_version``, ``created``,
+        ``orders``, ``alpha``, ``estimator``, ``corpus``, ``normalisation`` and ``notes``.
 
     Notes
     -----
@@ -392,12 +459,15 @@ class Report:
                 "entries": [e.to_dict() for e in self.entries]}
 
     def to_json(self, indent: int | None = 2) -> str:
-        """Strict JSON (no NaN/Infinity tokens: non-finite numbers are ``null``)."""
+        """Strict JSON: no NaN/Infinity tokens; NaN is ``null`` and infinities are the
+        strings ``"inf"`` and ``"-inf"``, read back as floats by :meth:`from_json`."""
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False, ensure_ascii=False)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Report:
-        """Inverse of :meth:`to_dict`; ``ValueError`` for another schema or version."""
+        """Inverse of :meth:`to_dict`; ``ValueError`` for another schema or version, or for
+        a value of the wrong type (the message names its path, such as
+        ``entries[0].metrics.n_tokens``, and the type expected)."""
         if not isinstance(d, Mapping) or d.get("schema") != SCHEMA:
             found = d.get("schema") if isinstance(d, Mapping) else type(d).__name__
             raise ValueError(f"not an entrostat tokenizer report: schema is {found!r}, "
@@ -411,12 +481,7 @@ class Report:
                     allowed={"schema", "schema_version", "meta", "entries"}, what="report")
         if not isinstance(d["meta"], Mapping) or not isinstance(d["entries"], list):
             raise ValueError("report: meta must be an object and entries a list")
-        entries = []
-        for i, e in enumerate(d["entries"]):
-            try:
-                entries.append(Entry.from_dict(e))
-            except ValueError as err:
-                raise ValueError(f"entries[{i}]: {err}") from None
+        entries = [_entry_from_dict(e, f"entries[{i}]") for i, e in enumerate(d["entries"])]
         return cls(entries, dict(d["meta"]))
 
     @classmethod
@@ -510,13 +575,17 @@ class Report:
         for k <= 3, bits/byte at the highest order, parity, MB/s), then vocabulary use
         (Shannon and Renyi efficiencies, vocabulary used, types covering 90% of the tokens,
         hapax share). A table too wide for ``width`` continues in a second block.
-        ``width`` defaults to the terminal's; ``color`` adds ANSI styles.
+        ``width`` (a positive integer, in characters) defaults to the terminal's; a
+        narrow one folds the names and continues the tables over more blocks. ``color``
+        adds ANSI styles.
         """
         from rich.console import Console
         from rich.text import Text
 
         if width is None:
             width = shutil.get_terminal_size((100, 24)).columns
+        else:
+            width = _validate.positive_int(width, "width")
         console = Console(file=io.StringIO(), width=width, force_terminal=color,
                           color_system="standard" if color else None, highlight=False)
         if not self.entries:

@@ -10,6 +10,7 @@ prefix of the same training stream and evaluated on the same held-out corpora.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -31,9 +32,12 @@ def parse_size(text: str) -> int:
         value = float(digits)
     except ValueError:
         raise ValueError(f"expected a size such as 512K, 4M or 1G, got {text!r}") from None
-    if not value > 0:
-        raise ValueError(f"expected a positive size, got {text!r}")
-    return int(value * scale)
+    size = value * scale
+    if not math.isfinite(size):
+        raise ValueError(f"expected a finite size such as 512K or 4M, got {text!r}")
+    if not size >= 1:
+        raise ValueError(f"expected a size of at least 1 byte, got {text!r}")
+    return int(size)
 
 
 def human_size(n: int) -> str:
