@@ -191,10 +191,16 @@ def test_field_and_dtype_apply_to_the_corpora_they_fit(tmp_path, cache):
                 cache=cache)
     assert proc.returncode == 0, proc.stderr
     assert _corpora(json.loads(proc.stdout)) == {"a.txt": ("bytes", 7), "x.jsonl": ("bytes", 10)}
-    proc = _run(*base, "-c", tmp_path / "i.npy", "-c", tmp_path / "s.bin", "--dtype", "uint16",
-                cache=cache)
+    shards_only = ("-c", tmp_path / "i.npy", "-c", tmp_path / "s.bin", "--dtype", "uint16")
+    no_tokenizer = tuple(a for a in base if a not in ("-t", "bytes"))
+    proc = _run(*no_tokenizer, *shards_only, cache=cache)
     assert proc.returncode == 0, proc.stderr
     assert _corpora(json.loads(proc.stdout)) == {"i.npy": ("ids", 5), "s.bin": ("ids", 3)}
+    # A tokenizer, like --field or --dtype, that no corpus can use is an error.
+    _one_error_line(_run(*base, *shards_only, cache=cache),
+                    "--tokenizer: every corpus is a token-id shard")
+    _one_error_line(_run(*no_tokenizer, "-c", tmp_path / "a.txt", "--vocab-size", "9",
+                         cache=cache), "--vocab-size 9 applies to token-id shards")
     _one_error_line(_run(*base, "-c", tmp_path / "a.txt", "-c", tmp_path / "i.npy",
                          "--dtype", "uint16", cache=cache), "--dtype uint16 applies", ".bin")
     _one_error_line(_run(*base, "-c", tmp_path / "a.txt", "--field", "body", cache=cache),

@@ -368,3 +368,44 @@ def test_sweep_needs_text(mixed, cache):
         sweep([300], [1024], train=text, test=[mixed / "a.txt", mixed / "i.npy"])
     with pytest.raises(TypeError, match="train: expected a TextCorpus or a path"):
         sweep([300], [1024], train=3, test=[text])
+
+
+def test_evaluate_refuses_lone_specs_and_options_no_corpus_uses(tmp_path, cache):
+    text = tmp_path / "a.txt"
+    text.write_text("ab cd\n\nef\n")
+    shard = tmp_path / "i.npy"
+    np.save(shard, np.array([1, 2, 3], dtype=np.int32))
+    with pytest.raises(TypeError, match=r"corpora: expected a list, got a single str"):
+        evaluate(["bytes"], str(text))
+    with pytest.raises(TypeError, match=r"corpora: expected a list, got a single PosixPath"):
+        evaluate(["bytes"], text)
+    with pytest.raises(TypeError, match=r"tokenizers: expected a list, got a single str"):
+        evaluate("bytes", [text])
+    with pytest.raises(TypeError, match=r"tokenizers: expected a list, got int"):
+        evaluate(5, [text])
+    with pytest.raises(ValueError, match=r"vocab_size=5 applies to token-id shards"):
+        evaluate(["bytes"], [text], vocab_size=5)
+    with pytest.raises(ValueError, match=r"tokenizers: every corpus is a token-id shard"):
+        evaluate(["bytes"], [shard])
+    with pytest.raises(TypeError, match="roundtrip"):
+        evaluate(["bytes"], [text], roundtrip="no")
+    with pytest.raises(TypeError, match="log: expected a callable"):
+        evaluate(["bytes"], [text], log=5)
+    # Tokenizers of one name are told apart, as corpora are.
+    report = evaluate(["bytes", "bytes"], [text], orders=(1,))
+    assert [e.tokenizer for e in report.entries] == ["bytes", "bytes#2"]
+
+
+def test_shard_errors_name_the_shard(tmp_path, cache):
+    neg = tmp_path / "neg.npy"
+    np.save(neg, np.array([1, -2], dtype=np.int64))
+    with pytest.raises(ValueError, match=r"corpora: token shard neg.npy: token ids must be non"):
+        evaluate(corpora=[neg])
+    big = tmp_path / "big.npy"
+    np.save(big, np.array([1, 6], dtype=np.int64))
+    with pytest.raises(ValueError, match=r"token shard big.npy: token id 6 is outside the vocab"):
+        evaluate(corpora=[big], vocab_size=3)
+    empty = tmp_path / "empty.npy"
+    np.save(empty, np.zeros(0, dtype=np.int64))
+    with pytest.raises(ValueError, match=r"token shard empty.npy: no tokens were counted"):
+        evaluate(corpora=[empty])

@@ -465,6 +465,41 @@ def test_tiktoken_rank_file_path_and_pattern(tmp_path, cl100k):
     bad.write_text("this is not base64 data\n")
     with pytest.raises(ValueError, match="bad.tiktoken"):
         load_tokenizer(f"tiktoken:{bad}")
+    with pytest.raises(ValueError, match="unknown tiktoken encoding 'nope' after '@'"):
+        load_tokenizer(f"tiktoken:{path}@nope")
+    # tiktoken panics on a byte it has no token for: such a file is refused on loading.
+    few = tmp_path / "few.tiktoken"
+    few.write_text("YQ== 0\nYg== 1\n")  # b"a", b"b"
+    with pytest.raises(ValueError, match=r"few.tiktoken' lacks 254 of the 256 single-byte"):
+        load_tokenizer(f"tiktoken:{few}")
+
+
+def test_trainers_that_cannot_train_raise_value_errors(tmp_path):
+    with pytest.raises(ValueError, match=r"'unigram:5' cannot be trained: The vocabulary"):
+        load_tokenizer("unigram:5", train_texts=lambda: ["hello world"], cache_dir=tmp_path)
+    for spec in ("bpe:300", "wordpiece:300", "unigram:300"):
+        with pytest.raises(ValueError, match=f"'{spec}': the training texts hold no text"):
+            load_tokenizer(spec, train_texts=lambda: ["", ""], cache_dir=tmp_path)
+    assert not list(tmp_path.iterdir())  # nothing cached
+
+
+def test_object_tokenizers_must_give_integer_ids_and_sizes():
+    class Fixed:
+        def __init__(self, ids, vocab_size=10):
+            self.ids, self.vocab_size = ids, vocab_size
+
+        def encode(self, text):
+            return self.ids
+
+    for ids in ([1.5], ["7"]):
+        with pytest.raises(TypeError, match="Fixed returned ids of dtype .*, expected integers"):
+            load_tokenizer(Fixed(ids)).encode_batch(["x"])
+    for size in (2.7, "big", float("nan")):
+        with pytest.raises(TypeError, match="vocab_size of Fixed must be an int"):
+            load_tokenizer(Fixed([1], size))
+    ids, offsets = load_tokenizer(Fixed(np.array([3], dtype=np.uint16))).encode_batch(["x", "y"])
+    assert ids.tolist() == [3, 3] and offsets.tolist() == [0, 1, 2]
+    assert load_tokenizer(Fixed([])).encode_batch(["x"])[0].size == 0
 
 
 def test_tiktoken_reads_its_own_cache_when_no_package_ships_the_file(

@@ -217,11 +217,38 @@ def _count_shards(corpus: IdCorpus, stats: TokenStats, progress: _Progress) -> f
     t0 = time.perf_counter()
     try:
         for chunk, new_document in corpus.chunks():
-            stats.update(chunk, new_document=new_document)
+            with _naming_shard(corpus):
+                stats.update(chunk, new_document=new_document)
             progress.advance(task, int(chunk.shape[0]))
     finally:
         progress.done(task)
     return time.perf_counter() - t0
+
+
+@contextmanager
+def _naming_shard(corpus: IdCorpus) -> Iterator[None]:
+    """The core's ``ids: ...`` errors, naming the shard corpus they come from."""
+    try:
+        yield
+    except ValueError as err:
+        msg = str(err).removeprefix("ids: ")
+        raise ValueError(f"{_arg('corpora')}: token shard {corpus.name}: {msg}") from None
+
+
+def _listed(value: Any, name: str) -> list[Any]:
+    """``value`` as a list; a lone str, bytes or path is refused rather than iterated
+    (its characters would be taken for corpora or tokenizer specs)."""
+    if isinstance(value, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"{_arg(name)}: expected a list, got a single {type(value).__name__} "
+            f"({value!r}); wrap it in a list"
+        )
+    try:
+        return list(value)
+    except TypeError:
+        raise TypeError(
+            f"{_arg(name)}: expected a list, got {type(value).__name__}"
+        ) from None
 
 
 def _train_key(train: TextCorpus) -> str:
@@ -483,6 +510,12 @@ def evaluate(
     batch_bytes = _validate.positive_int(batch_bytes, "batch_bytes")
     alpha = _validate.order_param(alpha, "alpha")
     estimator = _validate.estimator(estimator)
+    roundtrip = _validate.flag(roundtrip, "roundtrip")
+    pretrained = _validate.flag(pretrained, "pretrained")
+    if vocab_size is not None:
+        vocab_size = _validate.positive_int(vocab_size, _arg("vocab_size"), high=2**64 - 1)
+    if log is not None and not callable(log):
+        raise TypeError(f"log: expected a callable taking a str, got {type(log).__name__}")
     say = log or (lambda _msg: None)
     description = None
     used: set[str] = set()  # the options (field, dtype) that some corpus takes
@@ -499,7 +532,7 @@ def evaluate(
         reference = reference if reference is not None else default.reference
         description = default.description
     else:
-        given = list(corpora)
+        given = _listed(corpora, "corpora")
         opened = _distinct_names([_open(c, field, dtype, used) for c in given], given)
         texts = [c for c in opened if isinstance(c, TextCorpus)]
         shards = [c for c in opened if isinstance(c, IdCorpus)]
@@ -509,13 +542,23 @@ def evaluate(
         if train is not None:
             train_corpus = _open_text(train, _arg("train"), field, used)
     _check_used(field, dtype, used)
+    if vocab_size is not None and not shards:
+        raise ValueError(
+            f"{_arg_value('vocab_size', vocab_size)} applies to token-id shards (a text "
+            "corpus takes its tokenizer's), and none of the corpora is one"
+        )
     given_corpora = [*texts, *shards]
     if tokenizers is None:  # id shards need no tokenizer: defaults only for text
         specs = default_tokenizers(pretrained=pretrained) if texts else []
     else:
-        specs = list(tokenizers)
+        specs = _listed(tokenizers, "tokenizers")
+        if specs and not texts:
+            raise ValueError(
+                f"{_arg('tokenizers')}: every corpus is a token-id shard, counted as it is; "
+                "tokenizers apply to text corpora only"
+            )
     if not specs and not shards:
-        raise ValueError("tokenizers: expected at least one tokenizer")
+        raise ValueError(f"{_arg('tokenizers')}: expected at least one tokenizer")
     if train_corpus is None and any(_needs_training(s) for s in specs):
         if not texts:
             raise ValueError(
@@ -530,6 +573,7 @@ def evaluate(
     key = _train_key(train_corpus) if train_corpus is not None else None
 
     entries: list[Entry] = []
+    names: Counter[str] = Counter()  # tokenizers of one name get #2, #3, ... in the report
     with _Progress(progress) as bar:
         for spec in specs:
             t0 = time.perf_counter()
@@ -539,7 +583,9 @@ def evaluate(
                 train_key=key,
                 cache_dir=cache_dir,
             )
-            say(f"{tok.name}: ready in {time.perf_counter() - t0:.1f} s (|V| = {tok.vocab_size})")
+            names[tok.name] += 1
+            name = tok.name if names[tok.name] == 1 else f"{tok.name}#{names[tok.name]}"
+            say(f"{name}: ready in {time.perf_counter() - t0:.1f} s (|V| = {tok.vocab_size})")
             for corpus in texts:
                 stats = TokenStats(max(wanted), vocab_size=tok.vocab_size)
                 sizes, enc_s, count_s = _encode_corpus(
@@ -562,7 +608,7 @@ def evaluate(
                 count_s += time.perf_counter() - t1
                 entries.append(
                     Entry(
-                        tokenizer=tok.name,
+                        tokenizer=name,
                         corpus=corpus.name,
                         group=corpus.group,
                         language=corpus.language,
@@ -575,7 +621,8 @@ def evaluate(
             stats = TokenStats(max(wanted), vocab_size=vocab_size)
             count_s = _count_shards(corpus, stats, bar)
             t1 = time.perf_counter()
-            metrics = stats.metrics(orders=wanted, alpha=alpha, estimator=estimator)
+            with _naming_shard(corpus):
+                metrics = stats.metrics(orders=wanted, alpha=alpha, estimator=estimator)
             entries.append(
                 Entry(
                     tokenizer=IDS_TOKENIZER,

@@ -631,6 +631,7 @@ class ObjectTokenizer(Tokenizer):
                 f"tokenizer: cannot find the vocabulary size of {type(obj).__name__} "
                 "(no get_vocab_size(), n_vocab or vocab_size); pass vocab_size="
             )
+        size = _check_vocab_size(size, type(obj).__name__)
         super().__init__(f"object:{type(obj).__name__}", "object", size)
 
     def encode_batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -641,9 +642,21 @@ class ObjectTokenizer(Tokenizer):
                 f"tokenizer: {type(self.obj).__name__} returned {len(results)} encodings "
                 f"for {len(texts)} texts"
             )
-        parts = [np.asarray(getattr(r, "ids", r), dtype=np.int64).reshape(-1) for r in results]
+        parts = [self._ids_of(getattr(r, "ids", r)) for r in results]
         ids, offsets = _concat_arrays_checked(parts, self.vocab_size, self.name)
         return ids, offsets
+
+    def _ids_of(self, result: Any) -> np.ndarray:
+        """One encoding as int64 ids: integers only (a cast would truncate 1.5 or parse '7')."""
+        arr = np.asarray(result)
+        if arr.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        if arr.dtype.kind not in "iu":
+            raise TypeError(
+                f"tokenizer: {type(self.obj).__name__} returned ids of dtype {arr.dtype}, "
+                "expected integers"
+            )
+        return arr.astype(np.int64).reshape(-1)
 
     def _decode_lists(self, ids: np.ndarray, offsets: np.ndarray) -> list[str]:
         assert self._decode is not None
@@ -701,7 +714,7 @@ def _object_decoder(obj: Any) -> Callable[[list[list[int]]], Sequence[str]] | No
     return None
 
 
-def _object_vocab_size(obj: Any) -> int | None:
+def _object_vocab_size(obj: Any) -> Any:
     get = getattr(obj, "get_vocab_size", None)
     if callable(get):
         try:
@@ -713,7 +726,7 @@ def _object_vocab_size(obj: Any) -> int | None:
         if callable(value):
             value = value()
         if value is not None and not isinstance(value, bool):
-            return int(value)
+            return value  # checked by the caller
     get = getattr(obj, "get_piece_size", None)
     return int(get()) if callable(get) else None
 
@@ -868,6 +881,15 @@ def _parse_ranks(contents: bytes, path: pathlib.Path) -> dict[bytes, int]:
             ) from exc
     if not ranks:
         raise ValueError(f"tokenizer: rank file {str(path)!r} is empty")
+    # tiktoken's byte-pair encoder starts from single bytes: without one of them it panics
+    # on the first text that holds it.
+    missing = [b for b in range(256) if bytes([b]) not in ranks]
+    if missing:
+        shown = ", ".join(f"0x{b:02x}" for b in missing[:4]) + (", ..." if len(missing) > 4 else "")
+        raise ValueError(
+            f"tokenizer: rank file {str(path)!r} lacks {len(missing)} of the 256 single-byte "
+            f"tokens ({shown}); a tiktoken encoding needs them all"
+        )
     return ranks
 
 
@@ -937,6 +959,11 @@ def _tiktoken_from_file(path_text: str, spec: str) -> TiktokenTokenizer:
         path_text, pattern = head, tail
     path = pathlib.Path(path_text).expanduser()
     if not path.is_file():
+        if sep and pathlib.Path(head).expanduser().is_file():
+            raise ValueError(
+                f"tokenizer: unknown tiktoken encoding {tail!r} after '@' in spec {spec!r}; "
+                f"known: {', '.join(sorted(_TIKTOKEN))}"
+            )
         raise _missing_file(path, spec)
     tiktoken = _import_tiktoken()
     ranks = _parse_ranks(_read_rank_bytes(path), path)
@@ -1243,7 +1270,24 @@ def _canonical_ids(tok: Any, kind: str) -> Any:
 
 def _train(kind: str, n: int, train_texts: Callable[[], Iterable[str]]) -> Any:
     tok, trainer = _new_trainable(kind, n)
-    tok.train_from_iterator(_batched_texts(train_texts), trainer=trainer)
+    chars = 0
+
+    def batches() -> Iterator[list[str]]:
+        nonlocal chars
+        for batch in _batched_texts(train_texts):
+            chars += sum(map(len, batch))
+            yield batch
+
+    try:
+        tok.train_from_iterator(batches(), trainer=trainer)
+    except Exception as exc:
+        if type(exc) is not Exception:
+            raise  # ours (a TypeError about the texts) or tokenizers' typed errors
+        # The HF trainers raise a bare Exception, e.g. "The vocabulary is not large
+        # enough to contain all chars" for unigram:5.
+        raise ValueError(f"tokenizer: '{kind}:{n}' cannot be trained: {exc}") from None
+    if chars == 0:
+        raise ValueError(f"tokenizer: '{kind}:{n}': the training texts hold no text")
     return _canonical_ids(tok, kind)
 
 
