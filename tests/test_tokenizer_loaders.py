@@ -481,6 +481,11 @@ def test_trainers_that_cannot_train_raise_value_errors(tmp_path):
         with pytest.raises(ValueError, match=f"'{spec}': the training texts hold no text"):
             load_tokenizer(spec, train_texts=lambda: ["", ""], cache_dir=tmp_path)
     assert not list(tmp_path.iterdir())  # nothing cached
+    (tmp_path / "file").write_text("")
+    for cache_dir in (tmp_path / "file", tmp_path / "file" / "sub"):
+        with pytest.raises(ValueError, match=r"cache_dir: '.*file' is a file, not a folder"):
+            load_tokenizer("bpe:300", train_texts=lambda: ["ab"], train_key="k",
+                           cache_dir=cache_dir)
 
 
 def test_object_tokenizers_must_give_integer_ids_and_sizes():

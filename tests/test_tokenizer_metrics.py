@@ -249,6 +249,9 @@ def test_rejected_update_changes_nothing_and_merge_checks():
         s.metrics(vocab_size=2)
     with pytest.raises(ValueError, match="orders"):
         s.metrics(orders=(4,))
+    with pytest.raises(ValueError, match="new_document: False continues the last document"):
+        s.update([1, 2], [0, 2], new_document=False)
+    assert s.n_tokens == 3
 
 
 @pytest.mark.parametrize("max_order", [1, 2, 4])

@@ -1332,6 +1332,9 @@ def _cache_path(
     folder = (
         pathlib.Path(cache_dir) if cache_dir is not None else default_cache_dir() / "tokenizers"
     )
+    for part in (folder, *folder.parents):
+        if part.exists() and not part.is_dir():  # mkdir would say only "File exists"
+            raise ValueError(f"cache_dir: {str(part)!r} is a file, not a folder")
     return folder / f"{kind}-{n}-{train_key}.json"
 
 

@@ -126,6 +126,11 @@ def _starts(offsets, n: int, new_document: bool) -> np.ndarray:
     """Document starts from ``offsets`` (length documents + 1, 0 first, ``n`` last)."""
     if offsets is None:
         return np.zeros(1 if new_document else 0, dtype=np.uint64)
+    if not new_document:
+        raise ValueError(
+            "new_document: False continues the last document, which offsets (starting at 0, "
+            "a new document) cannot; give one or the other"
+        )
     off = np.asarray(offsets)
     if off.dtype.kind not in "iu" or off.ndim != 1 or off.size == 0:
         raise ValueError(
