@@ -31,9 +31,12 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
+
+from .. import _validate
 
 __all__ = ["IdCorpus", "TextCorpus", "load_corpus", "train_test_split"]
 
@@ -117,15 +120,24 @@ class TextCorpus:
         max_docs : int
             Most documents in a batch (at least 1).
 
-        Yields
-        ------
-        list[str]
+        Returns
+        -------
+        Iterator[list[str]]
             Non-empty lists of documents, in order.
+
+        Raises
+        ------
+        TypeError
+            If ``max_bytes`` or ``max_docs`` is not an integer.
+        ValueError
+            If ``max_bytes`` or ``max_docs`` is below 1.
         """
-        if int(max_bytes) < 1:
-            raise ValueError(f"max_bytes must be at least 1, got {max_bytes!r}")
-        if int(max_docs) < 1:
-            raise ValueError(f"max_docs must be at least 1, got {max_docs!r}")
+        # Checked now, not at the first next(): the error points at the call.
+        max_bytes = _validate.positive_int(max_bytes, "max_bytes")
+        max_docs = _validate.positive_int(max_docs, "max_docs")
+        return self._batches(max_bytes, max_docs)
+
+    def _batches(self, max_bytes: int, max_docs: int) -> Iterator[list[str]]:
         batch: list[str] = []
         size = 0
         for doc in self.documents():
@@ -175,7 +187,8 @@ class TextCorpus:
         Raises
         ------
         TypeError
-            If a document is not a ``str`` (the message gives its index).
+            If ``texts`` is not an iterable (or is a single ``str``), or a document is not
+            a ``str`` (the message gives its index).
         """
         return _MemoryCorpus(texts, name=name, group=group, language=language)
 
@@ -193,12 +206,20 @@ class _MemoryCorpus(TextCorpus):
 
     def __init__(self, texts: Iterable[str], *, name: str, group=None, language=None):
         super().__init__(name, group=group, language=language)
-        if isinstance(texts, str):
-            raise TypeError("texts must be an iterable of documents, not a single str")
-        docs = tuple(texts)
+        expected = "texts: expected an iterable of str documents"
+        if isinstance(texts, (str, bytes, bytearray)):
+            # Iterating it would make every character (or byte) a document.
+            raise TypeError(f"{expected}, got a single {type(texts).__name__}")
+        try:
+            items = iter(texts)
+        except TypeError:
+            raise TypeError(f"{expected}, got {type(texts).__name__}") from None
+        docs = tuple(items)
         for index, doc in enumerate(docs):
             if not isinstance(doc, str):
-                raise TypeError(f"texts[{index}] is {type(doc).__name__}, not str")
+                raise TypeError(
+                    f"texts[{index}]: expected a str document, got {type(doc).__name__}"
+                )
         self._texts = docs
         self._fingerprint: str | None = None
         self._bytes: int | None = None
@@ -347,14 +368,25 @@ def train_test_split(
     -------
     (TextCorpus, TextCorpus)
         The training and the test side, named ``"<name>:train"`` and ``"<name>:test"``.
+
+    Raises
+    ------
+    TypeError
+        If ``corpus`` is not a :class:`TextCorpus`, ``test_share`` not a real number or
+        ``seed`` not an integer.
+    ValueError
+        If ``test_share`` is not strictly between 0 and 1 (NaN included).
     """
     if not isinstance(corpus, TextCorpus):
-        raise TypeError(f"corpus must be a TextCorpus, got {type(corpus).__name__}")
+        raise TypeError(f"corpus: expected a TextCorpus, got {type(corpus).__name__}")
+    expected = "test_share: expected a number strictly between 0 and 1"
+    if isinstance(test_share, bool) or not isinstance(test_share, Real):
+        raise TypeError(f"{expected}, got {type(test_share).__name__}")
     share = float(test_share)
-    if not 0.0 < share < 1.0:
-        raise ValueError(f"test_share must be strictly between 0 and 1, got {test_share!r}")
+    if not 0.0 < share < 1.0:  # also false for NaN
+        raise ValueError(f"{expected}, got {test_share!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+        raise TypeError(f"seed: expected an integer, got {type(seed).__name__}")
     seed = int(seed)
     return (
         _SplitCorpus(corpus, test_share=share, seed=seed, test=False),
@@ -584,6 +616,36 @@ def _bin_shard(path: Path, dtype: np.dtype) -> _Shard:
     return _Shard(path, dtype, 0, size // dtype.itemsize)
 
 
+def _shard_paths(paths: Sequence[str | os.PathLike]) -> list[Path]:
+    """``IdCorpus``'s ``paths`` as a non-empty list of :class:`~pathlib.Path`; errors name
+    ``paths``.
+
+    A lone path is refused, as ``sweep(test=...)`` refuses a lone corpus: iterating a
+    ``str`` would read each character as a file name.
+    """
+    expected = "paths: expected a sequence of shard paths"
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"{expected}, got a single {type(paths).__name__}; pass [path] for one file"
+        )
+    try:
+        items = list(paths)
+    except TypeError:
+        raise TypeError(f"{expected}, got {type(paths).__name__}") from None
+    if not items:
+        raise ValueError(f"{expected}, got an empty one (an IdCorpus needs a file)")
+    out = []
+    for index, item in enumerate(items):
+        try:
+            out.append(Path(os.fsdecode(item)))
+        except TypeError:
+            raise TypeError(
+                f"paths[{index}]: expected a path (str or os.PathLike), "
+                f"got {type(item).__name__}"
+            ) from None
+    return out
+
+
 class IdCorpus:
     """Pre-tokenised token ids in ``.npy`` or raw ``.bin`` files, memory-mapped.
 
@@ -593,7 +655,8 @@ class IdCorpus:
     Parameters
     ----------
     paths : sequence of path-like
-        Shard files, in reading order (``.npy`` or ``.bin``).
+        Shard files, in reading order (``.npy`` or ``.bin``); a single file too is given
+        as a one-element list (or opened with :func:`load_corpus`).
     dtype : str or numpy.dtype, optional
         Item type of the ``.bin`` files (required for them); ``.npy`` files carry their own
         and must agree with it when given.
@@ -606,6 +669,16 @@ class IdCorpus:
     paths : list[pathlib.Path]
     dtype : numpy.dtype
         The common item type of all files.
+
+    Raises
+    ------
+    TypeError
+        If ``paths`` is a single path (a ``str``, ``bytes`` or path-like) or not a
+        sequence, or holds something that is not a path.
+    ValueError
+        If ``paths`` is empty, or a file is not a readable shard (see :func:`load_corpus`).
+    FileNotFoundError
+        If a file does not exist.
     """
 
     group: str | None = None
@@ -617,9 +690,7 @@ class IdCorpus:
         dtype: str | np.dtype | None = None,
         name: str | None = None,
     ):
-        self.paths = [Path(p) for p in paths]
-        if not self.paths:
-            raise ValueError("an IdCorpus needs at least one shard file (paths is empty)")
+        self.paths = _shard_paths(paths)
         declared = None if dtype is None else _parse_dtype(dtype)
         self._shards = [self._shard(path, declared) for path in self.paths]
         dtypes = {shard.dtype for shard in self._shards}
@@ -671,13 +742,21 @@ class IdCorpus:
         chunk_tokens : int
             Most ids per chunk (at least 1).
 
-        Yields
+        Returns
+        -------
+        Iterator[tuple[numpy.ndarray, bool]]
+
+        Raises
         ------
-        (numpy.ndarray, bool)
+        TypeError
+            If ``chunk_tokens`` is not an integer.
+        ValueError
+            If ``chunk_tokens`` is below 1.
         """
-        step = int(chunk_tokens)
-        if step < 1:
-            raise ValueError(f"chunk_tokens must be at least 1, got {chunk_tokens!r}")
+        # Checked now, not at the first next(): the error points at the call.
+        return self._chunks(_validate.positive_int(chunk_tokens, "chunk_tokens"))
+
+    def _chunks(self, step: int) -> Iterator[tuple[np.ndarray, bool]]:
         for shard in self._shards:
             data = shard.open()
             native = data.dtype.newbyteorder("=")

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from .. import _validate
 from ._corpora import TextCorpus
 from ._default import default_corpus
-from ._evaluate import _sweep_corpora, _train_key, evaluate
+from ._evaluate import _arg, _sweep_corpora, _train_key, evaluate
 from ._loaders import load_tokenizer
 from ._report import Report
 
@@ -81,6 +81,28 @@ class _Prefix(TextCorpus):
         return hashlib.sha256(parts.encode()).hexdigest()
 
 
+def _int_list(values: Any, name: str, low: int) -> list[int]:
+    """``values`` as a list of integers >= ``low``; a lone number (``sweep(300)``) is a
+    TypeError naming ``name``, not Python's "'int' object is not iterable"."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name}: expected a sequence of integers, got {type(values).__name__}")
+    return [_validate.positive_int(v, name, low=low) for v in values]
+
+
+def _no_text(train: TextCorpus, size: int) -> str:
+    """Why the first ``size`` bytes of ``train`` hold no text (``sweep``'s error)."""
+    if not any(train.documents()):
+        return (
+            f"{_arg('train')}: the training corpus {train.name!r} holds no text (0 bytes); "
+            "a tokenizer trained on it would know only the 256 single bytes"
+        )
+    # Text there, but the prefix cut its first character (up to 4 UTF-8 bytes) away.
+    return (
+        f"{_arg('train_bytes')}: the first {size} byte(s) of the training corpus "
+        f"{train.name!r} hold no whole character; ask for at least 4 bytes"
+    )
+
+
 def sweep(
     vocab_sizes: Sequence[int] = (1000, 4000, 16000, 64000),
     train_bytes: Sequence[int] = (1 << 20, 4 << 20, 16 << 20),
@@ -118,10 +140,19 @@ def sweep(
     Report
         Entries named ``bpe:V@SIZE``; ``meta["sweep"]`` lists vocabulary, requested and
         used training bytes per tokenizer.
+
+    Raises
+    ------
+    TypeError
+        If ``vocab_sizes`` or ``train_bytes`` is not a sequence of integers (a lone
+        number included), or ``train``/``test`` is not a corpus or path.
+    ValueError
+        If a vocabulary size is below 257, a scale below 1 byte, either list is empty,
+        ``train``/``test`` name token-id shards, or ``train`` holds no text.
     """
     train, test = _sweep_corpora(train, test)  # text only: ValueError naming train/test
-    vocab_sizes = [_validate.positive_int(v, "vocab_sizes", low=257) for v in vocab_sizes]
-    train_bytes = [_validate.positive_int(b, "train_bytes") for b in train_bytes]
+    vocab_sizes = _int_list(vocab_sizes, "vocab_sizes", 257)
+    train_bytes = _int_list(train_bytes, "train_bytes", 1)
     if not vocab_sizes or not train_bytes:
         raise ValueError("vocab_sizes, train_bytes: expected at least one value each")
     if train is None or test is None:
@@ -134,6 +165,10 @@ def sweep(
     for size in sorted(train_bytes):
         prefix = _Prefix(train, size)
         used = prefix.total_bytes()  # one streamed pass, shared by every vocabulary size
+        if used == 0:
+            # Sizes ascend, so this stops before any training; BPE would otherwise return
+            # a bare 256-byte vocabulary without complaint.
+            raise ValueError(_no_text(train, size))
         for vocab in sorted(vocab_sizes):
             say(f"training bpe:{vocab} on {human_size(used)} of text")
             tok = load_tokenizer(
@@ -203,6 +238,8 @@ def plot_sweep(report: Report, path: str | os.PathLike, *, dpi: int = 150) -> No
 
     Raises
     ------
+    TypeError
+        If ``report`` is not a :class:`Report`.
     ValueError
         If ``report`` is not a sweep report (no ``meta["sweep"]``) or has no entries.
     ImportError
@@ -223,6 +260,9 @@ def _sweep_figure(report: Report) -> Any:
     matplotlib, Figure, _ = _import_matplotlib("plot_sweep")
     from matplotlib.lines import Line2D
 
+    # After the import, so that a missing matplotlib is reported first, whatever is given.
+    if not isinstance(report, Report):
+        raise TypeError(f"report: expected a Report (from sweep), got {type(report).__name__}")
     plan = {p["tokenizer"]: p for p in report.meta.get("sweep", [])}
     entries = [e for e in report.entries if e.tokenizer in plan]
     if not plan or not entries:
