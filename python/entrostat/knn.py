@@ -23,7 +23,13 @@ Preparation of the data, in this order:
    (:math:`h(aX) = h(X) + \log|a|`);
 3. ``jitter > 0`` adds ``jitter * std(column) * N(0, 1)`` noise, drawn from
    ``numpy.random.default_rng(seed)`` argument by argument (x, then y, then z), which breaks
-   ties between repeated values as Kraskov et al. recommend.
+   ties between repeated values as Kraskov et al. recommend. Without it (``jitter=0``),
+   the mutual-information estimators that count points strictly inside the k-th
+   neighbour distance (KSG, conditional MI, transfer entropy, and Ross's for class
+   labels, which has no jitter) refuse data in which a point has k or more exact copies
+   (a ``ValueError``): that distance is 0 there and the estimate would not depend on the
+   data. Entropy and KL divergence handle such ties as their Notes say; Gao's mixed
+   estimator takes repeated values as information.
 
 Uncertainty, optional and seeded:
 

@@ -146,6 +146,29 @@ fn all_identical(arg: &'static str) -> Error {
     )
 }
 
+/// An error unless every k-th neighbour distance in `eps` is positive: a point with k or
+/// more exact copies has none, and the KSG and Ross estimators, which count the points
+/// strictly inside that distance, are not defined there (on such data they gave values
+/// that did not depend on the data, or negative mutual information).
+fn no_copies(eps: &[f64]) -> Result<()> {
+    match eps.iter().filter(|&&e| e == 0.0).count() {
+        0 => Ok(()),
+        copied => Err(copies_error(copied, eps.len(), "")),
+    }
+}
+
+fn copies_error(copied: usize, n: usize, within: &str) -> Error {
+    Error::value(
+        "x",
+        format!(
+            "{copied} of the {n} points have k or more exact copies{within} (repeated \
+             values), so their k-th neighbour is at distance 0; these estimators need \
+             distinct points: break the ties with a little noise (jitter > 0 where the \
+             function has it), or use mutual_info_mixed(method=\"gao\") for discrete values"
+        ),
+    )
+}
+
 /// Kozachenko-Leonenko differential entropy (nats):
 /// psi(n) + log V_d + mean_i [d log r_i - psi(k_i)].
 pub fn kl_entropy(x: Sample<'_>, k: usize, metric: Metric, cancel: &Cancel) -> Result<f64> {
@@ -212,6 +235,7 @@ pub fn ksg_mutual_info(
             return ksg1_from_radii(&sx, &sy, &eps, k, n, cancel);
         }
         Ksg::Two => {
+            no_copies(&by_row(&tree, |p| knn.kth(p)))?;
             // Each marginal's radius: the farthest of the k joint neighbours in it.
             let dx = x.d;
             let radii = map_positions(n, cancel, |p| {
@@ -248,6 +272,7 @@ fn ksg1_from_radii(
     n: usize,
     cancel: &Cancel,
 ) -> Result<f64> {
+    no_copies(eps)?;
     let term = |c: usize, r: f64| digamma_int(c - own(r) + 1);
     let sums =
         sx.sum_counts(eps, |_| true, term, cancel)? + sy.sum_counts(eps, |_| true, term, cancel)?;
@@ -279,6 +304,7 @@ pub fn ksg_conditional_mutual_info(
     );
     let knn = tree.nearest_all(None, k, Metric::Max, Keep::Kth, cancel)?;
     let eps = by_row(&tree, |p| knn.kth(p));
+    no_copies(&eps)?;
     let term = |c: usize, r: f64| digamma_int(c - own(r) + 1);
     let sum = |s: &Space| s.sum_counts(&eps, |_| true, term, cancel);
     Ok(digamma(k as f64) + (sum(&sz)? - sum(&sxz)? - sum(&syz)?) / n as f64)
@@ -379,6 +405,7 @@ pub fn ross_mutual_info(
     }
     let kept_row = |at: usize| &kept_rows[at * d..(at + 1) * d];
     let (mut sum_k, mut sum_size, mut sum_m) = (0.0, 0.0, 0.0);
+    let mut copied = 0;
     for group in members.iter().filter(|g| !g.is_empty()) {
         let size = group.len();
         let kc = k.min(size - 1);
@@ -388,6 +415,7 @@ pub fn ross_mutual_info(
         }
         let tree = KdTree::build(&rows, d)?;
         let knn = tree.nearest_all(None, kc, Metric::Max, Keep::Kth, cancel)?;
+        copied += (0..size).filter(|&p| knn.kth(p) == 0.0).count();
         let m = map_positions(size, cancel, |p| {
             let q = tree.row(p);
             let r = knn.kth(p);
@@ -396,6 +424,9 @@ pub fn ross_mutual_info(
         sum_k += size as f64 * digamma_int(kc);
         sum_size += size as f64 * digamma_int(size);
         sum_m += m.iter().map(|&c| digamma(c)).sum::<f64>();
+    }
+    if copied > 0 {
+        return Err(copies_error(copied, n, " in their class"));
     }
     let nf = n as f64;
     Ok(digamma(nf) + (sum_k - sum_size - sum_m) / nf)
