@@ -241,6 +241,14 @@ def test_divergence_specific_errors(rng):
         cs_div(x, x, method="rff", n_features=0)
     with pytest.raises(TypeError, match="n_features"):
         cs_div(x, x, method="rff", n_features=2.5)
+    # Huge counts of frequencies are refused before any allocation (10^12 aborted the
+    # process on a failed allocation; 2^63 overflowed n_features * d in a panic).
+    for huge in (10**12, 2**63, 10**40):
+        with pytest.raises(ValueError, match="n_features: expected an integer in 1..268435456"):
+            cs_div(x, x, method="rff", n_features=huge)
+    d = x.shape[1]
+    with pytest.raises(ValueError, match=rf"n_features: expected an integer in 1..={2**28 // d} "):
+        cs_div(x, x, method="rff", n_features=2**28 // d + 1)
     with pytest.raises(ValueError, match="seed"):
         cs_div(x, x, method="rff", seed=-1)
     # The core checks on its own as well (direct calls).

@@ -142,7 +142,7 @@ def cs_divergence_samples(
         O((n + m)^2) is out of reach.
     n_features : int
         Number of random frequencies D for ``method="rff"`` (each gives a cosine and a
-        sine feature).
+        sine feature), at most :math:`2^{28} / d` (the frequencies take 8 D d bytes).
     seed : int
         Seed of the frequencies for ``method="rff"``; equal seeds give equal results.
     base : float, optional
@@ -172,7 +172,7 @@ def cs_divergence_samples(
     if method not in _METHODS:
         raise ValueError(f"method: expected 'exact' or 'rff', got {method!r}")
     bw = _bandwidth(bandwidth)
-    features = check.positive_int(n_features, "n_features")
+    features = check.positive_int(n_features, "n_features", high=2**28)
     s = check.positive_int(seed, "seed", low=0, high=2**64 - 1)
     unit = check.log_base(base)
     xs = _samples(x, "x")

@@ -752,9 +752,7 @@ pub fn cs_divergence(
             (sxx / (n * n), syy / (m * m), sxy / (n * m))
         }
         Method::Rff { n_features, seed } => {
-            if n_features == 0 {
-                return Err(Error::value("n_features", "expected a positive integer"));
-            }
+            check_n_features(n_features, x.ncols())?;
             let center = pooled_moments(&[x.view(), y.view()]).0;
             let freqs = gaussian_frequencies(n_features, x.ncols(), sigma, seed);
             let (cx, sx) = mean_features(x, &center, &freqs, isa, cancel)?;
@@ -798,6 +796,23 @@ impl SplitMix64 {
 /// `n_features` frequencies of dimension `d`, rows of a row-major array, drawn from
 /// `N(0, I / (2 sigma^2))` (the spectral density of `exp(-|a - b|^2 / (4 sigma^2))`) by
 /// Box-Muller.
+/// Most frequency coordinates (n_features x d) the RFF method draws: 2 GiB of them.
+const MAX_FREQUENCY_VALUES: usize = 1 << 28;
+
+fn check_n_features(n_features: usize, d: usize) -> Result<()> {
+    let limit = MAX_FREQUENCY_VALUES / d.max(1);
+    if n_features == 0 || n_features > limit {
+        return Err(Error::value(
+            "n_features",
+            format!(
+                "expected an integer in 1..={limit} (n_features x d frequencies, d = {d}, \
+                 at most 2^28), got {n_features}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn gaussian_frequencies(n_features: usize, d: usize, sigma: f64, seed: u64) -> Vec<f64> {
     let mut rng = SplitMix64(seed);
     let sd = 1.0 / (sigma * std::f64::consts::SQRT_2);
