@@ -272,6 +272,14 @@ def test_fractional_counts_need_plugin(estimator):
     # whole numbers stored as floats are fine, and plug-in takes any weights
     assert es.entropy_from_counts(np.array([1.0, 2.0]), estimator=estimator) is not None
     assert es.entropy_from_counts(np.array([1.5, 2.0])) > 0
+    # Past 2^53 whole numbers are not exact in float64 (a jackknife of [1e200, 1e200]
+    # gave -460 nats): refused; the plug-in estimator takes any scale.
+    for huge in ([1e200, 1e200], [5e305, 5e305], [2.0**52, 2.0**52 + 2]):
+        assert_raises(ValueError, r"^counts: .*exact in float64 up to 2\^53",
+                      es.entropy_from_counts, np.array(huge), estimator=estimator)
+        assert np.isclose(es.entropy_from_counts(np.array(huge)), np.log(2))
+    assert np.isclose(es.entropy_from_counts(np.array([2.0**52, 2.0**52]), estimator=estimator),
+                      np.log(2), atol=1e-12)
 
 
 def test_counts_methods_on_nothing_counted():
