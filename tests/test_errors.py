@@ -692,6 +692,14 @@ def test_merges_that_would_wrap_are_refused_and_change_nothing():
     with pytest.raises(ValueError, match=r"^other: the merged counts would add up to more than"):
         big + big
     assert big.n == 2**63 + 1 and big.counts()[1].tolist() == [2**63, 1]
+    # So is an update (it wrapped to n = 0, every count lost).
+    full = es.Counts.__new__(es.Counts)
+    full.__setstate__({"values": np.array([1]), "counts": np.array([2**64 - 2], dtype=np.uint64),
+                       "domain": "signed"})
+    full.update(np.array([1]))
+    with pytest.raises(ValueError, match=r"^x: the counts would add up to more than 2\^64 - 1"):
+        full.update(np.array([1]))
+    assert full.n == 2**64 - 1
     long = es.NgramCounts.__new__(es.NgramCounts)
     long.__setstate__({"order": 3, "ngrams": np.array([[1, 2, 3]], dtype=np.uint64),
                        "counts": np.array([2**63 - 2], dtype=np.uint64), "head": [1, 2],

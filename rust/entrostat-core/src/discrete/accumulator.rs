@@ -37,6 +37,13 @@ impl Counts {
         if x.is_empty() {
             return Ok(());
         }
+        // Counts are u64: refuse a sum that would wrap, as `merge` does.
+        if self.total().checked_add(x.len() as u64).is_none() {
+            return Err(Error::value(
+                "x",
+                "the counts would add up to more than 2^64 - 1",
+            ));
+        }
         if self.domain == Some(x.domain()) && add_within_dense(&mut self.hist, x) {
             return Ok(());
         }
