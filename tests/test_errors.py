@@ -740,3 +740,29 @@ def test_token_bytes_checks_its_arguments():
                   [b"abc"], ids, np.array([0, 2]))
     assert_raises(TypeError, "^texts: expected a sequence of str, got int", table.spell_batch,
                   3, ids, np.array([0, 2]))
+
+
+def test_ragged_samples_confidence_levels_and_pseudocounts_are_named():
+    """Found by a review of bad input: NumPy's own message for ragged lists, the
+    statistics module's for a level that rounds 0.5 + level / 2 to 1, and a str
+    pseudocount that float() accepted."""
+    from entrostat import knn
+    from entrostat.divergence import cs_divergence_samples, kl_divergence_knn
+
+    ragged = [[1.0, 2.0], [3.0]]
+    for call, name in [
+        (lambda: knn.mutual_info(ragged, [1.0, 2.0]), "x"),
+        (lambda: knn.differential_entropy(ragged), "x"),
+        (lambda: kl_divergence_knn([[0.0], [1.0]], ragged), "y"),
+        (lambda: cs_divergence_samples(ragged, [[1.0, 2.0]]), "x"),
+        (lambda: es.kl_divergence([[0.5, 0.5], [1.0]], [0.5, 0.5]), "p"),
+    ]:
+        assert_raises(ValueError, rf"^{name}: expected a rectangular array", call)
+    x = np.random.default_rng(0).normal(size=200)
+    assert_raises(ValueError, r"^ci: expected a confidence level in \(0, 1\)",
+                  knn.differential_entropy, x, ci=0.9999999999999999)
+    assert knn.differential_entropy(x, ci=0.999).ci is not None
+    for bad in ("1", b"1", 1 + 0j):
+        assert_raises(TypeError, r"^pseudocount: expected a number >= 0",
+                      es.divergence.kl_divergence_labels, [0, 1], [0, 1], pseudocount=bad)
+    assert es.divergence.kl_divergence_labels([0, 1], [0, 1], pseudocount=np.float32(1)) == 0

@@ -40,7 +40,7 @@ def _samples(a, name: str) -> np.ndarray:
     float64 input is used as is (any strides, no copy); other real dtypes (float16,
     float32, integers) are converted to float64 in one copy.
     """
-    arr = np.asarray(a)
+    arr = check.as_array(a, name, "real numbers")
     if arr.dtype == np.bool_ or arr.dtype.kind not in "fiu":
         raise TypeError(f"{name}: expected an array of real numbers, got dtype {arr.dtype}")
     if arr.ndim == 1:

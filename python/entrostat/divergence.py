@@ -14,6 +14,8 @@ references: ``docs/estimators.md``.
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 
 from . import _core
@@ -44,7 +46,7 @@ SUM_TOLERANCE = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-4}
 
 
 def _float_array(a, name: str) -> np.ndarray:
-    arr = np.asarray(a)
+    arr = check.as_array(a, name, "probabilities or counts")
     if arr.ndim == 0:
         raise ValueError(f"{name}: expected at least 1 dimension, got a scalar")
     if arr.dtype.kind in "iu":
@@ -219,7 +221,7 @@ def _label_counts(x, y, pseudocount) -> tuple[np.ndarray, np.ndarray]:
     """Counts of two label samples over the union of their values, plus a pseudo-count."""
     cx, cy = Counts(check.labels(x, "x", max_ndim=1)), Counts(check.labels(y, "y", max_ndim=1))
     (vx, nx), (vy, ny) = cx.counts(), cy.counts()
-    if isinstance(pseudocount, bool) or not np.isscalar(pseudocount):
+    if isinstance(pseudocount, (bool, str, bytes)) or not isinstance(pseudocount, Real):
         raise TypeError(f"pseudocount: expected a number >= 0, got {type(pseudocount).__name__}")
     a = float(pseudocount)
     if not (a >= 0 and np.isfinite(a)):

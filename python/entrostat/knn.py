@@ -101,7 +101,7 @@ _PARTS = 4
 
 def _samples(a, name: str, *, allow_bool: bool = False, min_rows: int = 2) -> np.ndarray:
     """A finite float64 copy of shape (n, d), C-contiguous; 1-D input is one column."""
-    arr = np.asarray(a)
+    arr = check.as_array(a, name, "real numbers")
     kinds = "fiub" if allow_bool else "fiu"
     if arr.dtype.kind not in kinds:
         what = "real numbers" if allow_bool else "real numbers (float or integer)"
@@ -178,7 +178,8 @@ def _level(value) -> float | None:
             f"ci: expected None or a confidence level in (0, 1), got {type(value).__name__}"
         )
     v = float(value)
-    if not 0.0 < v < 1.0:
+    # 0.5 + v / 2 must stay below 1 for the normal quantile (v = 1 - 2^-53 rounds to 1).
+    if not 0.0 < v < 1.0 or 0.5 + v / 2.0 >= 1.0:
         raise ValueError(f"ci: expected a confidence level in (0, 1) such as 0.95, got {value!r}")
     return v
 
