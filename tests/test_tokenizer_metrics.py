@@ -275,6 +275,14 @@ def test_pickled_and_copied_stats_continue_as_the_original(max_order):
         restored.update(ids[start_7:], _offsets(docs[7:]))
         assert_same(restored.metrics(), whole.metrics())
     assert first.n_tokens == cut  # the copies are independent
+    # States whose open document is shorter than max_order - 1, or closed (merged, or an
+    # empty document last): the tail of the open document is shorter than the head.
+    for stats in (
+        TokenStats(max_order).update(ids[:9], [0, 8, 9]),
+        TokenStats(max_order).update(ids[:30]).merge(TokenStats(max_order).update(ids[30:60])),
+        TokenStats(max_order).update(ids[:30]).update([]),
+    ):
+        assert_same(pickle.loads(pickle.dumps(stats)).metrics(), stats.metrics())
 
 
 def test_merge_with_itself_and_vocabulary_checks():

@@ -21,7 +21,10 @@ Preparation of the data, in this order:
    the max-norm weighs the coordinates alike. Mutual information does not change under
    rescaling of a coordinate; for entropy, :math:`\sum_j \log s_j` is added back
    (:math:`h(aX) = h(X) + \log|a|`);
-3. ``jitter > 0`` adds ``jitter * std(column) * N(0, 1)`` noise, drawn from
+3. ``jitter > 0`` adds ``jitter * s * N(0, 1)`` noise, ``s`` the larger of the column's
+   standard deviation and its mean absolute value (so that the noise survives rounding
+   where values sit far from 0; scikit-learn takes ``max(1, mean |x|)`` of the
+   standardised column), drawn from
    ``numpy.random.default_rng(seed)`` argument by argument (x, then y, then z), which breaks
    ties between repeated values as Kraskov et al. recommend. Without it (``jitter=0``),
    the mutual-information estimators that count points strictly inside the k-th
@@ -236,8 +239,12 @@ def _prepare(arr: np.ndarray, standardize: bool, jitter: float, rng) -> float:
         # A standardised column has spread 1 (0 if it was constant).
         spread = varying.astype(np.float64)
     if jitter > 0:
+        # Relative to the column's spread, or to its magnitude where values sit far from 0
+        # (1e7 + integers: noise of 1e-10 times the spread would round away and leave
+        # the ties), as scikit-learn's max(1, mean |x|) of the standardised column.
+        size = np.where(varying, np.maximum(spread, np.mean(np.abs(arr), axis=0)), 0.0)
         noise = rng.standard_normal(arr.shape)
-        noise *= jitter * spread
+        noise *= jitter * size
         arr += noise
     return log_scale
 

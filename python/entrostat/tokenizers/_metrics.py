@@ -228,7 +228,7 @@ class TokenStats:
 
     def copy(self) -> TokenStats:
         """An independent copy of the counts."""
-        new = TokenStats.__new__(TokenStats)
+        new = type(self).__new__(type(self))
         new.vocab_size = self.vocab_size
         new._inner = self._inner.copy()
         return new

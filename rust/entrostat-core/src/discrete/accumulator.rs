@@ -12,6 +12,8 @@ pub struct Counts {
     /// Integer domain of the keys, fixed by the first non-empty update.
     domain: Option<Domain>,
     hist: Histogram,
+    /// Labels counted (the histogram's sum, kept so that each update checks it in O(1)).
+    total: u64,
 }
 
 impl Counts {
@@ -29,7 +31,7 @@ impl Counts {
 
     /// Number of labels counted.
     pub fn total(&self) -> u64 {
-        self.hist.total()
+        self.total
     }
 
     /// Add the labels of a chunk.
@@ -38,32 +40,32 @@ impl Counts {
             return Ok(());
         }
         // Counts are u64: refuse a sum that would wrap, as `merge` does.
-        if self.total().checked_add(x.len() as u64).is_none() {
-            return Err(Error::value(
-                "x",
-                "the counts would add up to more than 2^64 - 1",
-            ));
+        let total = self
+            .total
+            .checked_add(x.len() as u64)
+            .ok_or_else(|| Error::value("x", "the counts would add up to more than 2^64 - 1"))?;
+        if !(self.domain == Some(x.domain()) && add_within_dense(&mut self.hist, x)) {
+            let hist = count_labels(x, cancel)?;
+            self.absorb(x.domain(), hist, "x")?;
         }
-        if self.domain == Some(x.domain()) && add_within_dense(&mut self.hist, x) {
-            return Ok(());
-        }
-        let hist = count_labels(x, cancel)?;
-        self.absorb(x.domain(), hist, "x")
+        self.total = total;
+        Ok(())
     }
 
     /// Add another accumulator's counts.
     pub fn merge(&mut self, other: &Counts) -> Result<()> {
         // Counts are u64: refuse a sum that would wrap (restored states can be that large).
-        if self.total().checked_add(other.total()).is_none() {
-            return Err(Error::value(
+        let total = self.total.checked_add(other.total).ok_or_else(|| {
+            Error::value(
                 "other",
                 "the merged counts would add up to more than 2^64 - 1",
-            ));
+            )
+        })?;
+        if let Some(d) = other.domain {
+            self.absorb(d, other.hist.clone(), "other")?;
         }
-        match other.domain {
-            None => Ok(()),
-            Some(d) => self.absorb(d, other.hist.clone(), "other"),
-        }
+        self.total = total;
+        Ok(())
     }
 
     /// Merge counts of another domain: convert whichever side fits the other's domain
@@ -92,9 +94,12 @@ impl Counts {
 
     /// Rebuild from (value, count) pairs given as keys of `domain`.
     pub fn from_items(domain: Option<Domain>, items: &[(u64, u64)]) -> Result<Self> {
+        let hist = Histogram::from_items(items)?;
+        let total = super::histogram::checked_total(items.iter().map(|p| p.1))?;
         Ok(Counts {
             domain,
-            hist: Histogram::from_items(items)?,
+            hist,
+            total,
         })
     }
 }

@@ -325,7 +325,8 @@ pub struct NgramParts {
     /// The distinct n-grams as rows of `order` symbols (row-major), sorted.
     pub ngrams: Vec<u64>,
     pub counts: Vec<u64>,
-    /// The first and the last `min(len, order - 1)` symbols of the stream.
+    /// The first `min(len, order - 1)` symbols of the stream, and as many last ones (for
+    /// counts of documents, the last of the open document only: at most as many).
     pub head: Vec<u64>,
     pub tail: Vec<u64>,
     /// Symbols seen.
@@ -871,13 +872,14 @@ impl NgramCounts {
         // A stream has one window per symbol past its first k - 1; documents have none
         // across their starts.
         let windows = parts.len.saturating_add(1).saturating_sub(k as u64);
+        // Documents keep as tail only the last symbols of the open document (none once it
+        // is closed), so it may be shorter than the head.
         let consistent = parts.ngrams.len() == parts.counts.len() * k
-            && parts.head.len() == parts.tail.len()
             && parts.head.len() as u64 == parts.len.min(k as u64 - 1)
             && if documents {
-                total <= windows
+                parts.tail.len() <= parts.head.len() && total <= windows
             } else {
-                total == windows
+                parts.tail.len() == parts.head.len() && total == windows
             };
         if !consistent {
             return Err(Error::value("state", "inconsistent NgramCounts state"));

@@ -793,9 +793,6 @@ impl SplitMix64 {
     }
 }
 
-/// `n_features` frequencies of dimension `d`, rows of a row-major array, drawn from
-/// `N(0, I / (2 sigma^2))` (the spectral density of `exp(-|a - b|^2 / (4 sigma^2))`) by
-/// Box-Muller.
 /// Most frequency coordinates (n_features x d) the RFF method draws: 2 GiB of them.
 const MAX_FREQUENCY_VALUES: usize = 1 << 28;
 
@@ -813,6 +810,9 @@ fn check_n_features(n_features: usize, d: usize) -> Result<()> {
     Ok(())
 }
 
+/// `n_features` frequencies of dimension `d`, rows of a row-major array, drawn from
+/// `N(0, I / (2 sigma^2))` (the spectral density of `exp(-|a - b|^2 / (4 sigma^2))`) by
+/// Box-Muller.
 fn gaussian_frequencies(n_features: usize, d: usize, sigma: f64, seed: u64) -> Vec<f64> {
     let mut rng = SplitMix64(seed);
     let sd = 1.0 / (sigma * std::f64::consts::SQRT_2);

@@ -149,22 +149,28 @@ fn all_identical(arg: &'static str) -> Error {
 /// An error unless every k-th neighbour distance in `eps` is positive: a point with k or
 /// more exact copies has none, and the KSG and Ross estimators, which count the points
 /// strictly inside that distance, are not defined there (on such data they gave values
-/// that did not depend on the data, or negative mutual information).
-fn no_copies(eps: &[f64]) -> Result<()> {
+/// that did not depend on the data, or negative mutual information). `args` names the
+/// joint samples.
+fn no_copies(eps: &[f64], args: &'static str) -> Result<()> {
     match eps.iter().filter(|&&e| e == 0.0).count() {
         0 => Ok(()),
-        copied => Err(copies_error(copied, eps.len(), "")),
+        copied => Err(copies_error(
+            args,
+            copied,
+            eps.len(),
+            "k or more exact copies",
+        )),
     }
 }
 
-fn copies_error(copied: usize, n: usize, within: &str) -> Error {
+fn copies_error(args: &'static str, copied: usize, n: usize, copies: &str) -> Error {
     Error::value(
-        "x",
+        args,
         format!(
-            "{copied} of the {n} points have k or more exact copies{within} (repeated \
-             values), so their k-th neighbour is at distance 0; these estimators need \
-             distinct points: break the ties with a little noise (jitter > 0 where the \
-             function has it), or use mutual_info_mixed(method=\"gao\") for discrete values"
+            "{copied} of the {n} points have {copies} (repeated values), so their k-th \
+             neighbour is at distance 0; these estimators need distinct points: break the \
+             ties with a little noise (jitter > 0 where the function has it), or use \
+             mutual_info_mixed(method=\"gao\") for discrete values"
         ),
     )
 }
@@ -235,7 +241,7 @@ pub fn ksg_mutual_info(
             return ksg1_from_radii(&sx, &sy, &eps, k, n, cancel);
         }
         Ksg::Two => {
-            no_copies(&by_row(&tree, |p| knn.kth(p)))?;
+            no_copies(&by_row(&tree, |p| knn.kth(p)), "x, y")?;
             // Each marginal's radius: the farthest of the k joint neighbours in it.
             let dx = x.d;
             let radii = map_positions(n, cancel, |p| {
@@ -272,7 +278,7 @@ fn ksg1_from_radii(
     n: usize,
     cancel: &Cancel,
 ) -> Result<f64> {
-    no_copies(eps)?;
+    no_copies(eps, "x, y")?;
     let term = |c: usize, r: f64| digamma_int(c - own(r) + 1);
     let sums =
         sx.sum_counts(eps, |_| true, term, cancel)? + sy.sum_counts(eps, |_| true, term, cancel)?;
@@ -304,7 +310,7 @@ pub fn ksg_conditional_mutual_info(
     );
     let knn = tree.nearest_all(None, k, Metric::Max, Keep::Kth, cancel)?;
     let eps = by_row(&tree, |p| knn.kth(p));
-    no_copies(&eps)?;
+    no_copies(&eps, "x, y, z")?;
     let term = |c: usize, r: f64| digamma_int(c - own(r) + 1);
     let sum = |s: &Space| s.sum_counts(&eps, |_| true, term, cancel);
     Ok(digamma(k as f64) + (sum(&sz)? - sum(&sxz)? - sum(&syz)?) / n as f64)
@@ -426,7 +432,12 @@ pub fn ross_mutual_info(
         sum_m += m.iter().map(|&c| digamma(c)).sum::<f64>();
     }
     if copied > 0 {
-        return Err(copies_error(copied, n, " in their class"));
+        return Err(copies_error(
+            "x",
+            copied,
+            n,
+            "k or more exact copies in their class (size - 1 for smaller classes)",
+        ));
     }
     let nf = n as f64;
     Ok(digamma(nf) + (sum_k - sum_size - sum_m) / nf)

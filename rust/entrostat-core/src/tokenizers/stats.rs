@@ -148,6 +148,15 @@ impl TokenStats {
                 if !parts.ids.is_empty() {
                     return bad("ids are coded for max_order 1");
                 }
+                let sorted = items.windows(2).all(|w| w[0].0 < w[1].0);
+                if !sorted
+                    || items.iter().any(|&(_, c)| c == 0)
+                    || domain.is_none() != items.is_empty()
+                {
+                    return bad(
+                        "the token counts are not sorted, distinct and non-zero, with a domain",
+                    );
+                }
                 me.unigrams = Counts::from_items(*domain, items)?;
                 if me.unigrams.total() != parts.n_tokens {
                     return bad("the token counts do not add up to n_tokens");
@@ -605,12 +614,32 @@ mod tests {
                     .unwrap();
             }
             assert_eq!(summary(&back), summary(&stats), "order {order}, continued");
+            if order == 1 {
+                let mut unsorted = stats.to_parts();
+                unsorted.unigrams.1.reverse();
+                assert!(TokenStats::from_parts(&unsorted).is_err());
+            }
             let mut wrong = stats.to_parts();
             wrong.max_id = Some(7);
             assert!(TokenStats::from_parts(&wrong).is_err(), "order {order}");
             let mut wrong = stats.to_parts();
             wrong.max_order = 4 - order; // 3 for 1 and 1 for 3: n-grams of the wrong kind
             assert!(TokenStats::from_parts(&wrong).is_err(), "order {order}");
+        }
+        // Documents that leave the tail shorter than the head: closed by a merge, a last
+        // document shorter than max_order - 1, an empty last document.
+        let mut merged = TokenStats::new(3).unwrap();
+        merged
+            .update(&Labels::from(&ids[..50]), &[0], None, &NEVER)
+            .unwrap();
+        merged.merge(&merged.clone(), &NEVER).unwrap();
+        let mut short = TokenStats::new(4).unwrap();
+        short
+            .update(&Labels::from(&ids[..60]), &[0, 59, 60], None, &NEVER)
+            .unwrap();
+        for t in [merged, short] {
+            let back = TokenStats::from_parts(&t.to_parts()).unwrap();
+            assert_eq!(summary(&back), summary(&t));
         }
         let mut stats = TokenStats::new(2).unwrap();
         stats
