@@ -284,8 +284,11 @@ def test_bad_types():
         compression_distance(3, "text")
     with pytest.raises(TypeError, match="documents must be str or bytes"):
         compression_distance(["ok", 4], "text")
-    with pytest.raises(TypeError, match="not a single str"):
+    with pytest.raises(TypeError, match=r"^candidates: expected a sequence of paths or a "
+                       r"mapping name -> source, got a single str$"):
         rank_by_distance("one/path", [b"target"])
+    with pytest.raises(TypeError, match=r"^candidates: expected a sequence .*, got int$"):
+        rank_by_distance(3, [b"target"])
     with pytest.raises(TypeError, match="mapping"):
         rank_by_distance([b"bytes"], [b"target"])
     with pytest.raises(ValueError, match="candidates is empty"):

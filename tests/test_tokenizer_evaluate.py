@@ -368,6 +368,16 @@ def test_sweep_needs_text(mixed, cache):
         sweep([300], [1024], train=text, test=[mixed / "a.txt", mixed / "i.npy"])
     with pytest.raises(TypeError, match="train: expected a TextCorpus or a path"):
         sweep([300], [1024], train=3, test=[text])
+    # Lone values are refused, not iterated (a path's characters are no corpora).
+    for lone in (str(mixed / "a.txt"), mixed / "a.txt", text):
+        with pytest.raises(TypeError, match=r"^test: expected a sequence of corpora, got "):
+            sweep([300], [1024], train=text, test=lone)
+    with pytest.raises(TypeError, match=r"^vocab_sizes: expected a sequence of integers, "
+                       r"got a single str$"):
+        sweep("300", [1024], train=text, test=[text])
+    with pytest.raises(TypeError, match=r"^train_bytes: expected a sequence of integers, "
+                       r"got int$"):
+        sweep([300], 1024, train=text, test=[text])
 
 
 def test_evaluate_refuses_lone_specs_and_options_no_corpus_uses(tmp_path, cache):

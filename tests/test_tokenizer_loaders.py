@@ -842,9 +842,12 @@ def test_training_argument_errors(tmp_path):
 
 def test_texts_must_be_a_sequence_of_str():
     tok = load_tokenizer("bytes")
-    with pytest.raises(TypeError, match="single str"):
+    with pytest.raises(TypeError, match=r"^texts: expected a sequence of str documents, "
+                       r"got a single str$"):
         tok.encode_batch("abc")
-    with pytest.raises(TypeError, match="must be str"):
+    with pytest.raises(TypeError, match=r"^texts: expected a sequence .*, got int$"):
+        tok.encode_batch(3)
+    with pytest.raises(TypeError, match=r"^texts\[1\]: expected a str document, got bytes$"):
         tok.encode_batch(["a", b"b"])
 
 

@@ -314,6 +314,8 @@ def test_corrupted_state_is_refused():
         ("ngrams", np.zeros((2, 2), dtype=np.uint64), "columns"),
         ("counts", np.array([1.5]), "uint64 array"),
         ("n_tokens", "many", "wrong type"),
+        ("unigram_domain", "complex", "^state\\['unigram_domain'\\]: expected 'signed', "
+         "'unsigned' or None"),
     ]:
         bad = dict(state, **{key: value})
         with pytest.raises(ValueError, match=match):

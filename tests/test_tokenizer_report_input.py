@@ -141,8 +141,8 @@ def test_sweep_vocab_error_names_the_flag(capsys):
      "--max-bytes must be a positive integer or None, got 0"),
     ("corpora: expected at least one corpus", ValueError,
      "--corpus: expected at least one corpus"),
-    ("test: expected a sequence of corpora, got str", TypeError,
-     "--corpus: expected a sequence of corpora, got str"),
+    ("test: expected a sequence of corpora, got a single str", TypeError,
+     "--corpus: expected a sequence of corpora, got a single str"),
 ])
 def test_library_errors_are_renamed_to_flags(message, kind, want):
     def cmd(args):

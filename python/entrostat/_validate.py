@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 from numbers import Real
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -169,6 +170,26 @@ def share(value, name: str) -> float:
     if not 0.0 <= v <= 1.0:
         raise ValueError(f"{name}: expected a share in [0, 1], got {value!r}")
     return v
+
+
+# Values that iterate but are one item: their characters (or bytes) would be taken
+# for documents, file names or specs.
+_LONE = (str, bytes, bytearray, memoryview, os.PathLike)
+
+
+def listed(value: Any, name: str, what: str, *, hint: str = "") -> list[Any]:
+    """``value`` as a list; a lone str, bytes or path is a TypeError, not iterated.
+
+    Messages read ``{name}: expected {what}, got a single str{hint}`` and
+    ``{name}: expected {what}, got int`` for what does not iterate.
+    """
+    if isinstance(value, _LONE):
+        raise TypeError(f"{name}: expected {what}, got a single {type(value).__name__}{hint}")
+    try:
+        items = iter(value)
+    except TypeError:
+        raise TypeError(f"{name}: expected {what}, got {type(value).__name__}") from None
+    return list(items)  # outside the try: an iterator's own TypeError stays its own
 
 
 def positive_int(value, name: str, *, low: int = 1, high: int | None = None) -> int:

@@ -206,15 +206,7 @@ class _MemoryCorpus(TextCorpus):
 
     def __init__(self, texts: Iterable[str], *, name: str, group=None, language=None):
         super().__init__(name, group=group, language=language)
-        expected = "texts: expected an iterable of str documents"
-        if isinstance(texts, (str, bytes, bytearray)):
-            # Iterating it would make every character (or byte) a document.
-            raise TypeError(f"{expected}, got a single {type(texts).__name__}")
-        try:
-            items = iter(texts)
-        except TypeError:
-            raise TypeError(f"{expected}, got {type(texts).__name__}") from None
-        docs = tuple(items)
+        docs = tuple(_validate.listed(texts, "texts", "an iterable of str documents"))
         for index, doc in enumerate(docs):
             if not isinstance(doc, str):
                 raise TypeError(
@@ -623,17 +615,10 @@ def _shard_paths(paths: Sequence[str | os.PathLike]) -> list[Path]:
     A lone path is refused, as ``sweep(test=...)`` refuses a lone corpus: iterating a
     ``str`` would read each character as a file name.
     """
-    expected = "paths: expected a sequence of shard paths"
-    if isinstance(paths, (str, bytes, os.PathLike)):
-        raise TypeError(
-            f"{expected}, got a single {type(paths).__name__}; pass [path] for one file"
-        )
-    try:
-        items = list(paths)
-    except TypeError:
-        raise TypeError(f"{expected}, got {type(paths).__name__}") from None
+    expected = "a sequence of shard paths"
+    items = _validate.listed(paths, "paths", expected, hint="; pass [path] for one file")
     if not items:
-        raise ValueError(f"{expected}, got an empty one (an IdCorpus needs a file)")
+        raise ValueError(f"paths: expected {expected}, got an empty one (an IdCorpus needs a file)")
     out = []
     for index, item in enumerate(items):
         try:

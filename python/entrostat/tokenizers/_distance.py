@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from .. import _validate
+
 __all__ = ["CODECS", "DEFAULT_LEVELS", "compression_distance", "rank_by_distance"]
 
 #: Codecs understood by ``codec=``.
@@ -310,11 +312,11 @@ def _labelled(candidates: Any) -> list[tuple[str, Any, str]]:
     """``(label, source, argument name)`` of each candidate."""
     if isinstance(candidates, Mapping):
         return [(str(k), v, f"candidates[{k!r}]") for k, v in candidates.items()]
-    if isinstance(candidates, (str, bytes, bytearray, memoryview, os.PathLike)):
-        raise TypeError("candidates must be a sequence of paths or a mapping name -> source, "
-                        "not a single " + type(candidates).__name__)
+    listed = _validate.listed(
+        candidates, "candidates", "a sequence of paths or a mapping name -> source"
+    )
     out = []
-    for i, c in enumerate(candidates):
+    for i, c in enumerate(listed):
         if not isinstance(c, (str, os.PathLike)):
             raise TypeError(f"candidates[{i}] is {type(c).__name__}; a sequence holds paths "
                             "-- pass a mapping name -> source for texts, bytes or documents")

@@ -238,17 +238,9 @@ def _naming_shard(corpus: IdCorpus) -> Iterator[None]:
 def _listed(value: Any, name: str) -> list[Any]:
     """``value`` as a list; a lone str, bytes or path is refused rather than iterated
     (its characters would be taken for corpora or tokenizer specs)."""
-    if isinstance(value, (str, bytes, os.PathLike)):
-        raise TypeError(
-            f"{_arg(name)}: expected a list, got a single {type(value).__name__} "
-            f"({value!r}); wrap it in a list"
-        )
-    try:
-        return list(value)
-    except TypeError:
-        raise TypeError(
-            f"{_arg(name)}: expected a list, got {type(value).__name__}"
-        ) from None
+    return _validate.listed(
+        value, _arg(name), "a list", hint=f" ({value!r}); wrap it in a list"
+    )
 
 
 def _train_key(train: TextCorpus) -> str:
@@ -322,11 +314,11 @@ def _sweep_corpora(train: Any, test: Any) -> tuple[TextCorpus | None, list | Non
     train_arg, test_arg = _arg("train"), _arg("test")
     train = None if train is None else _open_text(train, train_arg)
     if test is not None:
-        if isinstance(test, (str, bytes, os.PathLike, TextCorpus, IdCorpus)):
+        if isinstance(test, (TextCorpus, IdCorpus)):
             raise TypeError(
                 f"{test_arg}: expected a sequence of corpora, got {type(test).__name__}"
             )
-        given = list(test)
+        given = _validate.listed(test, test_arg, "a sequence of corpora")
         test = _distinct_names([_open_text(c, test_arg) for c in given], given)
     return train, test
 

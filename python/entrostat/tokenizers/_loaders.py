@@ -117,6 +117,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _validate
 from .._core import TokenBytes
 from .._core import num_threads as _core_num_threads
 from .._validate import native_aligned
@@ -153,12 +154,10 @@ def _n_threads(n_items: int) -> int:
 
 def _as_texts(texts: Sequence[str]) -> list[str]:
     """The documents as a list of str (a lone str is refused: it would be split into chars)."""
-    if isinstance(texts, str):
-        raise TypeError("tokenizer: texts must be a sequence of str, not a single str")
-    out = list(texts)
-    for text in out:
+    out = _validate.listed(texts, "texts", "a sequence of str documents")
+    for index, text in enumerate(out):
         if not isinstance(text, str):
-            raise TypeError(f"tokenizer: texts must be str, got {type(text).__name__}")
+            raise TypeError(f"texts[{index}]: expected a str document, got {type(text).__name__}")
     return out
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .. import _validate
@@ -84,9 +84,8 @@ class _Prefix(TextCorpus):
 def _int_list(values: Any, name: str, low: int) -> list[int]:
     """``values`` as a list of integers >= ``low``; a lone number (``sweep(300)``) is a
     TypeError naming ``name``, not Python's "'int' object is not iterable"."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise TypeError(f"{name}: expected a sequence of integers, got {type(values).__name__}")
-    return [_validate.positive_int(v, name, low=low) for v in values]
+    listed = _validate.listed(values, name, "a sequence of integers")
+    return [_validate.positive_int(v, name, low=low) for v in listed]
 
 
 def _no_text(train: TextCorpus, size: int) -> str:

@@ -66,6 +66,19 @@ impl Domain {
             Domain::Signed => (key ^ SIGN) as i64 as i128,
         }
     }
+    /// "signed" or "unsigned": the name saved states carry.
+    pub fn name(self) -> &'static str {
+        match self {
+            Domain::Signed => "signed",
+            Domain::Unsigned => "unsigned",
+        }
+    }
+    /// The domain `name` gives (`None` for any other string).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Domain::Signed, Domain::Unsigned]
+            .into_iter()
+            .find(|d| d.name() == name)
+    }
 }
 
 /// A 1-D view of labels of any integer dtype (contiguous or strided).

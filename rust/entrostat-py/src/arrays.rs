@@ -1,6 +1,7 @@
 //! Borrowing NumPy integer arrays of any dtype as core `Labels` views (no copies;
 //! strided arrays are read through their strides).
 
+use entrostat_core::labels::Domain;
 use entrostat_core::Labels;
 use numpy::{PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -45,6 +46,18 @@ macro_rules! label_arrays {
     };
 }
 label_arrays!(i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8, u16 => U16, u32 => U32, u64 => U64);
+
+/// A saved state's domain name ("signed", "unsigned" or None); errors name `arg`.
+pub fn parse_domain(name: Option<&str>, arg: &str) -> PyResult<Option<Domain>> {
+    name.map(|n| {
+        Domain::from_name(n).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "{arg}: expected 'signed', 'unsigned' or None, got {n:?}"
+            ))
+        })
+    })
+    .transpose()
+}
 
 pub fn describe(obj: &Bound<'_, PyAny>) -> String {
     match obj.cast::<numpy::PyUntypedArray>() {

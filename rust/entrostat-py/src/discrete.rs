@@ -1,6 +1,6 @@
 //! Bindings of the discrete family: argument parsing and GIL release only.
 
-use crate::arrays::{labels_1d, AnyLabels};
+use crate::arrays::{labels_1d, parse_domain, AnyLabels};
 use crate::errors::to_py;
 use crate::run::detach;
 use entrostat_core::discrete::accumulator::Counts;
@@ -204,10 +204,7 @@ impl PyCounts {
     /// "signed", "unsigned" or None (nothing counted yet).
     #[getter]
     fn domain(&self) -> Option<&'static str> {
-        self.inner.domain().map(|d| match d {
-            Domain::Signed => "signed",
-            Domain::Unsigned => "unsigned",
-        })
+        self.inner.domain().map(Domain::name)
     }
 
     /// Entropy (nats) of the counts, from their fingerprint as `entropy` estimates it.
@@ -254,22 +251,20 @@ impl PyCounts {
         domain: Option<&str>,
     ) -> PyResult<Self> {
         let counts = counts.as_array();
-        let (dom, keys): (Option<Domain>, Vec<u64>) = match domain {
-            None => (None, Vec::new()),
-            Some("signed") => {
+        let dom = parse_domain(domain, "domain")?;
+        let keys: Vec<u64> = match dom {
+            None => Vec::new(),
+            Some(Domain::Signed) => {
                 let v: PyReadonlyArray1<'_, i64> = values.extract()?;
-                let keys = v
-                    .as_array()
+                v.as_array()
                     .iter()
                     .map(|&x| (x as u64) ^ (1 << 63))
-                    .collect();
-                (Some(Domain::Signed), keys)
+                    .collect()
             }
-            Some("unsigned") => {
+            Some(Domain::Unsigned) => {
                 let v: PyReadonlyArray1<'_, u64> = values.extract()?;
-                (Some(Domain::Unsigned), v.as_array().to_vec())
+                v.as_array().to_vec()
             }
-            Some(other) => return Err(PyValueError::new_err(format!("domain: unknown {other:?}"))),
         };
         if keys.len() != counts.len() {
             return Err(PyValueError::new_err(

@@ -1,6 +1,6 @@
 //! Binding of the token-stream accumulator: argument parsing and GIL release only.
 
-use crate::arrays::{describe, labels_1d};
+use crate::arrays::{describe, labels_1d, parse_domain};
 use crate::errors::to_py;
 use crate::run::detach;
 use entrostat_core::discrete::estimators::Estimator;
@@ -114,7 +114,7 @@ impl PyTokenStats {
         d.set_item("max_order", parts.max_order)?;
         d.set_item("ids", u64s(parts.ids))?;
         let (domain, items) = parts.unigrams;
-        d.set_item("unigram_domain", domain.map(domain_name))?;
+        d.set_item("unigram_domain", domain.map(Domain::name))?;
         d.set_item("unigram_keys", u64s(items.iter().map(|p| p.0).collect()))?;
         d.set_item("unigram_counts", u64s(items.iter().map(|p| p.1).collect()))?;
         if let Some(g) = parts.ngrams {
@@ -138,16 +138,8 @@ impl PyTokenStats {
     #[staticmethod]
     fn from_state(py: Python<'_>, state: &Bound<'_, PyDict>) -> PyResult<Self> {
         let max_order: usize = field(state, "max_order")?;
-        let domain = match field::<Option<String>>(state, "unigram_domain")?.as_deref() {
-            None => None,
-            Some("signed") => Some(Domain::Signed),
-            Some("unsigned") => Some(Domain::Unsigned),
-            Some(other) => {
-                return Err(PyValueError::new_err(format!(
-                    "state: unknown unigram_domain {other:?}"
-                )))
-            }
-        };
+        let domain_name: Option<String> = field(state, "unigram_domain")?;
+        let domain = parse_domain(domain_name.as_deref(), "state['unigram_domain']")?;
         let keys = u64_field(state, "unigram_keys")?;
         let counts = u64_field(state, "unigram_counts")?;
         if keys.len() != counts.len() {
@@ -197,13 +189,6 @@ impl PyTokenStats {
             self.inner.n_tokens(),
             self.inner.n_documents()
         )
-    }
-}
-
-fn domain_name(d: Domain) -> &'static str {
-    match d {
-        Domain::Signed => "signed",
-        Domain::Unsigned => "unsigned",
     }
 }
 

@@ -146,20 +146,16 @@ fn all_identical(arg: &'static str) -> Error {
     )
 }
 
-/// An error unless every k-th neighbour distance in `eps` is positive: a point with k or
+/// An error unless every k-th neighbour distance in `kth` is positive: a point with k or
 /// more exact copies has none, and the KSG and Ross estimators, which count the points
 /// strictly inside that distance, are not defined there (on such data they gave values
 /// that did not depend on the data, or negative mutual information). `args` names the
 /// joint samples.
-fn no_copies(eps: &[f64], args: &'static str) -> Result<()> {
-    match eps.iter().filter(|&&e| e == 0.0).count() {
+fn no_copies(kth: impl ExactSizeIterator<Item = f64>, args: &'static str) -> Result<()> {
+    let n = kth.len();
+    match kth.filter(|&e| e == 0.0).count() {
         0 => Ok(()),
-        copied => Err(copies_error(
-            args,
-            copied,
-            eps.len(),
-            "k or more exact copies",
-        )),
+        copied => Err(copies_error(args, copied, n, "k or more exact copies")),
     }
 }
 
@@ -241,7 +237,7 @@ pub fn ksg_mutual_info(
             return ksg1_from_radii(&sx, &sy, &eps, k, n, cancel);
         }
         Ksg::Two => {
-            no_copies(&by_row(&tree, |p| knn.kth(p)), "x, y")?;
+            no_copies((0..n).map(|p| knn.kth(p)), "x, y")?;
             // Each marginal's radius: the farthest of the k joint neighbours in it.
             let dx = x.d;
             let radii = map_positions(n, cancel, |p| {
@@ -278,7 +274,7 @@ fn ksg1_from_radii(
     n: usize,
     cancel: &Cancel,
 ) -> Result<f64> {
-    no_copies(eps, "x, y")?;
+    no_copies(eps.iter().copied(), "x, y")?;
     let term = |c: usize, r: f64| digamma_int(c - own(r) + 1);
     let sums =
         sx.sum_counts(eps, |_| true, term, cancel)? + sy.sum_counts(eps, |_| true, term, cancel)?;
@@ -310,7 +306,7 @@ pub fn ksg_conditional_mutual_info(
     );
     let knn = tree.nearest_all(None, k, Metric::Max, Keep::Kth, cancel)?;
     let eps = by_row(&tree, |p| knn.kth(p));
-    no_copies(&eps, "x, y, z")?;
+    no_copies(eps.iter().copied(), "x, y, z")?;
     let term = |c: usize, r: f64| digamma_int(c - own(r) + 1);
     let sum = |s: &Space| s.sum_counts(&eps, |_| true, term, cancel);
     Ok(digamma(k as f64) + (sum(&sz)? - sum(&sxz)? - sum(&syz)?) / n as f64)
@@ -422,6 +418,9 @@ pub fn ross_mutual_info(
         let tree = KdTree::build(&rows, d)?;
         let knn = tree.nearest_all(None, kc, Metric::Max, Keep::Kth, cancel)?;
         copied += (0..size).filter(|&p| knn.kth(p) == 0.0).count();
+        if copied > 0 {
+            continue; // the estimate is refused: only the copies are still counted
+        }
         let m = map_positions(size, cancel, |p| {
             let q = tree.row(p);
             let r = knn.kth(p);
