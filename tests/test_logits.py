@@ -899,6 +899,34 @@ def test_attention_rows_of_any_scale():
     assert_allclose(lg.attention_entropy(w), want, rtol=1e-12)
 
 
+def test_temperature_above_one_on_rows_whose_span_overflows():
+    # x - max overflows in these rows (spans beyond f64::MAX) while x / T does not: the
+    # statistics are those of softmax(x / T), as if the row were divided first.
+    x = np.array([[1e308, -1e308, 0.0, 1e308, -np.inf],
+                  [1.5e308, -1.7e308, 3.0, -np.inf, 2.0]])
+    targets = np.array([1, 1])
+    q = np.array([[0.0, 0.5, 0.5, 0.0, 0.0], [0.2, 0.3, 0.0, 0.0, 0.5]])
+    for t in (1e308, 1e306, 3.0):
+        y = x / t  # spans below f64::MAX: SciPy computes these exactly
+        logp = scipy.special.log_softmax(y, axis=-1)
+        p = np.exp(logp)
+        assert_allclose(lg.entropy(x, temperature=t), -np.sum(p * np.where(p > 0, logp, 0), -1),
+                        rtol=1e-12, atol=1e-300)
+        assert_allclose(lg.varentropy(x, temperature=t), lg.varentropy(y), rtol=1e-12)
+        got = lg.stats(x, targets, temperature=t, top_k=2)
+        want = lg.stats(y, targets, top_k=2)
+        for key in ("entropy", "logsumexp", "max_prob", "nll", "rank", "top_k_mass"):
+            assert_allclose(got[key], want[key], rtol=1e-12, err_msg=key)
+        assert_allclose(got["nll"], -logp[[0, 1], targets], rtol=1e-12)
+        assert_allclose(lg.cross_entropy(x, q, temperature=t, reduction="none"),
+                        -np.sum(q * np.where(q > 0, logp, 0), -1), rtol=1e-12)
+    # T = 1e308: the entries +-1e308 weigh e^1 and e^-1 (they were lost to -inf).
+    assert lg.entropy(x[:1], temperature=1e308)[0] == pytest.approx(
+        scipy.stats.entropy(scipy.special.softmax([1.0, -1.0, 0.0, 1.0])), rel=1e-12)
+    # T <= 1: those differences are below -f64::MAX either way (probability 0).
+    assert_allclose(lg.entropy(x, temperature=1.0), [LN2, 0.0], atol=1e-15)
+
+
 def test_temperature_whose_inverse_overflows_is_rejected():
     with pytest.raises(ValueError, match="temperature"):
         lg.entropy(np.zeros((2, 3)), temperature=1e-310)

@@ -10,8 +10,9 @@
 //! and the top-k mass sums the k largest e_i. Because the largest y is 0, S0 >= 1 and
 //! every |y_i| that carries mass is at most about ln(vocabulary) + 40, so the centred
 //! moments lose nothing to cancellation in f64. Entries of -inf (masked vocabulary) have
-//! e_i = 0 and add nothing. Extra memory: one row buffer per thread, only for strided
-//! rows. Formulas: docs/estimators.md.
+//! e_i = 0 and add nothing. An f64 row whose x_i - m overflow (a span beyond f64::MAX)
+//! at T > 1 is divided by T first. Extra memory: one row buffer per thread, only for
+//! strided rows. Formulas: docs/estimators.md.
 
 use super::exp::{exp_neg, exp_neg_lanes, FLUSH};
 use super::format::Format;
@@ -119,6 +120,56 @@ fn row_max<F: Format>(row: &[F::Raw]) -> (f64, bool) {
         max.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         bad.iter().any(|&b| b),
     )
+}
+
+/// Whether a finite entry x of a row whose largest entry is `max` has x - max overflow
+/// (x < max - f64::MAX): only f64 rows reach such spans, and only for a positive max.
+#[inline(always)]
+fn span_overflows<F: Format>(row: &[F::Raw], max: f64) -> bool {
+    if std::mem::size_of::<F::Raw>() < 8 || max <= 0.0 {
+        return false;
+    }
+    // The least entry above -inf (masked entries are -inf and never overflow).
+    let mut low = [f64::INFINITY; LANES];
+    let chunks = row.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for j in 0..LANES {
+            let v = F::to_f64(c[j]);
+            let v = if v > f64::NEG_INFINITY {
+                v
+            } else {
+                f64::INFINITY
+            };
+            low[j] = if v < low[j] { v } else { low[j] };
+        }
+    }
+    let low = rest
+        .iter()
+        .map(|&r| F::to_f64(r))
+        .filter(|&v| v > f64::NEG_INFINITY)
+        .chain(low)
+        .fold(f64::INFINITY, f64::min);
+    low < max - f64::MAX
+}
+
+/// Statistics of softmax(x / T) for a row whose differences x - m overflow while
+/// (x - m) / T need not (T > 1): from the entries divided by T, at temperature 1, where
+/// no difference overflows (those that still do stand for probabilities below e^-MAX).
+#[cold]
+#[inline(never)]
+fn row_stat_divided<F: Format>(
+    row: &[F::Raw],
+    target: Option<usize>,
+    opts: &Options,
+) -> (RowStat, Defect) {
+    let inv_t = 1.0 / opts.temperature;
+    let divided: Vec<f64> = row.iter().map(|&r| F::to_f64(r) * inv_t).collect();
+    let unit = Options {
+        temperature: 1.0,
+        ..*opts
+    };
+    row_stat_dispatch::<f64>(&divided, target, &unit)
 }
 
 /// Pairwise total of lane accumulators (fixed order, whatever the row length).
@@ -282,6 +333,10 @@ fn top_k_values<F: Format>(row: &[F::Raw], k: usize) -> Vec<f64> {
 #[inline(always)]
 fn row_stat<F: Format>(row: &[F::Raw], target: Option<usize>, opts: &Options) -> (RowStat, Defect) {
     let (max, bad) = row_max::<F>(row);
+    let inv_t = 1.0 / opts.temperature;
+    if inv_t < 1.0 && !bad && span_overflows::<F>(row, max) {
+        return row_stat_divided::<F>(row, target, opts);
+    }
     if bad || max == f64::NEG_INFINITY {
         // Ignored (or absent) targets count 0 even in a NaN row, as they do elsewhere.
         let nan = RowStat {
@@ -295,7 +350,6 @@ fn row_stat<F: Format>(row: &[F::Raw], target: Option<usize>, opts: &Options) ->
         };
         return (nan, defect);
     }
-    let inv_t = 1.0 / opts.temperature;
     let s = shifted_sums_dispatch::<F>(row, max, inv_t);
     let (entropy, varentropy) = entropy_varentropy(s);
     let ln_s0 = s[0].ln();
@@ -491,6 +545,11 @@ fn soft_row<F: Format, Q: Format>(
     let (max, bad) = row_max::<F>(row);
     if bad {
         return Ok((f64::NAN, Defect::NonFinite));
+    }
+    if inv_t < 1.0 && span_overflows::<F>(row, max) {
+        // As `row_stat_divided` does (a cold path: rows beyond f64::MAX / 2).
+        let divided: Vec<f64> = row.iter().map(|&r| F::to_f64(r) * inv_t).collect();
+        return soft_row::<f64, Q>(&divided, q, 1.0);
     }
     if max == f64::NEG_INFINITY {
         return Ok((f64::NAN, Defect::AllMasked));
