@@ -100,8 +100,8 @@ def _metric_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--cache-dir", metavar="DIR",
-        help="where trained tokenizers are cached (default: $ENTROSTAT_CACHE_DIR or "
-        "~/.cache/entrostat)",
+        help="where trained tokenizers are cached (default: $ENTROSTAT_CACHE_DIR, else "
+        "$XDG_CACHE_HOME/entrostat, else ~/.cache/entrostat)",
     )
 
 

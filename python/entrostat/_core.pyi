@@ -184,7 +184,10 @@ def cs_mutual_info(
     bandwidth: str | float,
 ) -> tuple[float, float, float]: ...
 
-# k-NN estimators: float64 C-contiguous (n, d) arrays, already standardised/jittered.
+# k-NN estimators: float64 C-contiguous (n, d) arrays, prepared by knn.py (standardised
+# and jittered where the estimator asks for it: kl_divergence_knn's inputs are neither,
+# mixed and Ross MI get no jitter); Ross labels are 1-D int64, feature_mi's y is 1-D and
+# its discrete columns are left raw.
 def knn_entropy(x: npt.NDArray[np.float64], k: int, metric: str) -> float: ...
 def ksg_mutual_info(
     x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], k: int, variant: int
@@ -212,8 +215,11 @@ def feature_mi(
     discrete_target: bool,
 ) -> npt.NDArray[np.float64]: ...
 
-# Logit statistics: 2-D arrays with the reduced axis last; fmt is "float64", "float32",
-# or "bfloat16" / "float16" for uint16 bit patterns.
+# Logit statistics: N-D arrays of any strides with the reduced axis last, results
+# flattened to 1-D (logits.py reshapes them); fmt is "float64", "float32", or
+# "bfloat16" / "float16" for uint16 bit patterns. float_field_entropy takes 1-D bit
+# patterns (uint16 for "bfloat16" / "float16", uint32 for "float32");
+# linear_cross_entropy takes 2-D float32 or float64 arrays and no fmt.
 def logit_stats(
     logits: npt.NDArray[Any],
     fmt: str,
