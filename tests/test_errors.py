@@ -250,8 +250,10 @@ def test_bad_counts(estimator):
     assert_raises(TypeError, r"^counts: .*complex", f, np.array([1 + 1j]), **kw)
     # NaN hidden in a batch
     assert_raises(ValueError, r"^counts: ", f, np.array([[1.0, 2.0], [np.nan, 1.0]]), axis=0, **kw)
-    assert_raises(ValueError, r"^axis: ", f, np.ones((2, 3)), axis=2, **kw)
-    assert_raises(ValueError, r"^axis: ", f, np.ones(3), axis=-2, **kw)
+    assert_raises(ValueError, r"^axis: 2 is out of range for an array of 2 dimensions$", f,
+                  np.ones((2, 3)), axis=2, **kw)
+    assert_raises(ValueError, r"^axis: -2 is out of range for an array of 1 dimensions$", f,
+                  np.ones(3), axis=-2, **kw)
 
 
 @pytest.mark.parametrize("bad", [1.5, "a", None, (0, 1)], ids=repr)
@@ -262,6 +264,17 @@ def test_bad_axis_type_names_the_argument(bad):
     elements"), which name nothing."""
     assert_raises((TypeError, ValueError), r"^axis: ", es.entropy_from_counts, np.ones((2, 3)),
                   axis=bad)
+
+
+@pytest.mark.parametrize("call", [
+    lambda axis: es.entropy_from_counts(np.ones((2, 3)), axis=axis),
+    lambda axis: es.kl_divergence(np.ones((2, 3)), np.ones((2, 3)), axis=axis),
+    lambda axis: es.logits.entropy(np.ones((2, 3)), axis=axis),
+])
+def test_axis_errors_read_alike_in_every_family(call):
+    assert_raises(ValueError, r"^axis: 5 is out of range for an array of 2 dimensions$", call, 5)
+    assert_raises(TypeError, r"^axis: expected an integer, got bool$", call, True)
+    assert_raises(TypeError, r"^axis: expected an integer, got float$", call, 1.0)
 
 
 @pytest.mark.parametrize("estimator", ["miller_madow", "grassberger", "chao_shen", "jackknife",

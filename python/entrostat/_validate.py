@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 import os
 from numbers import Real
 from typing import Any, NoReturn
@@ -190,6 +191,19 @@ def listed(value: Any, name: str, what: str, *, hint: str = "") -> list[Any]:
     except TypeError:
         raise TypeError(f"{name}: expected {what}, got {type(value).__name__}") from None
     return list(items)  # outside the try: an iterator's own TypeError stays its own
+
+
+def axis(value, ndim: int) -> int:
+    """An axis of an array of ``ndim`` dimensions (negative counts from the end)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError("axis: expected an integer, got bool")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"axis: expected an integer, got {type(value).__name__}") from None
+    if not -ndim <= value < ndim:
+        raise ValueError(f"axis: {value} is out of range for an array of {ndim} dimensions")
+    return value
 
 
 def positive_int(value, name: str, *, low: int = 1, high: int | None = None) -> int:

@@ -119,12 +119,7 @@ def entropy_from_counts(
     est = check.estimator(estimator)
     unit = check.log_base(base)
     arr = check.counts(counts)
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"axis: expected an integer, got {type(axis).__name__}")
-    try:
-        moved = np.moveaxis(arr, axis, -1)
-    except np.exceptions.AxisError as err:
-        raise ValueError(f"axis: {err}") from None
+    moved = np.moveaxis(arr, check.axis(axis, arr.ndim), -1)
     batch = moved.shape[:-1]
     rows = np.ascontiguousarray(moved, dtype=np.float64).reshape(-1, moved.shape[-1])
     values, stderr = _core.entropy_from_counts(rows, est, check.n_bins(n_bins))

@@ -72,12 +72,8 @@ def _rowwise(p, q, kind: str, *, axis, normalize, alpha: float = 1.0) -> np.ndar
         raise ValueError(
             f"p, q: shapes {pa.shape} and {qa.shape} cannot be broadcast together"
         ) from None
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"axis: expected an integer, got {type(axis).__name__}")
-    try:
-        pm, qm = np.moveaxis(pb, axis, -1), np.moveaxis(qb, axis, -1)
-    except np.exceptions.AxisError as err:
-        raise ValueError(f"axis: {err}") from None
+    axis = check.axis(axis, pb.ndim)
+    pm, qm = np.moveaxis(pb, axis, -1), np.moveaxis(qb, axis, -1)
     normalize = check.flag(normalize, "normalize")
     k = pm.shape[-1]
     if k == 0:

@@ -56,7 +56,7 @@ def _float_format(arr: np.ndarray, dtype, name: str) -> tuple[np.ndarray, str]:
     if dtype is not None:
         if dtype not in _FORMATS:
             raise ValueError(f"dtype: expected None, 'bfloat16' or 'float16', got {dtype!r}")
-        if arr.dtype == np.uint16:
+        if arr.dtype.newbyteorder("=") == np.uint16:  # bit patterns of either byte order
             return check.native_aligned(arr), dtype
         if arr.dtype.name != dtype:
             raise TypeError(
@@ -73,16 +73,6 @@ def _float_format(arr: np.ndarray, dtype, name: str) -> tuple[np.ndarray, str]:
     )
 
 
-def _axis(axis, ndim: int) -> int:
-    try:
-        axis = operator.index(axis)
-    except TypeError:
-        raise TypeError(f"axis: expected an integer, got {type(axis).__name__}") from None
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"axis: {axis} is out of range for an array of {ndim} dimensions")
-    return axis
-
-
 def _rows(a, axis, dtype, name: str) -> tuple[np.ndarray, str, tuple[int, ...]]:
     """``(array with the reduced axis moved last, format, shape of the result)``.
 
@@ -93,7 +83,7 @@ def _rows(a, axis, dtype, name: str) -> tuple[np.ndarray, str, tuple[int, ...]]:
     if arr.ndim == 0:
         raise ValueError(f"{name}: expected at least 1 dimension, got a scalar")
     arr, fmt = _float_format(arr, dtype, name)
-    axis = _axis(axis, arr.ndim)
+    axis = check.axis(axis, arr.ndim)
     moved = np.moveaxis(arr, axis, -1)
     if moved.shape[-1] == 0:
         raise ValueError(f"{name}: expected at least one entry along axis {axis}, got 0")
@@ -429,7 +419,7 @@ def rolling_entropy(h, window, *, axis=-1) -> np.ndarray:
         raise TypeError(f"h: expected real numbers, got dtype {arr.dtype}")
     if arr.ndim == 0:
         raise ValueError("h: expected at least 1 dimension, got a scalar")
-    axis = _axis(axis, arr.ndim)
+    axis = check.axis(axis, arr.ndim)
     moved = np.moveaxis(arr.astype(np.float64, copy=False), axis, -1)
     n = moved.shape[-1]
     if n == 0:
@@ -694,7 +684,7 @@ def float_entropy(x, fmt=None) -> FloatEntropy:
         if not arr.dtype.isnative:
             arr = arr.astype(arr.dtype.newbyteorder("="))
         arr = arr.view(storage)
-    elif arr.dtype != storage:
+    elif arr.dtype.newbyteorder("=") != storage:  # bit patterns of either byte order
         raise TypeError(
             f"x: format {fmt} takes {fmt} values or {np.dtype(storage).name} bit patterns, "
             f"got dtype {arr.dtype}"

@@ -60,11 +60,15 @@ fn from_items(items: &[(u64, u64)], fmt: FloatFormat) -> FieldEntropy {
         exponent[((v >> m_bits) & ((1 << e_bits) - 1)) as usize] += c;
         *mantissa.entry(v & m_mask).or_insert(0) += c;
     }
+    // In key order: the table's own order changes from run to run (a seeded hasher), and
+    // so would the last bit of the sum.
+    let mut mantissa: Vec<(u64, u64)> = mantissa.into_iter().collect();
+    mantissa.sort_unstable_by_key(|&(m, _)| m);
     FieldEntropy {
         n: sign[0] + sign[1],
         sign: entropy_bits(sign.into_iter()),
         exponent: entropy_bits(exponent.into_iter()),
-        mantissa: entropy_bits(mantissa.into_values()),
+        mantissa: entropy_bits(mantissa.into_iter().map(|(_, c)| c)),
         value: entropy_bits(items.iter().map(|&(_, c)| c)),
     }
 }
