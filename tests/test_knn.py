@@ -179,6 +179,7 @@ def test_ross_matches_reference(rng, k):
     x = labels[:, None] + rng.normal(size=(n, 2))
     got = es.mutual_info_mixed(x, labels, k, method="ross", standardize=False)
     np.testing.assert_allclose(got.value, ref.ross_mutual_info(x, labels, k), rtol=RTOL)
+    assert got.n == n - 1  # the singleton's sample is not behind the estimate
     got = es.mutual_info_mixed(x, labels, k, method="ross")
     np.testing.assert_allclose(got.value, ref.ross_mutual_info(x / x.std(axis=0), labels, k),
                                rtol=RTOL)
@@ -849,6 +850,10 @@ def test_bad_transfer_entropy_arguments():
         assert_raises(TypeError, f"^{name}: ", es.transfer_entropy, GOOD1, GOOD2, **{name: 1.0})
     assert_raises(ValueError, "^target: .*too short", es.transfer_entropy, GOOD1, GOOD2,
                   lag=10, history=10)
+    n = len(GOOD1)
+    assert_raises(ValueError, rf"^k: expected an integer in 1\.\.2 \(fewer than the 3 embedded "
+                  rf"samples that lag={n - 3}, history=1 leave of {n} values\), got 3$",
+                  es.transfer_entropy, GOOD1, GOOD2, lag=n - 3, k=3)
 
 
 def test_bad_labels():

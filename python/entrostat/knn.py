@@ -71,6 +71,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from numbers import Real
 
@@ -731,7 +732,8 @@ def mutual_info_mixed(
     Returns
     -------
     Estimate
-        Not clipped at 0.
+        Not clipped at 0. For ``"ross"``, ``n`` counts the samples of classes of two or
+        more (those the estimate uses).
 
     Raises
     ------
@@ -791,8 +793,12 @@ def mutual_info_mixed(
             return _core.mixed_mutual_info(a, b, k)
 
         arrays = [xs, ys]
-    return _estimate(fn, arrays, k=k, level=level, permutations=perms, permute=1, seed=s,
-                     unit=unit)
+    est = _estimate(fn, arrays, k=k, level=level, permutations=perms, permute=1, seed=s,
+                    unit=unit)
+    if method == "ross":  # n: the samples behind the estimate, not those dropped
+        kept = int(np.count_nonzero(np.bincount(labels)[labels] > 1))
+        est = dataclasses.replace(est, n=kept)
+    return est
 
 
 def transfer_entropy(
@@ -885,6 +891,12 @@ def transfer_entropy(
         raise ValueError(
             f"target: a series of {length} values is too short for lag={lag}, "
             f"history={history}: needs at least {start + 2} values"
+        )
+    if isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= n:
+        # Name the embedding too: it, not the series length, sets the n compared with k.
+        raise ValueError(
+            f"k: expected an integer in 1..{n - 1} (fewer than the {n} embedded samples "
+            f"that lag={lag}, history={history} leave of {length} values), got {k}"
         )
     k, std, jit, s, level, perms, unit = _common(
         k, n, standardize, jitter, seed, ci, permutations, base)
