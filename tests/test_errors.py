@@ -780,3 +780,28 @@ def test_ragged_samples_confidence_levels_and_pseudocounts_are_named():
         assert_raises(TypeError, r"^pseudocount: expected a number >= 0",
                       es.divergence.kl_divergence_labels, [0, 1], [0, 1], pseudocount=bad)
     assert es.divergence.kl_divergence_labels([0, 1], [0, 1], pseudocount=np.float32(1)) == 0
+
+
+_MASKED = np.ma.masked_array([1.0, 2.0, 3.0, 2.0, 5.0, 1.0], mask=[0, 0, 1, 0, 0, 0])
+_MASKED_LABELS = np.ma.masked_array([1, 2, 2, 1, 3, 1], mask=[0, 0, 1, 0, 0, 0])
+
+
+@pytest.mark.parametrize("name, call", [
+    ("x", lambda: es.entropy(_MASKED_LABELS)),
+    ("counts", lambda: es.entropy_from_counts(_MASKED)),
+    ("p", lambda: es.kl_divergence(_MASKED, np.ones(6))),
+    ("x", lambda: es.Counts().update(_MASKED_LABELS)),
+    ("x", lambda: es.knn.differential_entropy(_MASKED, k=1)),
+    ("y", lambda: es.mutual_info_mixed(np.arange(6.0), _MASKED_LABELS, k=1, method="ross")),
+    ("logits", lambda: es.logits.entropy(_MASKED)),
+    ("h", lambda: es.logits.rolling_entropy(_MASKED, 2)),
+    ("x", lambda: es.logits.float_entropy(_MASKED.astype(np.float32))),
+])
+def test_masked_entries_are_refused_not_ignored(name, call):
+    # np.asarray drops the mask: the hidden values would be counted silently.
+    assert_raises(TypeError, rf"^{name}: masked arrays are not supported", call)
+
+
+def test_masked_arrays_without_masked_entries_are_plain_arrays():
+    full = np.ma.masked_array([1, 2, 2, 1], mask=False)
+    assert es.entropy(full) == es.entropy(np.array([1, 2, 2, 1]))

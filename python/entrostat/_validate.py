@@ -13,9 +13,21 @@ import numpy as np
 ESTIMATORS = ("plugin", "miller_madow", "grassberger", "chao_shen", "jackknife", "shrink", "nsb")
 
 
+def unmasked(x, name: str) -> None:
+    """A TypeError for a masked array with masked entries: ``np.asarray`` would drop the
+    mask and count the hidden values."""
+    if isinstance(x, np.ma.MaskedArray) and np.ma.is_masked(x):
+        raise TypeError(
+            f"{name}: masked arrays are not supported (the mask would be ignored); pass "
+            f"{name}.compressed() or {name}.filled(value)"
+        )
+
+
 def as_array(x, name: str, what: str) -> np.ndarray:
     """``np.asarray(x)``, with NumPy's message for a ragged nested list ("setting an array
-    element with a sequence") replaced by one that names the argument."""
+    element with a sequence") replaced by one that names the argument; masked arrays with
+    masked entries are refused (:func:`unmasked`)."""
+    unmasked(x, name)
     try:
         return np.asarray(x)
     except ValueError as err:

@@ -200,7 +200,7 @@ def _metric(value) -> str:
 
 def _class_labels(y, name: str) -> np.ndarray:
     """Class labels of any sortable dtype as int64 codes 0..c-1, shape (n,)."""
-    arr = np.asarray(y)
+    arr = check.as_array(y, name, "class labels")
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
@@ -1035,7 +1035,7 @@ def feature_mi(
     n, p = Xs.shape
     target = check.flag(discrete_target, "discrete_target")
     mask = _discrete_mask(discrete_features, p)
-    raw = np.asarray(X)
+    raw = check.as_array(X, "X", "samples")
     if raw.dtype.kind in "iu" and mask.any():
         # Discrete integer columns as exact codes: float64 would merge labels above 2^53.
         cols = raw.reshape(n, -1)[:, mask]
@@ -1044,7 +1044,7 @@ def feature_mi(
     if target:
         ys = _class_labels(y, "y").astype(np.float64)
     else:
-        arr = np.asarray(y)
+        arr = check.as_array(y, "y", "target values")
         if arr.ndim == 2 and arr.shape[1] == 1:
             arr = arr[:, 0]
         if arr.ndim != 1:

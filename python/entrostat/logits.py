@@ -79,7 +79,7 @@ def _rows(a, axis, dtype, name: str) -> tuple[np.ndarray, str, tuple[int, ...]]:
     Moving the axis is a view, and the core reads the rows of any shape and strides
     where they lie (``logits[:, :-1]`` is not copied).
     """
-    arr = np.asarray(a)
+    arr = check.as_array(a, name, "floating-point values")
     if arr.ndim == 0:
         raise ValueError(f"{name}: expected at least 1 dimension, got a scalar")
     arr, fmt = _float_format(arr, dtype, name)
@@ -107,7 +107,7 @@ def _temperature(value) -> float:
 
 
 def _class_targets(targets, out_shape, name: str = "targets") -> np.ndarray:
-    t = np.asarray(targets)
+    t = check.as_array(targets, "targets", "targets")
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected integer class indices, got dtype {t.dtype}")
     if t.shape != out_shape:
@@ -262,7 +262,7 @@ def cross_entropy(
     """
     if reduction not in _REDUCTIONS:
         raise ValueError(f"reduction: expected 'none', 'mean' or 'sum', got {reduction!r}")
-    t = np.asarray(targets)
+    t = check.as_array(targets, "targets", "targets")
     scale = check.log_base(base)
     if t.dtype.kind == "f" or t.dtype.name == "bfloat16":
         rows, fmt, out_shape = _rows(logits, axis, dtype, "logits")
@@ -414,7 +414,7 @@ def rolling_entropy(h, window, *, axis=-1) -> np.ndarray:
     window : int
         Window length, 1 <= window <= n.
     """
-    arr = np.asarray(h)
+    arr = check.as_array(h, "h", "entropies")
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"h: expected real numbers, got dtype {arr.dtype}")
     if arr.ndim == 0:
@@ -494,6 +494,8 @@ def logprob_advantage_covariance(
     top : int, optional
         How many of the largest per-token covariances to index.
     """
+    check.unmasked(logprobs, "logprobs")
+    check.unmasked(advantages, "advantages")
     lp = np.asarray(logprobs, dtype=np.float64)
     adv = np.asarray(advantages, dtype=np.float64)
     if lp.shape != adv.shape:
@@ -503,7 +505,7 @@ def logprob_advantage_covariance(
     if mask is None:
         m = np.ones(lp.shape, dtype=bool)
     else:
-        m = np.asarray(mask)
+        m = check.as_array(mask, "mask", "bool values")
         if m.dtype != bool:
             raise TypeError(f"mask: expected a boolean array, got dtype {m.dtype}")
         if m.shape != lp.shape:
@@ -561,8 +563,8 @@ def linear_cross_entropy(
         ``"entropy"``, ``"varentropy"``, ``"logsumexp"`` and, with targets,
         ``"cross_entropy"``, each of shape [N].
     """
-    h = np.asarray(hidden)
-    w = np.asarray(weight)
+    h = check.as_array(hidden, "hidden", "floating-point values")
+    w = check.as_array(weight, "weight", "floating-point values")
     for name, a in (("hidden", h), ("weight", w)):
         if a.ndim != 2:
             raise ValueError(f"{name}: expected a 2-D array, got {a.ndim} dimension(s)")
@@ -668,7 +670,7 @@ def float_entropy(x, fmt=None) -> FloatEntropy:
     -------
     FloatEntropy
     """
-    arr = np.asarray(x)
+    arr = check.as_array(x, "x", "floating-point values")
     name = arr.dtype.name
     if fmt is None:
         if name not in FLOAT_FIELDS:
