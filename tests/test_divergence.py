@@ -29,6 +29,25 @@ def normalized(a):
     return a / a.sum(axis=-1, keepdims=True)
 
 
+def test_rows_normalised_in_their_own_precision_pass_normalize_false():
+    # Thirds rounded to float16 sum to 0.99976: float16's rounding, not unnormalised rows.
+    third16 = np.full(3, 1 / 3, dtype=np.float16)
+    assert abs(float(third16.astype(np.float64).sum()) - 1) > 1e-4
+    want = es.kl_divergence(third16.astype(np.float64), np.full(3, 1 / 3))
+    assert es.kl_divergence(third16, np.full(3, 1 / 3), normalize=False) == pytest.approx(
+        float(want), abs=1e-3)
+    assert es.kl_divergence(third16, third16, normalize=False) == 0.0
+    # A float32 row beside a float64 one keeps float32's tolerance (it is read as float64).
+    third32 = (np.arange(1, 8) / 28).astype(np.float32)
+    third32[0] += 5e-6  # 5e-6 off: within 1e-4, not within 1e-6
+    np.testing.assert_allclose(
+        es.kl_divergence(third32, np.arange(1, 8) / 28, normalize=False),
+        scipy.special.rel_entr(third32.astype(np.float64), np.arange(1, 8) / 28).sum(),
+        rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match="^p: a row sums to 1.0[0-9]*, not 1"):
+        es.kl_divergence(np.array([0.5, 0.52], np.float16), [0.5, 0.5], normalize=False)
+
+
 @pytest.mark.parametrize("zp,zq", [(0.0, 0.0), (0.3, 0.0), (0.0, 0.3), (0.3, 0.3)])
 def test_kl_and_cross_entropy_match_scipy(zp, zq):
     p, q = rows(1, (40, 257), zp, zq)

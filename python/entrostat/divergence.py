@@ -41,12 +41,20 @@ __all__ = [
     "kl_divergence_knn",
 ]
 
-#: How far from 1 a row may sum with ``normalize=False``, by dtype.
-SUM_TOLERANCE = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-4}
+#: How far from 1 a row may sum with ``normalize=False``, by the dtype given (integers
+#: sum exactly): about what rounding each value to that precision leaves in a sum.
+SUM_TOLERANCE = {"f8": 1e-6, "f4": 1e-4, "f2": 1e-2}
 
 
-def _float_array(a, name: str) -> np.ndarray:
+def _float_array(a, name: str) -> tuple[np.ndarray, float]:
+    """``(array as the core reads it, its SUM_TOLERANCE)``; the tolerance is that of the
+    dtype given, as float16 is read as float32 and float32 beside float64 as float64."""
     arr = check.as_array(a, name, "probabilities or counts")
+    tolerance = SUM_TOLERANCE.get(f"{arr.dtype.kind}{arr.dtype.itemsize}", 1e-6)
+    return _as_float(arr, name), tolerance
+
+
+def _as_float(arr: np.ndarray, name: str) -> np.ndarray:
     if arr.ndim == 0:
         raise ValueError(f"{name}: expected at least 1 dimension, got a scalar")
     if arr.dtype.kind in "iu":
@@ -63,7 +71,8 @@ def _float_array(a, name: str) -> np.ndarray:
 
 def _rowwise(p, q, kind: str, *, axis, normalize, alpha: float = 1.0) -> np.ndarray | np.float64:
     """The divergence of every pair of rows along ``axis``, in nats."""
-    pa, qa = _float_array(p, "p"), _float_array(q, "q")
+    (pa, tol_p), (qa, tol_q) = _float_array(p, "p"), _float_array(q, "q")
+    tolerance = max(tol_p, tol_q)  # the looser: rows are checked against their own
     if pa.dtype != qa.dtype:  # float32 with float64: compute on float64
         pa, qa = pa.astype(np.float64), qa.astype(np.float64)
     try:
@@ -86,7 +95,7 @@ def _rowwise(p, q, kind: str, *, axis, normalize, alpha: float = 1.0) -> np.ndar
     # when leading broadcast axes cannot be merged.
     p2, q2 = pm.reshape(rows, k), qm.reshape(rows, k)
     out = _core.divergence_of_rows(p2, q2, kind, alpha, bool(normalize),
-                                   SUM_TOLERANCE[p2.dtype])
+                                   tolerance)
     return out[0] if not batch else out.reshape(batch)
 
 
@@ -107,7 +116,7 @@ def kl_divergence(p, q, *, axis: int = -1, normalize: bool = True, base: float |
         The axis holding the outcomes.
     normalize : bool, default True
         Normalise each row to sum to one; if False, rows must already sum to one
-        (within 1e-6 for float64, 1e-4 for float32).
+        (within 1e-6 for float64, 1e-4 for float32, 1e-2 for float16).
     base : float, optional
         Logarithm base (default e).
 
