@@ -109,6 +109,33 @@ def test_translation_invariance(rng):
     assert r1 == pytest.approx(r0, rel=1e-9)
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e-160, 1e-155, 1e155, 1e160, 1e300])
+def test_any_scale_gives_the_unit_scale_value(rng, scale):
+    # Squared distances at 1e-155 pass below the smallest float (1e-310), at 1e155 above
+    # the largest: the rules gave a bandwidth of 0 or inf and refused such samples.
+    x = rng.normal(size=(120, 2))
+    y = rng.normal(0.5, 1.0, size=(100, 2))
+    z = x[:, :1] ** 2 + rng.normal(size=(120, 1))
+    for method in ("exact", "rff"):
+        assert cs_div(x * scale, y * scale, method=method) == pytest.approx(
+            cs_div(x, y, method=method), rel=1e-12)
+        assert cs_div(x * scale, y * scale, bandwidth=0.4 * scale, method=method) == (
+            pytest.approx(cs_div(x, y, bandwidth=0.4, method=method), rel=1e-12))
+    # Rules scale each variable by its own spread; a number, both by one.
+    assert kern.cs_mutual_info(x * scale, z) == pytest.approx(kern.cs_mutual_info(x, z),
+                                                              rel=1e-12)
+    assert kern.cs_mutual_info(x * scale, z * scale, bandwidth=0.4 * scale) == pytest.approx(
+        kern.cs_mutual_info(x, z, bandwidth=0.4), rel=1e-12)
+
+
+def test_power_of_two_scales_change_no_bit(rng):
+    x = rng.normal(size=(80, 3))
+    y = rng.normal(0.3, 1.2, size=(90, 3))
+    for e in (-40, 7, 60):
+        assert cs_div(np.ldexp(x, e), np.ldexp(y, e)) == cs_div(x, y)
+        assert kern.cs_mutual_info(np.ldexp(x, e), y[:80]) == kern.cs_mutual_info(x, y[:80])
+
+
 def _smoothed_closed_form(m1, s1, m2, s2, sigma):
     d = len(m1)
     eye = sigma**2 * np.eye(d)

@@ -58,6 +58,31 @@ def _samples(a, name: str) -> np.ndarray:
     return check.native_aligned(arr)
 
 
+def _scale_exponent(*arrays: np.ndarray) -> int:
+    """e such that the arrays divided by 2**e have a largest column range near 1 (the
+    ranges of a pooled sample where the arrays share their columns).
+
+    Kernel values depend on distances over sigma only, and a power of two divides without
+    rounding, so dividing the samples and sigma by 2**e changes no bit of the result for
+    data of ordinary scale, while data at 1e-155 (squared distances below the smallest
+    float) or 1e155 (above the largest) get the value they have at scale 1.
+    """
+    bounds = [(a.min(axis=0), a.max(axis=0)) for a in arrays]
+    if len({a.shape[1] for a in arrays}) == 1:  # one pooled sample
+        bounds = [(np.min([b[0] for b in bounds], axis=0), np.max([b[1] for b in bounds], axis=0))]
+    with np.errstate(over="ignore", invalid="ignore"):
+        span = max(float(np.max(hi - lo)) for lo, hi in bounds)
+    if not math.isfinite(span):  # NaN (refused later by the core) or a range past 1e308
+        top = max(float(np.max(np.maximum(-lo, hi))) for lo, hi in bounds)
+        return math.frexp(top)[1] if math.isfinite(top) else 0
+    return math.frexp(span)[1] if span > 0 else 0
+
+
+def _scaled(arr: np.ndarray, e: int) -> np.ndarray:
+    """``arr / 2**e`` (itself where e = 0)."""
+    return arr if e == 0 else np.ldexp(arr, -e)
+
+
 def _bandwidth(bandwidth):
     if isinstance(bandwidth, str):
         if bandwidth not in _RULES:
@@ -158,6 +183,9 @@ def cs_divergence_samples(
     combined pairwise; ``exp`` is a vectorised polynomial with < 1e-15 relative error).
     Kernel values below 1e-307 (pairs more than about 53 :math:`\sigma` apart) count as
     0, so samples that far apart give ``inf``. Results do not depend on the number of threads.
+    The samples (and a numeric bandwidth) are first divided by the power of two nearest
+    their largest column range, which is exact: any scale from 1e-300 to 1e300 gives the
+    value of the same data at scale 1.
 
     Examples
     --------
@@ -181,6 +209,12 @@ def cs_divergence_samples(
         raise ValueError(
             f"y: expected {xs.shape[1]} column(s) (the dimension of x), got {ys.shape[1]}"
         )
+    e = _scale_exponent(xs, ys)
+    same = ys is xs
+    xs = _scaled(xs, e)
+    ys = xs if same else _scaled(ys, e)
+    if isinstance(bw, float):
+        bw = math.ldexp(bw, -e)
     value, _sigma = _core.cs_divergence_samples(xs, ys, bw, method, features, s)
     return np.float64(value / unit)
 
@@ -238,5 +272,10 @@ def cs_mutual_info(x, y, *, bandwidth="silverman", base: float | None = None):
         raise ValueError(
             f"y: expected {xs.shape[0]} samples (the number of rows of x), got {ys.shape[0]}"
         )
-    value, _sx, _sy = _core.cs_mutual_info(xs, ys, bw)
+    if isinstance(bw, float):  # one sigma for both: one scale for both
+        ex = ey = _scale_exponent(xs, ys)
+        bw = math.ldexp(bw, -ex)
+    else:  # each rule's sigma follows its own sample's scale
+        ex, ey = _scale_exponent(xs), _scale_exponent(ys)
+    value, _sx, _sy = _core.cs_mutual_info(_scaled(xs, ex), _scaled(ys, ey), bw)
     return np.float64(value / unit)
