@@ -598,8 +598,15 @@ def test_rolling_entropy():
         got = lg.rolling_entropy(h, w)
         assert got.shape == (1000 - w + 1,)
         assert_allclose(got, ref.rolling_mean(h, w), rtol=1e-10, atol=1e-12)
-    # cumulative sums (as documented) leave ~n * eps * mean(h) of absolute error
+    # running sums of deviations from the mean leave ~eps * their size of absolute error
     assert_allclose(lg.rolling_entropy(h, 1), h, rtol=1e-12, atol=1e-12)
+    # A large common offset: running sums of the raw values (1e14 after 1e5 steps) kept
+    # only 1e-2 of the window means' variation; of the deviations, about 1e-6.
+    big = 1e9 + g.random(100_000)
+    got = lg.rolling_entropy(big, 10)
+    assert np.max(np.abs(got - ref.rolling_mean(big, 10))) < 1e-5
+    # Values near the float limit: no running sum overflows (inf and NaN before).
+    assert_allclose(lg.rolling_entropy(np.full(4, 1e308), 2), np.full(3, 1e308), rtol=1e-15)
     assert_allclose(lg.rolling_entropy(h, 1000), [h.mean()], rtol=1e-12)
     h2 = g.random((4, 30))
     assert_allclose(lg.rolling_entropy(h2, 7), ref.rolling_mean(h2, 7), rtol=1e-10)

@@ -405,7 +405,8 @@ def rolling_entropy(h, window, *, axis=-1) -> np.ndarray:
 
     The sliding-window entropy that adaptive decoding and adaptive reasoning methods
     threshold on. Windows are complete ("valid"): the result has ``n - window + 1``
-    entries along ``axis``. Computed from cumulative sums in float64.
+    entries along ``axis``. Computed from float64 cumulative sums of the deviations from
+    each row's mean.
 
     Parameters
     ----------
@@ -427,9 +428,16 @@ def rolling_entropy(h, window, *, axis=-1) -> np.ndarray:
     w = check.positive_int(window, "window", high=n)
     if not np.isfinite(moved).all():
         raise ValueError("h: expected finite values (found NaN or inf)")
-    c = np.cumsum(moved, axis=-1)
+    # Window sums are differences of running sums, taken of the deviations from each row's
+    # mean (so the running sums stay small and the differences keep their digits), in
+    # units of a power of two near the largest |h| (exact, and no running sum overflows).
+    top = float(np.max(np.abs(moved)))
+    e = math.frexp(top)[1] if top > 0 else 0
+    scaled = np.ldexp(moved, -e)
+    mean = scaled.mean(axis=-1, keepdims=True)
+    c = np.cumsum(scaled - mean, axis=-1)
     c = np.concatenate([np.zeros(moved.shape[:-1] + (1,)), c], axis=-1)
-    out = (c[..., w:] - c[..., :-w]) / w
+    out = np.ldexp((c[..., w:] - c[..., :-w]) / w + mean, e)
     return np.moveaxis(out, -1, axis)
 
 
