@@ -33,9 +33,10 @@ def test_rows_normalised_in_their_own_precision_pass_normalize_false():
     # Thirds rounded to float16 sum to 0.99976: float16's rounding, not unnormalised rows.
     third16 = np.full(3, 1 / 3, dtype=np.float16)
     assert abs(float(third16.astype(np.float64).sum()) - 1) > 1e-4
-    want = es.kl_divergence(third16.astype(np.float64), np.full(3, 1 / 3))
-    assert es.kl_divergence(third16, np.full(3, 1 / 3), normalize=False) == pytest.approx(
-        float(want), abs=1e-3)
+    p16 = third16.astype(np.float64)  # used as given: sum p log(p / q), p not rescaled
+    q = np.array([0.5, 0.25, 0.25])
+    assert es.kl_divergence(third16, q, normalize=False) == pytest.approx(
+        np.sum(p16 * np.log(p16 / q)), rel=1e-12)
     assert es.kl_divergence(third16, third16, normalize=False) == 0.0
     # A float32 row beside a float64 one keeps float32's tolerance (it is read as float64).
     third32 = (np.arange(1, 8) / 28).astype(np.float32)
@@ -46,6 +47,15 @@ def test_rows_normalised_in_their_own_precision_pass_normalize_false():
         rtol=1e-9, atol=1e-12)
     with pytest.raises(ValueError, match="^p: a row sums to 1.0[0-9]*, not 1"):
         es.kl_divergence(np.array([0.5, 0.52], np.float16), [0.5, 0.5], normalize=False)
+    # Each side keeps its own tolerance: a float64 row beside float32 / float16 ones is
+    # still held to 1e-6.
+    for low in (np.float32, np.float16):
+        with pytest.raises(ValueError, match="^p: a row sums to 1.0000499+, not 1"):
+            es.kl_divergence(np.array([0.5, 0.50005]), np.array([0.5, 0.5], low),
+                             normalize=False)
+        with pytest.raises(ValueError, match="^q: a row sums to 1.0000499+, not 1"):
+            es.kl_divergence(np.array([0.5, 0.5], low), np.array([0.5, 0.50005]),
+                             normalize=False)
 
 
 @pytest.mark.parametrize("zp,zq", [(0.0, 0.0), (0.3, 0.0), (0.0, 0.3), (0.3, 0.3)])

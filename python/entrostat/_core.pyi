@@ -165,7 +165,7 @@ def divergence_of_rows(
     kind: str,
     alpha: float = 1.0,
     normalize: bool = True,
-    tol: float = 1e-06,
+    tol: tuple[float, float] = ...,
 ) -> npt.NDArray[np.float64]: ...
 
 def kl_zhang_grabchak(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float: ...

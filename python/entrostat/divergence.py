@@ -72,7 +72,6 @@ def _as_float(arr: np.ndarray, name: str) -> np.ndarray:
 def _rowwise(p, q, kind: str, *, axis, normalize, alpha: float = 1.0) -> np.ndarray | np.float64:
     """The divergence of every pair of rows along ``axis``, in nats."""
     (pa, tol_p), (qa, tol_q) = _float_array(p, "p"), _float_array(q, "q")
-    tolerance = max(tol_p, tol_q)  # the looser: rows are checked against their own
     if pa.dtype != qa.dtype:  # float32 with float64: compute on float64
         pa, qa = pa.astype(np.float64), qa.astype(np.float64)
     try:
@@ -95,7 +94,7 @@ def _rowwise(p, q, kind: str, *, axis, normalize, alpha: float = 1.0) -> np.ndar
     # when leading broadcast axes cannot be merged.
     p2, q2 = pm.reshape(rows, k), qm.reshape(rows, k)
     out = _core.divergence_of_rows(p2, q2, kind, alpha, bool(normalize),
-                                   tolerance)
+                                   (tol_p, tol_q))
     return out[0] if not batch else out.reshape(batch)
 
 

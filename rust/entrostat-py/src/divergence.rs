@@ -31,7 +31,7 @@ fn run<'py, T: Prob + numpy::Element>(
     q: PyReadonlyArray2<'py, T>,
     kind: Divergence,
     normalize: bool,
-    tol: f64,
+    tol: [f64; 2],
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let (pv, qv) = (p.as_array(), q.as_array());
     let out = detach(py, pv.len(), |c: &Cancel| {
@@ -41,9 +41,10 @@ fn run<'py, T: Prob + numpy::Element>(
 }
 
 /// Divergence (nats) between each row of two equally shaped 2-D float arrays of the same
-/// dtype (float32 or float64; rows may be strided or broadcast).
+/// dtype (float32 or float64; rows may be strided or broadcast); without `normalize`, the
+/// rows of p and q must sum to 1 within `tol` = (for p, for q).
 #[pyfunction]
-#[pyo3(signature = (p, q, kind, alpha=1.0, normalize=true, tol=1e-6))]
+#[pyo3(signature = (p, q, kind, alpha=1.0, normalize=true, tol=(1e-6, 1e-6)))]
 pub fn divergence_of_rows<'py>(
     py: Python<'py>,
     p: &Bound<'py, PyAny>,
@@ -51,9 +52,10 @@ pub fn divergence_of_rows<'py>(
     kind: &str,
     alpha: f64,
     normalize: bool,
-    tol: f64,
+    tol: (f64, f64),
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let kind = parse_kind(kind, alpha)?;
+    let tol = [tol.0, tol.1];
     if let (Ok(a), Ok(b)) = (
         p.extract::<PyReadonlyArray2<'py, f64>>(),
         q.extract::<PyReadonlyArray2<'py, f64>>(),

@@ -327,13 +327,14 @@ fn renyi<T: Prob>(p: &[T], q: &[T], sp: f64, sq: f64, alpha: f64) -> f64 {
     ((top + rest.ln()) / b1).max(0.0)
 }
 
-/// The divergence between two rows.
+/// The divergence between two rows; without `normalize`, their totals must be within
+/// `tol[0]` (p) and `tol[1]` (q) of 1.
 pub fn row_divergence<T: Prob>(
     p: &[T],
     q: &[T],
     kind: Divergence,
     normalize: bool,
-    tol: f64,
+    tol: [f64; 2],
 ) -> Result<f64> {
     if p.len() != q.len() {
         return Err(Error::value(
@@ -344,8 +345,8 @@ pub fn row_divergence<T: Prob>(
     if p.is_empty() {
         return Err(Error::value("p", "rows are empty"));
     }
-    let tp = row_total(p, "p", normalize, tol)?;
-    let tq = row_total(q, "q", normalize, tol)?;
+    let tp = row_total(p, "p", normalize, tol[0])?;
+    let tq = row_total(q, "q", normalize, tol[1])?;
     let (sp, sq) = if normalize {
         (1.0 / tp, 1.0 / tq)
     } else {
@@ -384,13 +385,14 @@ fn as_slice<'a, T: Prob>(row: ArrayView1<'a, T>, buf: &'a mut Vec<T>) -> &'a [T]
 }
 
 /// The divergence between each row of `p` and the same row of `q` (equal shapes; rows
-/// may be strided or repeated, as NumPy broadcasting makes them).
+/// may be strided or repeated, as NumPy broadcasting makes them); `tol` as in
+/// [`row_divergence`].
 pub fn divergence_rows<T: Prob>(
     p: ArrayView2<'_, T>,
     q: ArrayView2<'_, T>,
     kind: Divergence,
     normalize: bool,
-    tol: f64,
+    tol: [f64; 2],
     cancel: &Cancel,
 ) -> Result<Vec<f64>> {
     if p.dim() != q.dim() {
@@ -490,12 +492,12 @@ mod tests {
             Divergence::Hellinger,
             Divergence::TotalVariation,
         ] {
-            let got = row_divergence(&p, &q, kind, true, 0.0).unwrap();
+            let got = row_divergence(&p, &q, kind, true, [0.0; 2]).unwrap();
             let want = direct(&p, &q, kind);
             assert!((got - want).abs() < 1e-13 * want.abs().max(1.0), "{kind:?}");
             let p32: Vec<f32> = p.iter().map(|&v| v as f32).collect();
             let q32: Vec<f32> = q.iter().map(|&v| v as f32).collect();
-            let got32 = row_divergence(&p32, &q32, kind, true, 0.0).unwrap();
+            let got32 = row_divergence(&p32, &q32, kind, true, [0.0; 2]).unwrap();
             assert!(
                 (got32 - want).abs() < 1e-13 * want.abs().max(1.0),
                 "{kind:?}"
@@ -508,23 +510,25 @@ mod tests {
         let p = [0.5, 0.5, 0.0];
         let q = [0.5, 0.0, 0.5];
         assert_eq!(
-            row_divergence(&p, &q, Divergence::Kl, true, 0.0).unwrap(),
+            row_divergence(&p, &q, Divergence::Kl, true, [0.0; 2]).unwrap(),
             f64::INFINITY
         );
         assert_eq!(
-            row_divergence(&p, &q, Divergence::Renyi(2.0), true, 0.0).unwrap(),
+            row_divergence(&p, &q, Divergence::Renyi(2.0), true, [0.0; 2]).unwrap(),
             f64::INFINITY
         );
-        let js = row_divergence(&p, &q, Divergence::Js, true, 0.0).unwrap();
+        let js = row_divergence(&p, &q, Divergence::Js, true, [0.0; 2]).unwrap();
         assert!(js.is_finite() && js <= 2f64.ln());
         // q covers p: finite, and D(p||p) = 0.
         let r = [0.25, 0.5, 0.25];
         for kind in [Divergence::Kl, Divergence::Js, Divergence::CauchySchwarz] {
-            assert!(row_divergence(&p, &r, kind, true, 0.0).unwrap().is_finite());
-            assert_eq!(row_divergence(&r, &r, kind, true, 0.0).unwrap(), 0.0);
+            assert!(row_divergence(&p, &r, kind, true, [0.0; 2])
+                .unwrap()
+                .is_finite());
+            assert_eq!(row_divergence(&r, &r, kind, true, [0.0; 2]).unwrap(), 0.0);
         }
         let err = |p: &[f64], q: &[f64], normalize| {
-            row_divergence(p, q, Divergence::Kl, normalize, 1e-9)
+            row_divergence(p, q, Divergence::Kl, normalize, [1e-9; 2])
                 .unwrap_err()
                 .to_string()
         };
@@ -540,7 +544,7 @@ mod tests {
         let p = Array2::from_shape_fn((300, 19), |(i, j)| ((i + 3 * j) % 7) as f64 + 0.5);
         let q1 = ndarray::Array1::from_shape_fn(19, |j| (j % 5) as f64 + 1.0);
         let q = q1.broadcast((300, 19)).unwrap();
-        let got = divergence_rows(p.view(), q, Divergence::Kl, true, 0.0, &NEVER).unwrap();
+        let got = divergence_rows(p.view(), q, Divergence::Kl, true, [0.0; 2], &NEVER).unwrap();
         for (r, g) in got.iter().enumerate() {
             let want = direct(
                 p.row(r).as_slice().unwrap(),
@@ -550,8 +554,8 @@ mod tests {
             assert!((g - want).abs() < 1e-13);
         }
         let t = p.t();
-        assert!(divergence_rows(t, t, Divergence::Kl, true, 0.0, &NEVER).is_ok());
-        let bad = divergence_rows(p.view(), t, Divergence::Kl, true, 0.0, &NEVER);
+        assert!(divergence_rows(t, t, Divergence::Kl, true, [0.0; 2], &NEVER).is_ok());
+        let bad = divergence_rows(p.view(), t, Divergence::Kl, true, [0.0; 2], &NEVER);
         assert!(bad.unwrap_err().to_string().starts_with("q:"));
     }
 }
