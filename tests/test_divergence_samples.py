@@ -128,6 +128,23 @@ def test_any_scale_gives_the_unit_scale_value(rng, scale):
         kern.cs_mutual_info(x, z, bandwidth=0.4), rel=1e-12)
 
 
+def test_scaling_leaves_out_of_range_widths_and_large_values_alone(rng):
+    x = rng.normal(size=(40, 2)) * 1e-10
+    for func in (cs_div, kern.cs_mutual_info):
+        # A width the core refuses is quoted as given (not as divided by the scale).
+        with pytest.raises(ValueError, match=r"^bandwidth: .*\(1e-150\.\.1e150\), got 1e300$"):
+            func(x, x, bandwidth=1e300)
+        # A width 1e150 times the data's range is within range unscaled: every kernel
+        # value is 1, and so the divergence and the information are 0.
+        assert func(x, x[::-1], bandwidth=1e140) == 0.0
+    # A column of 1e10 beside one whose range is 1e-290: no value is scaled past the
+    # float range (the rules' sums overflowed), and distinct samples are told apart.
+    a = np.column_stack([np.full(60, 1e10), rng.random(60) * 1e-290])
+    b = np.column_stack([np.full(60, 1e10), rng.random(60) * 1e-290 + 5e-291])
+    assert cs_div(a, a.copy()) == 0.0
+    assert 0.0 < cs_div(a, b) < math.inf
+
+
 def test_power_of_two_scales_change_no_bit(rng):
     x = rng.normal(size=(80, 3))
     y = rng.normal(0.3, 1.2, size=(90, 3))

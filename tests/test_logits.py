@@ -605,8 +605,14 @@ def test_rolling_entropy():
     big = 1e9 + g.random(100_000)
     got = lg.rolling_entropy(big, 10)
     assert np.max(np.abs(got - ref.rolling_mean(big, 10))) < 1e-5
-    # Values near the float limit: no running sum overflows (inf and NaN before).
+    # Values near the float limit: no running sum overflows (inf and NaN before), and the
+    # scale such a row needs is its own (a row of 1e-20 beside it keeps its digits).
     assert_allclose(lg.rolling_entropy(np.full(4, 1e308), 2), np.full(3, 1e308), rtol=1e-15)
+    mixed = lg.rolling_entropy(np.array([[1e300] * 3, [1e-20, 3e-20, 7e-20]]), 2)
+    assert_allclose(mixed, [[1e300, 1e300], [2e-20, 5e-20]], rtol=1e-15)
+    # An empty batch gives an empty result of the windowed shape.
+    assert lg.rolling_entropy(np.zeros((0, 10)), 3).shape == (0, 8)
+    assert lg.rolling_entropy(np.zeros((10, 0)), 3, axis=0).shape == (8, 0)
     assert_allclose(lg.rolling_entropy(h, 1000), [h.mean()], rtol=1e-12)
     h2 = g.random((4, 30))
     assert_allclose(lg.rolling_entropy(h2, 7), ref.rolling_mean(h2, 7), rtol=1e-10)

@@ -65,17 +65,33 @@ def _scale_exponent(*arrays: np.ndarray) -> int:
     Kernel values depend on distances over sigma only, and a power of two divides without
     rounding, so dividing the samples and sigma by 2**e changes no bit of the result for
     data of ordinary scale, while data at 1e-155 (squared distances below the smallest
-    float) or 1e155 (above the largest) get the value they have at scale 1.
+    float) or 1e155 (above the largest) get the value they have at scale 1. No value
+    divided by 2**e passes 2^960, so sums of values (the rules' means) stay finite (a
+    range of 1e-300 beside values of 1e10 stays as small as that needs).
     """
     bounds = [(a.min(axis=0), a.max(axis=0)) for a in arrays]
     if len({a.shape[1] for a in arrays}) == 1:  # one pooled sample
         bounds = [(np.min([b[0] for b in bounds], axis=0), np.max([b[1] for b in bounds], axis=0))]
-    with np.errstate(over="ignore", invalid="ignore"):
+    top = max(float(np.max(np.maximum(-lo, hi))) for lo, hi in bounds)
+    if not math.isfinite(top):
+        return 0  # NaN or inf: refused by the core, which names the row and column
+    with np.errstate(over="ignore"):
         span = max(float(np.max(hi - lo)) for lo, hi in bounds)
-    if not math.isfinite(span):  # NaN (refused later by the core) or a range past 1e308
-        top = max(float(np.max(np.maximum(-lo, hi))) for lo, hi in bounds)
-        return math.frexp(top)[1] if math.isfinite(top) else 0
-    return math.frexp(span)[1] if span > 0 else 0
+    if span == 0:
+        return 0  # constant samples: the rules' own error says so
+    return max(math.frexp(span if math.isfinite(span) else top)[1],
+               math.frexp(top)[1] - 960)
+
+
+def _scaled_bandwidth(sigma: float, e: int) -> tuple[float, int]:
+    """``(sigma / 2**e, e)``, or ``(sigma, 0)`` where the width divided would leave the
+    range the core accepts (1e-150..1e150): the samples are then used as given, and the
+    core judges the width the user gave."""
+    try:
+        scaled = math.ldexp(sigma, -e)
+    except OverflowError:
+        return sigma, 0
+    return (scaled, e) if 1e-150 <= scaled <= 1e150 else (sigma, 0)
 
 
 def _scaled(arr: np.ndarray, e: int) -> np.ndarray:
@@ -210,11 +226,11 @@ def cs_divergence_samples(
             f"y: expected {xs.shape[1]} column(s) (the dimension of x), got {ys.shape[1]}"
         )
     e = _scale_exponent(xs, ys)
+    if isinstance(bw, float):
+        bw, e = _scaled_bandwidth(bw, e)
     same = ys is xs
     xs = _scaled(xs, e)
     ys = xs if same else _scaled(ys, e)
-    if isinstance(bw, float):
-        bw = math.ldexp(bw, -e)
     value, _sigma = _core.cs_divergence_samples(xs, ys, bw, method, features, s)
     return np.float64(value / unit)
 
@@ -273,8 +289,8 @@ def cs_mutual_info(x, y, *, bandwidth="silverman", base: float | None = None):
             f"y: expected {xs.shape[0]} samples (the number of rows of x), got {ys.shape[0]}"
         )
     if isinstance(bw, float):  # one sigma for both: one scale for both
-        ex = ey = _scale_exponent(xs, ys)
-        bw = math.ldexp(bw, -ex)
+        bw, ex = _scaled_bandwidth(bw, _scale_exponent(xs, ys))
+        ey = ex
     else:  # each rule's sigma follows its own sample's scale
         ex, ey = _scale_exponent(xs), _scale_exponent(ys)
     value, _sx, _sy = _core.cs_mutual_info(_scaled(xs, ex), _scaled(ys, ey), bw)

@@ -107,7 +107,7 @@ def _temperature(value) -> float:
 
 
 def _class_targets(targets, out_shape, name: str = "targets") -> np.ndarray:
-    t = check.as_array(targets, "targets", "targets")
+    t = check.as_array(targets, name, "class indices")
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected integer class indices, got dtype {t.dtype}")
     if t.shape != out_shape:
@@ -426,19 +426,39 @@ def rolling_entropy(h, window, *, axis=-1) -> np.ndarray:
     if n == 0:
         raise ValueError(f"h: expected at least one entry along axis {axis}, got 0")
     w = check.positive_int(window, "window", high=n)
-    if not np.isfinite(moved).all():
+    if moved.size == 0:
+        return np.moveaxis(np.empty(moved.shape[:-1] + (n - w + 1,)), -1, axis)
+    # The largest |h| of each row; NaN where the row holds NaN, inf where it holds inf.
+    top = np.maximum(moved.max(axis=-1, keepdims=True), -moved.min(axis=-1, keepdims=True))
+    if not np.isfinite(top).all():
         raise ValueError("h: expected finite values (found NaN or inf)")
-    # Window sums are differences of running sums, taken of the deviations from each row's
-    # mean (so the running sums stay small and the differences keep their digits), in
-    # units of a power of two near the largest |h| (exact, and no running sum overflows).
-    top = float(np.max(np.abs(moved)))
-    e = math.frexp(top)[1] if top > 0 else 0
-    scaled = np.ldexp(moved, -e)
-    mean = scaled.mean(axis=-1, keepdims=True)
-    c = np.cumsum(scaled - mean, axis=-1)
-    c = np.concatenate([np.zeros(moved.shape[:-1] + (1,)), c], axis=-1)
-    out = np.ldexp((c[..., w:] - c[..., :-w]) / w + mean, e)
-    return np.moveaxis(out, -1, axis)
+    return np.moveaxis(_window_means(moved, w, top), -1, axis)
+
+
+def _window_means(h: np.ndarray, w: int, top: np.ndarray) -> np.ndarray:
+    """Means of every ``w`` consecutive entries along the last axis of finite float64 ``h``
+    (not empty; ``top``: each row's largest absolute value).
+
+    Window sums are differences of running sums, taken of the deviations from each row's
+    mean: the running sums stay near the spread of the values, so the differences keep
+    their digits however large the values' common offset. Rows whose running sums could
+    pass the largest float (values near 1e308) are first divided by a power of two of
+    their own (exact).
+    """
+    n = h.shape[-1]
+    # Deviations are below 2 top, so running sums below 2 n top: safe under 2^1020.
+    exponents = None
+    if float(top.max()) * 2 * n >= 2.0**1020:
+        exponents = np.frexp(top)[1]
+        h = np.ldexp(h, -exponents)
+    mean = h.mean(axis=-1, keepdims=True)
+    sums = np.empty(h.shape[:-1] + (n + 1,))
+    sums[..., 0] = 0.0
+    np.cumsum(h - mean, axis=-1, out=sums[..., 1:])
+    out = sums[..., w:] - sums[..., :-w]
+    out /= w
+    out += mean
+    return out if exponents is None else np.ldexp(out, exponents)
 
 
 def attention_entropy(weights, *, axis=-1, base=None, dtype=None) -> np.ndarray:
@@ -482,6 +502,14 @@ class LogprobAdvantageCovariance:
     n: int
 
 
+def _reals(a, name: str) -> np.ndarray:
+    """``a`` as float64: real numbers (float, integer) only."""
+    arr = check.as_array(a, name, "real numbers")
+    if arr.dtype.kind not in "fiu":
+        raise TypeError(f"{name}: expected real numbers, got dtype {arr.dtype}")
+    return arr.astype(np.float64, copy=False)
+
+
 def logprob_advantage_covariance(
     logprobs, advantages, *, mask=None, top=10
 ) -> LogprobAdvantageCovariance:
@@ -502,10 +530,8 @@ def logprob_advantage_covariance(
     top : int, optional
         How many of the largest per-token covariances to index.
     """
-    check.unmasked(logprobs, "logprobs")
-    check.unmasked(advantages, "advantages")
-    lp = np.asarray(logprobs, dtype=np.float64)
-    adv = np.asarray(advantages, dtype=np.float64)
+    lp, adv = (_reals(a, name) for a, name in ((logprobs, "logprobs"),
+                                                (advantages, "advantages")))
     if lp.shape != adv.shape:
         raise ValueError(
             f"advantages: expected the shape of logprobs {lp.shape}, got {adv.shape}"

@@ -109,7 +109,7 @@ fn check_sigma(sigma: f64, rule: Option<&str>) -> Result<f64> {
             Some(r) => format!(
                 "the {r:?} rule gives {sigma:e} (the pooled sample has no usable spread); pass a positive number"
             ),
-            None => format!("expected a positive finite number (1e-150..1e150), got {sigma}"),
+            None => format!("expected a positive finite number (1e-150..1e150), got {sigma:e}"),
         },
     ))
 }

@@ -123,10 +123,13 @@ fn row_max<F: Format>(row: &[F::Raw]) -> (f64, bool) {
 }
 
 /// Whether a finite entry x of a row whose largest entry is `max` has x - max overflow
-/// (x < max - f64::MAX): only f64 rows reach such spans, and only for a positive max.
+/// (x < max - f64::MAX): only f64 rows reach such spans, and only for a max of at least
+/// half an ulp of f64::MAX (2^970; below it x - max >= -f64::MAX - 2^970 rounds to
+/// -f64::MAX), so ordinary rows skip the pass.
 #[inline(always)]
 fn span_overflows<F: Format>(row: &[F::Raw], max: f64) -> bool {
-    if std::mem::size_of::<F::Raw>() < 8 || max <= 0.0 {
+    const HALF_ULP_OF_MAX: f64 = 9.9792015476736e291; // 2^970
+    if std::mem::size_of::<F::Raw>() < 8 || max < HALF_ULP_OF_MAX {
         return false;
     }
     // The least entry above -inf (masked entries are -inf and never overflow).
