@@ -134,15 +134,22 @@ def test_scaling_leaves_out_of_range_widths_and_large_values_alone(rng):
         # A width the core refuses is quoted as given (not as divided by the scale).
         with pytest.raises(ValueError, match=r"^bandwidth: .*\(1e-150\.\.1e150\), got 1e300$"):
             func(x, x, bandwidth=1e300)
-        # A width 1e150 times the data's range is within range unscaled: every kernel
-        # value is 1, and so the divergence and the information are 0.
-        assert func(x, x[::-1], bandwidth=1e140) == 0.0
-    # A column of 1e10 beside one whose range is 1e-290: no value is scaled past the
-    # float range (the rules' sums overflowed), and distinct samples are told apart.
-    a = np.column_stack([np.full(60, 1e10), rng.random(60) * 1e-290])
-    b = np.column_stack([np.full(60, 1e10), rng.random(60) * 1e-290 + 5e-291])
-    assert cs_div(a, a.copy()) == 0.0
-    assert 0.0 < cs_div(a, b) < math.inf
+        # A width that scaling would take past 1e150 is used as given (within range):
+        # every kernel value is 1, so the divergence and the information are 0.
+        assert func(x, x[::-1], bandwidth=1e145) == 0.0
+    # A constant column beside one whose range is 1e-290: no value is scaled past the
+    # float range (the rules' sums, or squares of 0.1's rounding in its mean, overflowed),
+    # and where the constant's mean is exact, distinct samples are told apart.
+    tiny = rng.random(60) * 1e-290
+    for const in (1e10, 0.1, 12345.678):
+        a = np.column_stack([np.full(60, const), tiny])
+        b = np.column_stack([np.full(60, const), tiny + 5e-291])
+        assert cs_div(a, a.copy()) == 0.0
+        assert 0.0 <= cs_div(a, b) < math.inf
+        assert 0.0 <= cs_div(a, b, bandwidth="scott") < math.inf
+        assert 0.0 <= kern.cs_mutual_info(a, b[:, 1]) < math.inf
+    a = np.column_stack([np.full(60, 1e10), tiny])
+    assert cs_div(a, np.column_stack([np.full(60, 1e10), tiny + 5e-291])) > 0.0
 
 
 def test_power_of_two_scales_change_no_bit(rng):

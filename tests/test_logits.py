@@ -608,8 +608,16 @@ def test_rolling_entropy():
     # Values near the float limit: no running sum overflows (inf and NaN before), and the
     # scale such a row needs is its own (a row of 1e-20 beside it keeps its digits).
     assert_allclose(lg.rolling_entropy(np.full(4, 1e308), 2), np.full(3, 1e308), rtol=1e-15)
-    mixed = lg.rolling_entropy(np.array([[1e300] * 3, [1e-20, 3e-20, 7e-20]]), 2)
-    assert_allclose(mixed, [[1e300, 1e300], [2e-20, 5e-20]], rtol=1e-15)
+    mixed = lg.rolling_entropy(np.array([[1e308] * 4, [1e-20, 3e-20, 7e-20, 1e-20]]), 2)
+    assert_allclose(mixed, [[1e308] * 3, [2e-20, 5e-20, 4e-20]], rtol=1e-15)
+    # Means rounded past a row's largest value (1 - 2^-53 of its scale) stay finite (they
+    # read inf), and none falls below its smallest (a 0 read -2e292); the error of the
+    # running sums is a few ulps of the row's largest value.
+    top = np.finfo(np.float64).max
+    for row in ([top, 0.0, 1e300], [top] * 5 + [0.0] * 3, [top, top, -top / 7, -top / 7]):
+        got = lg.rolling_entropy(np.array(row), 1)
+        assert np.isfinite(got).all() and got.min() >= min(row) and got.max() <= max(row)
+        assert_allclose(got, row, rtol=0, atol=1e-15 * top)
     # An empty batch gives an empty result of the windowed shape.
     assert lg.rolling_entropy(np.zeros((0, 10)), 3).shape == (0, 8)
     assert lg.rolling_entropy(np.zeros((10, 0)), 3, axis=0).shape == (8, 0)

@@ -66,8 +66,8 @@ def _scale_exponent(*arrays: np.ndarray) -> int:
     rounding, so dividing the samples and sigma by 2**e changes no bit of the result for
     data of ordinary scale, while data at 1e-155 (squared distances below the smallest
     float) or 1e155 (above the largest) get the value they have at scale 1. No value
-    divided by 2**e passes 2^960, so sums of values (the rules' means) stay finite (a
-    range of 1e-300 beside values of 1e10 stays as small as that needs).
+    divided by 2**e passes 2^500, so the rules' sums, and the squares of a constant
+    column's deviations from its rounded mean (an ulp, 2^448 at most), stay finite.
     """
     bounds = [(a.min(axis=0), a.max(axis=0)) for a in arrays]
     if len({a.shape[1] for a in arrays}) == 1:  # one pooled sample
@@ -80,7 +80,7 @@ def _scale_exponent(*arrays: np.ndarray) -> int:
     if span == 0:
         return 0  # constant samples: the rules' own error says so
     return max(math.frexp(span if math.isfinite(span) else top)[1],
-               math.frexp(top)[1] - 960)
+               math.frexp(top)[1] - 500)
 
 
 def _scaled_bandwidth(sigma: float, e: int) -> tuple[float, int]:

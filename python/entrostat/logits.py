@@ -458,7 +458,12 @@ def _window_means(h: np.ndarray, w: int, top: np.ndarray) -> np.ndarray:
     out = sums[..., w:] - sums[..., :-w]
     out /= w
     out += mean
-    return out if exponents is None else np.ldexp(out, exponents)
+    if exponents is None:
+        return out
+    # Rounding can carry a mean past its row's extremes (a largest value of 1 - 2^-53 to
+    # 1.0, which 2^1024 would turn into inf): every window mean lies between them.
+    np.clip(out, h.min(axis=-1, keepdims=True), h.max(axis=-1, keepdims=True), out=out)
+    return np.ldexp(out, exponents)
 
 
 def attention_entropy(weights, *, axis=-1, base=None, dtype=None) -> np.ndarray:
@@ -502,10 +507,10 @@ class LogprobAdvantageCovariance:
     n: int
 
 
-def _reals(a, name: str) -> np.ndarray:
-    """``a`` as float64: real numbers (float, integer) only."""
+def _reals(a, name: str, kinds: str = "fiu") -> np.ndarray:
+    """``a`` as float64: real numbers (float, integer; bool where ``kinds`` has "b")."""
     arr = check.as_array(a, name, "real numbers")
-    if arr.dtype.kind not in "fiu":
+    if arr.dtype.kind not in kinds:
         raise TypeError(f"{name}: expected real numbers, got dtype {arr.dtype}")
     return arr.astype(np.float64, copy=False)
 
@@ -530,8 +535,8 @@ def logprob_advantage_covariance(
     top : int, optional
         How many of the largest per-token covariances to index.
     """
-    lp, adv = (_reals(a, name) for a, name in ((logprobs, "logprobs"),
-                                                (advantages, "advantages")))
+    lp = _reals(logprobs, "logprobs")
+    adv = _reals(advantages, "advantages", "fiub")  # binary rewards as bool are 0 and 1
     if lp.shape != adv.shape:
         raise ValueError(
             f"advantages: expected the shape of logprobs {lp.shape}, got {adv.shape}"
