@@ -812,6 +812,16 @@ CI_CALLS = [
 ]
 
 
+def test_a_subsample_that_fails_is_blamed_on_ci():
+    # 30 copies of 0 and 10 distinct values: the whole sample has positive distances, but
+    # a quarter of it can be all zeros. The error named x, which the full call accepted.
+    x = np.concatenate([np.zeros(30), np.random.default_rng(0).normal(size=10)])
+    assert np.isfinite(es.knn.differential_entropy(x, k=1, jitter=0).value)
+    assert_raises(ValueError, r"^ci: the subsample interval estimates on quarters of 10 "
+                  r"samples, and one failed \(x: all samples are identical",
+                  es.knn.differential_entropy, x, k=1, jitter=0, ci=0.9)
+
+
 @pytest.mark.parametrize(("name", "fn"), CI_CALLS, ids=[c[0] for c in CI_CALLS])
 def test_bad_common_arguments(name, fn):
     for ci in (0, 1, 1.5, -0.1, math.nan):

@@ -546,6 +546,11 @@ BAD = {
         lambda: lg.float_entropy(np.zeros(4, np.uint16), fmt="float8"),
     ),
     "fmt missing": ((TypeError, ValueError), "", lambda: lg.float_entropy(np.zeros(4, np.uint16))),
+    "fmt a list": (
+        ValueError,
+        "fmt",
+        lambda: lg.float_entropy(np.zeros(4, np.uint16), fmt=["bfloat16"]),
+    ),
     "fmt width": (
         (TypeError, ValueError),
         "",

@@ -330,7 +330,13 @@ def _subsample_stderr(fn, arrays, k: int, seed: int) -> float:
     for _ in range(_SPLITTINGS):
         order = rng.permutation(n)[: _PARTS * m].reshape(_PARTS, m)
         order.sort(axis=1)
-        parts = [fn(*(a[idx] for a in arrays)) for idx in order]
+        try:
+            parts = [fn(*(a[idx] for a in arrays)) for idx in order]
+        except ValueError as err:  # the whole sample passed: a quarter of it did not
+            raise ValueError(
+                f"ci: the subsample interval estimates on quarters of {m} samples, and one "
+                f"failed ({err}); use ci=None, jitter > 0 or more samples"
+            ) from None
         variances.append(np.var(parts, ddof=1))
     return math.sqrt(float(np.mean(variances)) / _PARTS)
 

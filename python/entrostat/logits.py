@@ -718,7 +718,7 @@ def float_entropy(x, fmt=None) -> FloatEntropy:
                 f"with fmt=), got dtype {arr.dtype}"
             )
         fmt = name
-    if fmt not in FLOAT_FIELDS:
+    if not isinstance(fmt, str) or fmt not in FLOAT_FIELDS:
         raise ValueError(f"fmt: expected 'bfloat16', 'float16' or 'float32', got {fmt!r}")
     storage = _BIT_STORAGE[fmt]
     if name == fmt:
