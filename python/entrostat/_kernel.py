@@ -26,6 +26,7 @@ from numbers import Real
 import numpy as np
 
 from . import _core
+from . import _scaling as scaling
 from . import _validate as check
 
 __all__ = ["cs_divergence_samples", "cs_mutual_info"]
@@ -58,31 +59,6 @@ def _samples(a, name: str) -> np.ndarray:
     return check.native_aligned(arr)
 
 
-def _scale_exponent(*arrays: np.ndarray) -> int:
-    """e such that the arrays divided by 2**e have a largest column range near 1 (the
-    ranges of a pooled sample where the arrays share their columns).
-
-    Kernel values depend on distances over sigma only, and a power of two divides without
-    rounding, so dividing the samples and sigma by 2**e changes no bit of the result for
-    data of ordinary scale, while data at 1e-155 (squared distances below the smallest
-    float) or 1e155 (above the largest) get the value they have at scale 1. No value
-    divided by 2**e passes 2^500, so the rules' sums, and the squares of a constant
-    column's deviations from its rounded mean (an ulp, 2^448 at most), stay finite.
-    """
-    bounds = [(a.min(axis=0), a.max(axis=0)) for a in arrays]
-    if len({a.shape[1] for a in arrays}) == 1:  # one pooled sample
-        bounds = [(np.min([b[0] for b in bounds], axis=0), np.max([b[1] for b in bounds], axis=0))]
-    top = max(float(np.max(np.maximum(-lo, hi))) for lo, hi in bounds)
-    if not math.isfinite(top):
-        return 0  # NaN or inf: refused by the core, which names the row and column
-    with np.errstate(over="ignore"):
-        span = max(float(np.max(hi - lo)) for lo, hi in bounds)
-    if span == 0:
-        return 0  # constant samples: the rules' own error says so
-    return max(math.frexp(span if math.isfinite(span) else top)[1],
-               math.frexp(top)[1] - 500)
-
-
 def _scaled_bandwidth(sigma: float, e: int) -> tuple[float, int]:
     """``(sigma / 2**e, e)``, or ``(sigma, 0)`` where the width divided would leave the
     range the core accepts (1e-150..1e150): the samples are then used as given, and the
@@ -92,11 +68,6 @@ def _scaled_bandwidth(sigma: float, e: int) -> tuple[float, int]:
     except OverflowError:
         return sigma, 0
     return (scaled, e) if 1e-150 <= scaled <= 1e150 else (sigma, 0)
-
-
-def _scaled(arr: np.ndarray, e: int) -> np.ndarray:
-    """``arr / 2**e`` (itself where e = 0)."""
-    return arr if e == 0 else np.ldexp(arr, -e)
 
 
 def _bandwidth(bandwidth):
@@ -225,12 +196,12 @@ def cs_divergence_samples(
         raise ValueError(
             f"y: expected {xs.shape[1]} column(s) (the dimension of x), got {ys.shape[1]}"
         )
-    e = _scale_exponent(xs, ys)
+    e = scaling.range_exponent(xs, ys)
     if isinstance(bw, float):
         bw, e = _scaled_bandwidth(bw, e)
     same = ys is xs
-    xs = _scaled(xs, e)
-    ys = xs if same else _scaled(ys, e)
+    xs = scaling.scaled(xs, e)
+    ys = xs if same else scaling.scaled(ys, e)
     value, _sigma = _core.cs_divergence_samples(xs, ys, bw, method, features, s)
     return np.float64(value / unit)
 
@@ -289,9 +260,9 @@ def cs_mutual_info(x, y, *, bandwidth="silverman", base: float | None = None):
             f"y: expected {xs.shape[0]} samples (the number of rows of x), got {ys.shape[0]}"
         )
     if isinstance(bw, float):  # one sigma for both: one scale for both
-        bw, ex = _scaled_bandwidth(bw, _scale_exponent(xs, ys))
+        bw, ex = _scaled_bandwidth(bw, scaling.range_exponent(xs, ys))
         ey = ex
     else:  # each rule's sigma follows its own sample's scale
-        ex, ey = _scale_exponent(xs), _scale_exponent(ys)
-    value, _sx, _sy = _core.cs_mutual_info(_scaled(xs, ex), _scaled(ys, ey), bw)
+        ex, ey = scaling.range_exponent(xs), scaling.range_exponent(ys)
+    value, _sx, _sy = _core.cs_mutual_info(scaling.scaled(xs, ex), scaling.scaled(ys, ey), bw)
     return np.float64(value / unit)

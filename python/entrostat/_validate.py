@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import operator
 import os
+from collections.abc import Callable
 from numbers import Real
 from typing import Any, NoReturn
 
@@ -190,19 +191,32 @@ def share(value, name: str) -> float:
 _LONE = (str, bytes, bytearray, memoryview, os.PathLike)
 
 
-def listed(value: Any, name: str, what: str, *, hint: str = "") -> list[Any]:
+def listed(value: Any, name: str, what: str, *, hint: Callable[[Any], str] | None = None
+           ) -> list[Any]:
     """``value`` as a list; a lone str, bytes or path is a TypeError, not iterated.
 
-    Messages read ``{name}: expected {what}, got a single str{hint}`` and
-    ``{name}: expected {what}, got int`` for what does not iterate.
+    Messages read ``{name}: expected {what}, got a single str{hint(value)}`` and
+    ``{name}: expected {what}, got int`` for what does not iterate (``hint`` is called
+    only for the message).
     """
     if isinstance(value, _LONE):
-        raise TypeError(f"{name}: expected {what}, got a single {type(value).__name__}{hint}")
+        extra = hint(value) if hint is not None else ""
+        raise TypeError(f"{name}: expected {what}, got a single {type(value).__name__}{extra}")
     try:
         items = iter(value)
     except TypeError:
         raise TypeError(f"{name}: expected {what}, got {type(value).__name__}") from None
     return list(items)  # outside the try: an iterator's own TypeError stays its own
+
+
+def documents(value: Any, name: str, what: str) -> list[str]:
+    """``value`` as a list of str documents (``listed``, then every item checked:
+    ``{name}[i]: expected a str document, got bytes``)."""
+    docs = listed(value, name, what)
+    for index, doc in enumerate(docs):
+        if not isinstance(doc, str):
+            raise TypeError(f"{name}[{index}]: expected a str document, got {type(doc).__name__}")
+    return docs
 
 
 def axis(value, ndim: int) -> int:

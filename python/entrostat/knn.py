@@ -78,6 +78,7 @@ from numbers import Real
 import numpy as np
 
 from . import _core
+from . import _scaling as scaling
 from . import _validate as check
 from ._results import Estimate, normal_interval
 
@@ -152,12 +153,13 @@ def _same_rows(arrays, names) -> None:
     check.same_length(arrays, names)
 
 
-def _neighbours(k, n: int) -> int:
+def _neighbours(k, n: int, samples: str | None = None) -> int:
+    """k checked against the n samples; ``samples`` describes them where more than their
+    number sets n (``transfer_entropy``: the embedding)."""
     k = check.positive_int(k, "k")
     if k >= n:
-        raise ValueError(
-            f"k: expected an integer in 1..{n - 1} (fewer than the {n} samples), got {k}"
-        )
+        what = samples or f"{n} samples"
+        raise ValueError(f"k: expected an integer in 1..{n - 1} (fewer than the {what}), got {k}")
     return k
 
 
@@ -250,24 +252,11 @@ def _prepare(arr: np.ndarray, standardize: bool, jitter: float, rng) -> float:
     return log_scale
 
 
-# Magnitudes in [2^-450, 2^450] have squares (times up to 2^120 rows or dimensions) that
-# neither overflow nor underflow to nothing.
-_SAFE_TOP = (2.0**-450, 2.0**450)
-
-
-def _scale_exponent(top):
-    """For each largest magnitude in ``top``: 0 where it is 0 or already safe, else the
-    power of two e with top / 2^e in [0.5, 1)."""
-    top = np.asarray(top)
-    safe = (top >= _SAFE_TOP[0]) & (top <= _SAFE_TOP[1])
-    return np.where(safe, 0, np.frexp(top)[1])
-
-
 def _spread(arr: np.ndarray) -> np.ndarray:
     """Standard deviation (ddof=0) of each column of ``arr``, also where squaring the
     values would overflow (above ~1e154) or underflow (below ~1e-154): such columns are
     measured on a copy scaled by an exact power of two."""
-    exponent = _scale_exponent(np.maximum(arr.max(axis=0), -arr.min(axis=0)))
+    exponent = scaling.magnitude_exponent(np.maximum(arr.max(axis=0), -arr.min(axis=0)))
     if not exponent.any():
         return arr.std(axis=0)
     return np.ldexp(np.ldexp(arr, -exponent).std(axis=0), exponent)
@@ -280,7 +269,7 @@ def _power_of_two_scale(*arrays: np.ndarray) -> float:
     removed (d log c: what an entropy loses). Ratios of distances, hence KL divergences,
     do not change. Safe data are left alone: scaling would flush values more than 2^1022
     below the largest to subnormals or zero (new copies)."""
-    exponent = int(_scale_exponent(max(float(np.abs(a).max()) for a in arrays)))
+    exponent = int(scaling.magnitude_exponent(max(float(np.abs(a).max()) for a in arrays)))
     if exponent == 0:
         return 0.0
     for a in arrays:
@@ -341,10 +330,11 @@ def _subsample_stderr(fn, arrays, k: int, seed: int) -> float:
     return math.sqrt(float(np.mean(variances)) / _PARTS)
 
 
-def _common(k, n, standardize, jitter, seed, ci, permutations, base):
-    """Check the arguments every estimator shares (after the data)."""
+def _common(k, n, standardize, jitter, seed, ci, permutations, base, samples=None):
+    """Check the arguments every estimator shares (after the data); ``samples`` as in
+    ``_neighbours``."""
     return (
-        _neighbours(k, n),
+        _neighbours(k, n, samples),
         check.flag(standardize, "standardize"),
         _jitter(jitter),
         _seed(seed),
@@ -898,14 +888,10 @@ def transfer_entropy(
             f"target: a series of {length} values is too short for lag={lag}, "
             f"history={history}: needs at least {start + 2} values"
         )
-    if isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k >= n:
-        # Name the embedding too: it, not the series length, sets the n compared with k.
-        raise ValueError(
-            f"k: expected an integer in 1..{n - 1} (fewer than the {n} embedded samples "
-            f"that lag={lag}, history={history} leave of {length} values), got {k}"
-        )
+    # Name the embedding in k's error: it, not the series length, sets the n compared with k.
+    embedded = f"{n} embedded samples that lag={lag}, history={history} leave of {length} values"
     k, std, jit, s, level, perms, unit = _common(
-        k, n, standardize, jitter, seed, ci, permutations, base)
+        k, n, standardize, jitter, seed, ci, permutations, base, embedded)
     rng = np.random.default_rng(s)
     _prepare(src, std, jit, rng)
     _prepare(tgt, std, jit, rng)

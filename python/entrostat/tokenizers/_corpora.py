@@ -206,13 +206,7 @@ class _MemoryCorpus(TextCorpus):
 
     def __init__(self, texts: Iterable[str], *, name: str, group=None, language=None):
         super().__init__(name, group=group, language=language)
-        docs = tuple(_validate.listed(texts, "texts", "an iterable of str documents"))
-        for index, doc in enumerate(docs):
-            if not isinstance(doc, str):
-                raise TypeError(
-                    f"texts[{index}]: expected a str document, got {type(doc).__name__}"
-                )
-        self._texts = docs
+        self._texts = tuple(_validate.documents(texts, "texts", "an iterable of str documents"))
         self._fingerprint: str | None = None
         self._bytes: int | None = None
 
@@ -616,7 +610,7 @@ def _shard_paths(paths: Sequence[str | os.PathLike]) -> list[Path]:
     ``str`` would read each character as a file name.
     """
     expected = "a sequence of shard paths"
-    items = _validate.listed(paths, "paths", expected, hint="; pass [path] for one file")
+    items = _validate.listed(paths, "paths", expected, hint=lambda _: "; pass [path] for one file")
     if not items:
         raise ValueError(f"paths: expected {expected}, got an empty one (an IdCorpus needs a file)")
     out = []

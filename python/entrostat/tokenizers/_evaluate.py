@@ -239,7 +239,7 @@ def _listed(value: Any, name: str) -> list[Any]:
     """``value`` as a list; a lone str, bytes or path is refused rather than iterated
     (its characters would be taken for corpora or tokenizer specs)."""
     return _validate.listed(
-        value, _arg(name), "a list", hint=f" ({value!r}); wrap it in a list"
+        value, _arg(name), "a list", hint=lambda lone: f" ({lone!r}); wrap it in a list"
     )
 
 

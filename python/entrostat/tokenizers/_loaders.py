@@ -154,11 +154,7 @@ def _n_threads(n_items: int) -> int:
 
 def _as_texts(texts: Sequence[str]) -> list[str]:
     """The documents as a list of str (a lone str is refused: it would be split into chars)."""
-    out = _validate.listed(texts, "texts", "a sequence of str documents")
-    for index, text in enumerate(out):
-        if not isinstance(text, str):
-            raise TypeError(f"texts[{index}]: expected a str document, got {type(text).__name__}")
-    return out
+    return _validate.documents(texts, "texts", "a sequence of str documents")
 
 
 def _offsets_from_lengths(lengths: Iterable[int], n_docs: int) -> np.ndarray:
