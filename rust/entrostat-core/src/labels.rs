@@ -8,7 +8,7 @@ use ndarray::ArrayView1;
 const SIGN: u64 = 1 << 63;
 
 /// An integer element type that can be counted.
-pub trait Label: Copy + Send + Sync + PartialOrd + 'static {
+pub trait Label: Copy + Send + Sync + Ord + 'static {
     const SIGNED: bool;
     /// Order-preserving map to `u64`.
     fn key(self) -> u64;
@@ -32,6 +32,34 @@ macro_rules! impl_label {
 }
 impl_label!(unsigned: u8, u16, u32, u64);
 impl_label!(signed: i8, i16, i32, i64);
+
+/// Smallest and largest key of a non-empty slice. They are taken in the labels' own type
+/// (`key` preserves order), which vectorises where 64-bit keys would not: x86-64's
+/// baseline has no vector min / max of 32- or 64-bit integers, so the AVX2 build of the
+/// loop is picked at run time. A scalar loop here cost as much as the counting after it.
+pub fn key_range<T: Label>(sl: &[T]) -> (u64, u64) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2.
+        let (lo, hi) = unsafe { min_max_avx2(sl) };
+        return (lo.key(), hi.key());
+    }
+    let (lo, hi) = min_max(sl);
+    (lo.key(), hi.key())
+}
+
+#[inline(always)]
+fn min_max<T: Label>(sl: &[T]) -> (T, T) {
+    let first = sl[0];
+    sl.iter()
+        .fold((first, first), |(lo, hi), &v| (lo.min(v), hi.max(v)))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn min_max_avx2<T: Label>(sl: &[T]) -> (T, T) {
+    min_max(sl)
+}
 
 /// Which integer domain a key belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,5 +176,71 @@ pub fn bits64<T: Label>(v: T) -> u64 {
         k ^ SIGN
     } else {
         k
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The range of the keys, one key at a time (what `key_range` vectorises).
+    fn scalar_range<T: Label>(sl: &[T]) -> (u64, u64) {
+        let keys = sl.iter().map(|v| v.key());
+        (keys.clone().min().unwrap(), keys.max().unwrap())
+    }
+
+    fn check<T: Label + std::fmt::Debug>(values: &[T]) {
+        // Every length and offset up to a few vector widths, so tails and heads are hit.
+        for start in 0..values.len().min(9) {
+            for end in start + 1..=values.len() {
+                let sl = &values[start..end];
+                assert_eq!(key_range(sl), scalar_range(sl), "{sl:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn key_range_matches_the_scalar_keys_for_every_dtype() {
+        let pattern = |i: u64| i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let n = 70;
+        check(
+            &(0..n)
+                .map(|i| pattern(i) as u8)
+                .chain([0, u8::MAX])
+                .collect::<Vec<_>>(),
+        );
+        check(
+            &(0..n)
+                .map(|i| pattern(i) as i8)
+                .chain([i8::MIN, i8::MAX])
+                .collect::<Vec<_>>(),
+        );
+        check(&(0..n).map(|i| pattern(i) as u16).collect::<Vec<_>>());
+        check(
+            &(0..n)
+                .map(|i| pattern(i) as i16)
+                .chain([i16::MIN])
+                .collect::<Vec<_>>(),
+        );
+        check(
+            &(0..n)
+                .map(|i| pattern(i) as u32)
+                .chain([u32::MAX])
+                .collect::<Vec<_>>(),
+        );
+        check(
+            &(0..n)
+                .map(|i| pattern(i) as i32)
+                .chain([-1, 0, i32::MIN])
+                .collect::<Vec<_>>(),
+        );
+        check(&(0..n).map(pattern).chain([u64::MAX, 0]).collect::<Vec<_>>());
+        check(
+            &(0..n)
+                .map(|i| pattern(i) as i64)
+                .chain([i64::MIN, i64::MAX])
+                .collect::<Vec<_>>(),
+        );
+        check(&[-5i32, -5, -5]);
     }
 }

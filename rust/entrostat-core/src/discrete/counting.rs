@@ -14,7 +14,7 @@ use super::table::CountTable;
 use super::zeroed::ZeroedBuf;
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
-use crate::labels::{Label, Labels};
+use crate::labels::{key_range, Label, Labels};
 use crate::{pool, with_labels};
 use ndarray::{s, ArrayView1};
 use rayon::prelude::*;
@@ -136,15 +136,6 @@ fn count_dense<T: Label>(
             count_slice_dense(&mut hist, sl, n)?;
         }
         Ok(hist)
-    })
-}
-
-/// Min and max key of a non-empty slice, in one vectorisable pass.
-#[inline]
-fn key_range<T: Label>(sl: &[T]) -> (u64, u64) {
-    sl.iter().fold((u64::MAX, 0), |(lo, hi), &v| {
-        let k = v.key();
-        (lo.min(k), hi.max(k))
     })
 }
 

@@ -8,7 +8,7 @@ use super::counting::{count_in_parts, count_keys, count_slice_dense, Abort, CHUN
 use super::histogram::{dense_fits, Histogram};
 use crate::cancel::Cancel;
 use crate::error::{Error, Result};
-use crate::labels::{Label, Labels};
+use crate::labels::{key_range, Label, Labels};
 use crate::{pool, with_labels};
 use hashbrown::HashMap;
 use ndarray::{s, ArrayView1};
@@ -27,10 +27,13 @@ fn view_range<T: Label>(x: ArrayView1<'_, T>, cancel: &Cancel) -> Result<(u64, u
             .map(|c| {
                 cancel.check()?;
                 let chunk = x.slice(s![c * CHUNK..((c + 1) * CHUNK).min(n)]);
-                Ok(chunk.iter().fold((u64::MAX, 0u64), |(lo, hi), v| {
-                    let k = v.key();
-                    (lo.min(k), hi.max(k))
-                }))
+                Ok(match chunk.as_slice() {
+                    Some(sl) if !sl.is_empty() => key_range(sl),
+                    _ => chunk.iter().fold((u64::MAX, 0u64), |(lo, hi), v| {
+                        let k = v.key();
+                        (lo.min(k), hi.max(k))
+                    }),
+                })
             })
             .try_reduce(|| (u64::MAX, 0), |a, b| Ok((a.0.min(b.0), a.1.max(b.1))))
     })
