@@ -122,6 +122,26 @@ def test_every_divergence_matches_the_reference(kind):
     np.testing.assert_allclose(mine(p, q), theirs(p, q), rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("alpha", [0.2, 1.6, 2.5, 9.0, 60.0, 400.0])
+def test_renyi_long_rows_across_the_exponential_range(alpha):
+    # Rows long enough for the vector loop, with entries from 1e-300 to 1: the terms
+    # p^alpha q^(1 - alpha) range from subnormal to past the largest float (then the
+    # sum is redone in the log domain). Against logsumexp of the log terms.
+    rng = np.random.default_rng(7)
+    p = 10.0 ** rng.uniform(-300, 0, (6, 203))
+    q = 10.0 ** rng.uniform(-300, 0, (6, 203))
+    p[1, ::3] = 0.0  # zeros of p drop their terms
+    q[2, 5] = 0.0  # q = 0 under p > 0: inf for alpha > 1, a zero term below
+    p /= p.sum(-1, keepdims=True)
+    q /= q.sum(-1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        logs = np.where(p > 0, alpha * np.log(p) + (1 - alpha) * np.log(q), -np.inf)
+    want = scipy.special.logsumexp(logs, axis=-1) / (alpha - 1)
+    got = es.renyi_divergence(p, q, alpha)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert (got[2] == np.inf) == (alpha > 1)
+
+
 def test_zero_handling_as_rel_entr():
     assert es.kl_divergence([0.5, 0.5, 0.0], [0.5, 0.0, 0.5]) == np.inf
     assert es.kl_divergence([0.5, 0.0, 0.5], [0.5, 0.25, 0.25]) == pytest.approx(

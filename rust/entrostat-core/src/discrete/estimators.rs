@@ -23,11 +23,26 @@ pub trait Bins {
     fn nonzero(&self) -> f64 {
         self.sum_nonzero(|_| 1.0)
     }
+
+    /// Sum of n log n over the bins.
+    fn sum_c_log_c(&self) -> f64 {
+        self.sum_nonzero(|c| c * c.ln())
+    }
 }
 
 impl Bins for [f64] {
     fn fold_bins<A>(&self, init: A, mut f: impl FnMut(A, f64, f64) -> A) -> A {
         self.iter().fold(init, |a, &c| f(a, c, 1.0))
+    }
+
+    /// Counted, not summed as floats (a serial chain of additions).
+    fn nonzero(&self) -> f64 {
+        self.iter().filter(|&&c| c > 0.0).count() as f64
+    }
+
+    /// Vectorised: a count vector has a term per bin (a fingerprint one per distinct count).
+    fn sum_c_log_c(&self) -> f64 {
+        crate::divergence::fastlog::sum_x_ln_x(self)
     }
 }
 
@@ -107,25 +122,63 @@ impl Estimate {
 /// Largest total of whole-number counts: 2^53, past which float64 skips integers.
 const MAX_EXACT_TOTAL: f64 = 9_007_199_254_740_992.0;
 
+/// Whether a count (>= 0) is a whole number, without a libm `trunc` (x86-64's baseline
+/// has no rounding instruction): below 2^52, adding 2^52 rounds to an integer.
+#[inline(always)]
+fn is_whole(c: f64) -> bool {
+    const TWO52: f64 = 4_503_599_627_370_496.0;
+    c >= TWO52 || (c + TWO52) - TWO52 == c
+}
+
+/// The error for the first count that is negative, not finite, or (when `integral`) not
+/// a whole number.
+#[cold]
+fn first_invalid(counts: &[f64], integral: bool) -> Error {
+    for &c in counts {
+        if !c.is_finite() || c < 0.0 {
+            return Error::value(
+                "counts",
+                format!("expected finite non-negative counts, got {c}"),
+            );
+        }
+        if integral && c.fract() != 0.0 {
+            return Error::value(
+                "counts",
+                format!("this estimator needs whole-number counts, got {c}"),
+            );
+        }
+    }
+    // Not reached: the callers found an invalid count.
+    Error::value("counts", "expected finite non-negative counts")
+}
+
 /// Check that counts are finite and non-negative (and whole numbers when `integral`);
 /// returns their total.
 pub fn validate_counts(counts: &[f64], integral: bool) -> Result<f64> {
-    let mut total = 0.0;
-    for &c in counts {
-        if !c.is_finite() || c < 0.0 {
-            return Err(Error::value(
-                "counts",
-                format!("expected finite non-negative counts, got {c}"),
-            ));
+    // One branch-free pass that vectorises (a branch and a libm `trunc` per count cost
+    // more than the entropy); the first offending count is looked for only on failure.
+    let mut sums = [0.0f64; 8];
+    let (mut bad, mut fractional) = (false, false);
+    let chunks = counts.chunks_exact(8);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (s, &c) in sums.iter_mut().zip(chunk) {
+            *s += c;
+            bad |= !(0.0..=f64::MAX).contains(&c);
+            fractional |= !is_whole(c);
         }
-        if integral && c.fract() != 0.0 {
-            return Err(Error::value(
-                "counts",
-                format!("this estimator needs whole-number counts, got {c}"),
-            ));
-        }
-        total += c;
     }
+    for (s, &c) in sums.iter_mut().zip(tail) {
+        *s += c;
+        bad |= !(0.0..=f64::MAX).contains(&c);
+        fractional |= !is_whole(c);
+    }
+    if bad || (integral && fractional) {
+        return Err(first_invalid(counts, integral));
+    }
+    // Pairwise, so the total does not depend on where the tail starts.
+    let total =
+        ((sums[0] + sums[4]) + (sums[2] + sums[6])) + ((sums[1] + sums[5]) + (sums[3] + sums[7]));
     if total <= 0.0 {
         return Err(Error::value("counts", "the counts sum to zero"));
     }
@@ -149,17 +202,12 @@ pub fn validate_counts(counts: &[f64], integral: bool) -> Result<f64> {
     Ok(total)
 }
 
-/// sum c log c over nonzero counts.
-fn sum_c_log_c<B: Bins + ?Sized>(counts: &B) -> f64 {
-    counts.sum_nonzero(|c| c * c.ln())
-}
-
 /// Plug-in (maximum-likelihood) entropy: log N - (1/N) sum n log n.
 pub fn plugin<B: Bins + ?Sized>(counts: &B, total: f64) -> f64 {
     if counts.nonzero() <= 1.0 {
         return 0.0; // one symbol: exactly zero, not ln N - (N ln N)/N rounded
     }
-    let h = total.ln() - sum_c_log_c(counts) / total;
+    let h = total.ln() - counts.sum_c_log_c() / total;
     // Rounding can leave -1e-16 for a single bin; NaN must stay visible.
     if h < 0.0 {
         0.0
@@ -215,7 +263,7 @@ pub fn jackknife<B: Bins + ?Sized>(counts: &B, total: f64) -> f64 {
         return 0.0; // every leave-one-out sample has one symbol too
     }
     let n = total;
-    let s = sum_c_log_c(counts);
+    let s = counts.sum_c_log_c();
     // c ln c - (c-1) ln(c-1), without subtracting two nearly equal large numbers.
     let step = |c: f64| {
         if c > 1.0 {

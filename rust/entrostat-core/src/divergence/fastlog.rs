@@ -64,6 +64,28 @@ pub fn ln(x: f64) -> f64 {
     }
 }
 
+/// Sum of x ln x over the entries x > 0 (the others add nothing): the sum behind plug-in
+/// entropies of count vectors, four lanes at a time with AVX2 + FMA where the CPU has them
+/// (libm's `ln`, one count at a time, made `entropy_from_counts` slower than NumPy).
+pub fn sum_x_ln_x(x: &[f64]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU supports the features the function was compiled for.
+        return unsafe { sum_x_ln_x_avx2(x) };
+    }
+    x.iter()
+        .map(|&c| if c > 0.0 { c * ln(c) } else { 0.0 })
+        .sum()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn sum_x_ln_x_avx2(x: &[f64]) -> f64 {
+    // -sum over x > 0 of x ln x, with the row kernel of cross-entropies (p = q = x).
+    let neg = |a: f64, b: f64| if a > 0.0 { -a * ln(b) } else { 0.0 };
+    -avx2::row_sum(x, x, 1.0, 1.0, |a, b| avx2::neg_xlog(a, b), neg, |v| v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

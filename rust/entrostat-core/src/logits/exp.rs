@@ -6,7 +6,8 @@
 //! (|r| <= ln(2)/2), e^r by its Taylor polynomial to degree 12 (truncation below 2e-16
 //! relative on that interval), and 2^n built directly in the exponent bits. Results
 //! below 2^-1021 are flushed to zero: softmax terms are at most 1 and are summed, so such
-//! terms never change a sum.
+//! terms never change a sum. `avx2::exp4_full` applies the same reduction over the whole
+//! range (overflow to inf, subnormal results), for the power sums of Renyi divergences.
 
 const LOG2E: f64 = std::f64::consts::LOG2_E;
 /// ln 2 split so that n * LN2_HI is exact for |n| < 2^20 (fdlibm's constants).
@@ -114,6 +115,44 @@ pub mod avx2 {
         let keep = _mm256_cmp_pd::<_CMP_GE_OQ>(y, flush);
         _mm256_and_pd(_mm256_mul_pd(p, scale), keep)
     }
+
+    /// 2^n for lanes holding integers n in [-1022, 1023] (as doubles).
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn pow2(n: __m256d) -> __m256d {
+        let k = _mm256_castpd_si256(_mm256_add_pd(n, _mm256_set1_pd(SHIFTER)));
+        let biased = _mm256_add_epi64(k, _mm256_set1_epi64x(1023));
+        _mm256_castsi256_pd(_mm256_slli_epi64::<52>(biased))
+    }
+
+    /// e^y on four lanes over the whole range, within an ulp or two of libm's `exp`:
+    /// inf from about 709.78 (and for inf), subnormal results down to about -745, 0 below
+    /// (and for -inf), NaN for NaN. The reduction is that of [`exp4`]; 2^n is applied as
+    /// two factors 2^floor(n/2) and 2^(n - floor(n/2)), each a normal number, so that the
+    /// product rounds once where it overflows or becomes subnormal.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 and FMA.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn exp4_full(y: __m256d) -> __m256d {
+        let set = _mm256_set1_pd;
+        // Clamped so that n stays within [-1443, 1025]: beyond, e^y is 0 or inf anyway.
+        let yc = _mm256_min_pd(_mm256_max_pd(y, set(-1000.0)), set(710.0));
+        let k = _mm256_fmadd_pd(yc, set(LOG2E), set(SHIFTER));
+        let n = _mm256_sub_pd(k, set(SHIFTER));
+        let r = _mm256_fnmadd_pd(n, set(LN2_HI), yc);
+        let r = _mm256_fnmadd_pd(n, set(LN2_LO), r);
+        let mut p = set(TAYLOR[0]);
+        for &c in &TAYLOR[1..] {
+            p = _mm256_fmadd_pd(p, r, set(c));
+        }
+        let half = _mm256_floor_pd(_mm256_mul_pd(n, set(0.5)));
+        let e = _mm256_mul_pd(_mm256_mul_pd(p, pow2(half)), pow2(_mm256_sub_pd(n, half)));
+        // min / max turned NaN into a bound: give NaN back.
+        let nan = _mm256_cmp_pd::<_CMP_UNORD_Q>(y, y);
+        _mm256_blendv_pd(e, y, nan)
+    }
 }
 
 #[cfg(test)]
@@ -175,5 +214,76 @@ mod tests {
         }
         let small = exp_neg(-0.3);
         assert!((small - (-0.3f64).exp()).abs() <= 2.0 * f64::EPSILON);
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn full_range_lanes_match_libm() {
+        use std::arch::x86_64::{_mm256_loadu_pd, _mm256_storeu_pd};
+        if !crate::logits::format::has_avx2() {
+            return;
+        }
+        let exp4 = |block: &[f64]| {
+            let mut out = [0.0f64; 4];
+            // SAFETY: four readable f64; the CPU has the features (checked above).
+            unsafe {
+                _mm256_storeu_pd(
+                    out.as_mut_ptr(),
+                    avx2::exp4_full(_mm256_loadu_pd(block.as_ptr())),
+                )
+            };
+            out
+        };
+        let mut ys = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            709.78,
+            709.782_712_893_384,
+            709.79,
+            710.0,
+            1e300,
+            f64::INFINITY,
+            -708.4,
+            -708.5,
+            -720.0,
+            -744.4,
+            -745.1,
+            -745.2,
+            -1e300,
+            f64::NEG_INFINITY,
+            1e-300,
+            -1e-300,
+        ];
+        let mut y = 1e-3;
+        while y < 720.0 {
+            ys.extend([y, -y, y * 1.000_000_1 + 0.123_456_7, -y - 0.765_432_1]);
+            y *= 1.07;
+        }
+        while ys.len() % 4 != 0 {
+            ys.push(0.5);
+        }
+        for block in ys.chunks_exact(4) {
+            for (y, got) in block.iter().zip(exp4(block)) {
+                let want = y.exp();
+                if want.is_infinite() || want == 0.0 {
+                    assert_eq!(got, want, "exp({y})");
+                } else if want < f64::MIN_POSITIVE {
+                    // Subnormal: within an ulp of the subnormal grid.
+                    assert!(
+                        (got - want).abs() <= 5e-324,
+                        "exp({y}): {got:e} vs {want:e}"
+                    );
+                } else {
+                    assert!(
+                        (got - want).abs() <= 4.0 * f64::EPSILON * want,
+                        "exp({y}): {got} vs {want}"
+                    );
+                }
+            }
+        }
+        let nan = exp4(&[f64::NAN, 0.0, f64::NAN, 1.0]);
+        assert!(nan[0].is_nan() && nan[2].is_nan() && nan[1] == 1.0);
     }
 }
