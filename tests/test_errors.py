@@ -256,6 +256,32 @@ def test_bad_counts(estimator):
                   np.ones(3), axis=-2, **kw)
 
 
+@pytest.mark.parametrize("at", [0, 5, 20, 39])
+def test_bad_counts_in_long_rows_name_the_first_offender(at):
+    # Rows longer than the validation's lanes, the offender in the lanes or in the tail.
+    f = es.entropy_from_counts
+    for bad, pattern in [(np.nan, r"got NaN$"), (np.inf, r"got inf$"), (-3.0, r"got -3$")]:
+        row = np.ones(40)
+        row[at] = bad
+        if at < 39:
+            row[at + 1] = 2.5  # a later fractional count does not take precedence
+        assert_raises(ValueError, r"^counts: expected finite non-negative counts, " + pattern,
+                      f, row, estimator="miller_madow")
+        assert_raises(ValueError, r"^counts: expected finite non-negative counts, " + pattern,
+                      f, row)
+    row = np.ones(40)
+    row[at] = 2.5
+    if at < 39:
+        row[at + 1] = -1.0
+    assert_raises(ValueError, r"^counts: this estimator needs whole-number counts, got 2\.5$",
+                  f, row, estimator="jackknife")
+    if at < 39:  # plug-in takes weights: the negative count is the error
+        assert_raises(ValueError, r"non-negative counts, got -1$", f, row)
+    row = np.arange(40.0)
+    row[at] = 2.0**60  # whole beyond 2^52 (the exactness limit is checked on the total)
+    assert_raises(ValueError, r"exact in float64 up to 2\^53", f, row, estimator="miller_madow")
+
+
 @pytest.mark.parametrize("bad", [1.5, "a", None, (0, 1)], ids=repr)
 def test_bad_axis_type_names_the_argument(bad):
     """A non-integer axis is refused with a message that names ``axis``, as an
