@@ -20,19 +20,20 @@ where
     T: Send,
     F: Fn(&[f64]) -> Result<T> + Sync,
 {
-    crate::pool::install(|| {
-        (0..counts.nrows())
-            .into_par_iter()
-            .map(|i| {
-                cancel.check()?;
-                let row = counts.row(i);
-                match row.as_slice() {
-                    Some(s) => f(s),
-                    None => f(&row.to_vec()),
-                }
-            })
-            .collect()
-    })
+    let one = |i: usize| {
+        cancel.check()?;
+        let row = counts.row(i);
+        match row.as_slice() {
+            Some(s) => f(s),
+            None => f(&row.to_vec()),
+        }
+    };
+    if counts.nrows() < 2 {
+        // Nothing to share out: handing one row to a pool thread (waking it, moving the
+        // row to its cache) cost as much as the row's estimate.
+        return (0..counts.nrows()).map(one).collect();
+    }
+    crate::pool::install(|| (0..counts.nrows()).into_par_iter().map(one).collect())
 }
 
 /// Histogram of the symbols formed by the rows of `cols` (one or more equal-length columns).

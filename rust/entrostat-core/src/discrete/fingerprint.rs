@@ -9,6 +9,33 @@ use hashbrown::HashMap;
 /// Counts below this are tallied in a dense array.
 const DENSE: usize = 1 << 10;
 
+/// Tallies of small counts, in four interleaved tables: most bins hold the same small
+/// count (1), and one table would chain every increment through one memory cell.
+struct Tally(Box<[[u64; DENSE]; 4]>);
+
+impl Tally {
+    fn new() -> Self {
+        Tally(Box::new([[0; DENSE]; 4]))
+    }
+
+    /// Tally count `c` (< DENSE) of the `j`-th bin.
+    #[inline(always)]
+    fn add(&mut self, j: usize, c: usize) {
+        self.0[j & 3][c & (DENSE - 1)] += 1;
+    }
+
+    /// Add the tallies to `fp`; zero counts (slot 0) are not recorded.
+    fn into(self, fp: &mut Fingerprint) {
+        if fp.dense.is_empty() {
+            fp.dense = vec![0; DENSE];
+        }
+        let t = &self.0;
+        for (c, slot) in fp.dense.iter_mut().enumerate().skip(1) {
+            *slot += (t[0][c] + t[1][c]) + (t[2][c] + t[3][c]);
+        }
+    }
+}
+
 /// Number of bins holding each count value (zero counts are not recorded).
 #[derive(Debug, Clone, Default)]
 pub struct Fingerprint {
@@ -41,15 +68,29 @@ impl Fingerprint {
 
     /// Record one bin per count.
     pub fn extend(&mut self, counts: impl IntoIterator<Item = u64>) {
-        if self.dense.is_empty() {
-            self.dense = vec![0; DENSE];
-        }
-        for c in counts {
-            match self.dense.get_mut(c as usize) {
-                Some(slot) => *slot += (c > 0) as u64,
-                None => *self.sparse.entry(c).or_insert(0) += 1,
+        let mut tally = Tally::new();
+        for (j, c) in counts.into_iter().enumerate() {
+            if (c as usize) < DENSE {
+                tally.add(j, c as usize);
+            } else {
+                *self.sparse.entry(c).or_insert(0) += 1;
             }
         }
+        tally.into(self);
+    }
+
+    /// Record one bin per count of a vector of whole-number counts (each below 2^64).
+    pub fn extend_whole(&mut self, counts: &[f64]) {
+        let mut tally = Tally::new();
+        for (j, &c) in counts.iter().enumerate() {
+            if c < DENSE as f64 {
+                // Through i32: one conversion instruction (to usize is a saturating dance).
+                tally.add(j, c as i32 as usize);
+            } else {
+                *self.sparse.entry(c as u64).or_insert(0) += 1;
+            }
+        }
+        tally.into(self);
     }
 
     /// Add another fingerprint's bins.
