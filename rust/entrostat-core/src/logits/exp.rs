@@ -102,21 +102,29 @@ pub mod avx2 {
         let flush = set(FLUSH);
         // max_pd returns its second operand for -inf (and NaN): y clamped to FLUSH.
         let yc = _mm256_max_pd(y, flush);
-        let k = _mm256_fmadd_pd(yc, set(LOG2E), set(SHIFTER));
-        let n = _mm256_sub_pd(k, set(SHIFTER));
-        let r = _mm256_fnmadd_pd(n, set(LN2_HI), yc);
+        let (n, p) = reduce(yc);
+        let keep = _mm256_cmp_pd::<_CMP_GE_OQ>(y, flush);
+        _mm256_and_pd(_mm256_mul_pd(p, pow2(n)), keep)
+    }
+
+    /// The reduction of y (clamped by the caller): n = round(y / ln 2) as a double, and
+    /// e^r for r = y - n ln 2 (|r| <= ln(2) / 2), so that e^y = 2^n e^r.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn reduce(y: __m256d) -> (__m256d, __m256d) {
+        let set = _mm256_set1_pd;
+        let n = _mm256_sub_pd(_mm256_fmadd_pd(y, set(LOG2E), set(SHIFTER)), set(SHIFTER));
+        let r = _mm256_fnmadd_pd(n, set(LN2_HI), y);
         let r = _mm256_fnmadd_pd(n, set(LN2_LO), r);
         let mut p = set(TAYLOR[0]);
         for &c in &TAYLOR[1..] {
             p = _mm256_fmadd_pd(p, r, set(c));
         }
-        let biased = _mm256_add_epi64(_mm256_castpd_si256(k), _mm256_set1_epi64x(1023));
-        let scale = _mm256_castsi256_pd(_mm256_slli_epi64::<52>(biased));
-        let keep = _mm256_cmp_pd::<_CMP_GE_OQ>(y, flush);
-        _mm256_and_pd(_mm256_mul_pd(p, scale), keep)
+        (n, p)
     }
 
-    /// 2^n for lanes holding integers n in [-1022, 1023] (as doubles).
+    /// 2^n for lanes holding integers n in [-1022, 1023] (as doubles): n + 1.5 * 2^52
+    /// holds n in its low bits, which, biased by 1023, become the exponent field.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn pow2(n: __m256d) -> __m256d {
@@ -139,14 +147,7 @@ pub mod avx2 {
         let set = _mm256_set1_pd;
         // Clamped so that n stays within [-1443, 1025]: beyond, e^y is 0 or inf anyway.
         let yc = _mm256_min_pd(_mm256_max_pd(y, set(-1000.0)), set(710.0));
-        let k = _mm256_fmadd_pd(yc, set(LOG2E), set(SHIFTER));
-        let n = _mm256_sub_pd(k, set(SHIFTER));
-        let r = _mm256_fnmadd_pd(n, set(LN2_HI), yc);
-        let r = _mm256_fnmadd_pd(n, set(LN2_LO), r);
-        let mut p = set(TAYLOR[0]);
-        for &c in &TAYLOR[1..] {
-            p = _mm256_fmadd_pd(p, r, set(c));
-        }
+        let (n, p) = reduce(yc);
         let half = _mm256_floor_pd(_mm256_mul_pd(n, set(0.5)));
         let e = _mm256_mul_pd(_mm256_mul_pd(p, pow2(half)), pow2(_mm256_sub_pd(n, half)));
         // min / max turned NaN into a bound: give NaN back.
