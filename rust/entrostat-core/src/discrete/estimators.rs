@@ -430,22 +430,34 @@ pub fn entropy_from_counts(
     let integral = estimator != Estimator::Plugin;
     let (total, whole) = checked_counts(counts, integral)?;
     let k = alphabet_size(n_bins, counts.len() as f64)?;
-    if whole && total <= MAX_EXACT_TOTAL {
-        // Every estimator is a sum over bins of a function of the count: on the
-        // fingerprint it runs once per distinct count (a Zipf histogram of 50 000 bins
-        // holds a few hundred), not once per bin. Each count fits u64 (total <= 2^53);
-        // zero bins stay counted in k.
+    // Every estimator is a sum over bins of a function of the count: on the fingerprint
+    // it runs once per distinct count (a Zipf histogram of 50 000 bins holds a few
+    // hundred), not once per bin, which pays once building the fingerprint costs less
+    // than the per-bin terms (a few microseconds: long rows for the plug-in estimators'
+    // cheap terms, shorter ones for digammas and powers). Each count fits u64 (total
+    // <= 2^53); zero bins stay counted in k.
+    let cheap = matches!(estimator, Estimator::Plugin | Estimator::MillerMadow);
+    let fingerprint_from = if cheap { 4096 } else { 256 };
+    if whole && total <= MAX_EXACT_TOTAL && counts.len() >= fingerprint_from {
         let mut fp = Fingerprint::new();
         fp.extend_whole(counts);
         let groups = fp.groups();
         return Ok(estimate(&Groups(&groups), total, estimator, k));
     }
-    // Weights that are not whole numbers (the plug-in estimator only).
-    Ok(Estimate::point(plugin_scaled(counts, total)))
+    Ok(match estimator {
+        // Weights that need not be whole numbers, nor sum below 2^53.
+        Estimator::Plugin => Estimate::point(plugin_scaled(counts, total)),
+        _ => estimate(counts, total, estimator, k),
+    })
 }
 
 /// Any estimator on whole-number counts summing to `total`, `k` bins in the alphabet.
-fn estimate<B: Bins + ?Sized>(counts: &B, total: f64, estimator: Estimator, k: f64) -> Estimate {
+pub(crate) fn estimate<B: Bins + ?Sized>(
+    counts: &B,
+    total: f64,
+    estimator: Estimator,
+    k: f64,
+) -> Estimate {
     match estimator {
         Estimator::Plugin => Estimate::point(plugin(counts, total)),
         Estimator::MillerMadow => Estimate::point(miller_madow(counts, total)),

@@ -79,10 +79,12 @@ impl Fingerprint {
         tally.into(self);
     }
 
-    /// Record one bin per count of a vector of whole-number counts (each below 2^64).
+    /// Record one bin per count of a vector of whole-number counts (each finite, >= 0 and
+    /// below 2^64: validated by the caller).
     pub fn extend_whole(&mut self, counts: &[f64]) {
         let mut tally = Tally::new();
         for (j, &c) in counts.iter().enumerate() {
+            debug_assert!((0.0..1.8e19).contains(&c) && c.fract() == 0.0, "count {c}");
             if c < DENSE as f64 {
                 // Through i32: one conversion instruction (to usize is a saturating dance).
                 tally.add(j, c as i32 as usize);
@@ -138,7 +140,9 @@ impl PartialEq for Fingerprint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discrete::estimators::{entropy_from_counts, entropy_from_fingerprint, Estimator};
+    use crate::discrete::estimators::{
+        entropy_from_counts, entropy_from_fingerprint, estimate, Estimator,
+    };
 
     #[test]
     fn groups_and_totals() {
@@ -162,12 +166,21 @@ mod tests {
         let counts: Vec<u64> = (1..3000u64).map(|r| 20_000 / r + (r % 3)).collect();
         let mut fp = Fingerprint::new();
         fp.extend(counts.iter().copied());
-        let as_f64: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
+        // The vector path, per bin, with zero bins that the fingerprint does not hold.
+        let mut as_f64: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
+        as_f64.extend([0.0; 1500]);
+        let total = as_f64.iter().sum::<f64>();
+        let mut whole = Fingerprint::new();
+        whole.extend_whole(&as_f64);
+        assert_eq!(whole, fp);
         for name in Estimator::NAMES {
             let e: Estimator = name.parse().unwrap();
-            for n_bins in [None, Some(5000.0)] {
-                let want = entropy_from_counts(&as_f64, e, n_bins).unwrap();
-                let got = entropy_from_fingerprint(&fp, e, n_bins).unwrap();
+            for k in [as_f64.len() as f64, 5000.0] {
+                let want = estimate(&as_f64[..], total, e, k);
+                let got = entropy_from_fingerprint(&fp, e, Some(k)).unwrap();
+                // entropy_from_counts takes the fingerprint for rows this long.
+                let via_counts = entropy_from_counts(&as_f64, e, Some(k)).unwrap();
+                assert_eq!(via_counts.value, got.value, "{name}");
                 let tol = 1e-12 * want.value.abs().max(1.0);
                 assert!(
                     (want.value - got.value).abs() < tol,

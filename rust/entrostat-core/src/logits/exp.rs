@@ -145,7 +145,7 @@ pub mod avx2 {
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn exp4_full(y: __m256d) -> __m256d {
         let set = _mm256_set1_pd;
-        // Clamped so that n stays within [-1443, 1025]: beyond, e^y is 0 or inf anyway.
+        // Clamped so that n stays within [-1443, 1024]: beyond, e^y is 0 or inf anyway.
         let yc = _mm256_min_pd(_mm256_max_pd(y, set(-1000.0)), set(710.0));
         let (n, p) = reduce(yc);
         let half = _mm256_floor_pd(_mm256_mul_pd(n, set(0.5)));
