@@ -8,6 +8,8 @@ use hashbrown::HashMap;
 
 /// Counts below this are tallied in a dense array.
 const DENSE: usize = 1 << 10;
+/// Fewer counts than this are added one by one (a [`Tally`] costs 32 KiB to clear).
+const SHORT: usize = 512;
 
 /// Tallies of small counts, in four interleaved tables: most bins hold the same small
 /// count (1), and one table would chain every increment through one memory cell.
@@ -68,8 +70,13 @@ impl Fingerprint {
 
     /// Record one bin per count.
     pub fn extend(&mut self, counts: impl IntoIterator<Item = u64>) {
+        let counts = counts.into_iter();
+        if counts.size_hint().1.is_some_and(|n| n < SHORT) {
+            counts.for_each(|c| self.add(c, 1));
+            return;
+        }
         let mut tally = Tally::new();
-        for (j, c) in counts.into_iter().enumerate() {
+        for (j, c) in counts.enumerate() {
             if (c as usize) < DENSE {
                 tally.add(j, c as usize);
             } else {
@@ -82,6 +89,10 @@ impl Fingerprint {
     /// Record one bin per count of a vector of whole-number counts (each finite, >= 0 and
     /// below 2^64: validated by the caller).
     pub fn extend_whole(&mut self, counts: &[f64]) {
+        if counts.len() < SHORT {
+            counts.iter().for_each(|&c| self.add(c as u64, 1));
+            return;
+        }
         let mut tally = Tally::new();
         for (j, &c) in counts.iter().enumerate() {
             debug_assert!((0.0..1.8e19).contains(&c) && c.fract() == 0.0, "count {c}");
@@ -173,6 +184,11 @@ mod tests {
         let mut whole = Fingerprint::new();
         whole.extend_whole(&as_f64);
         assert_eq!(whole, fp);
+        // Short inputs are added one by one: the same fingerprint.
+        let (mut short, mut tallied) = (Fingerprint::new(), Fingerprint::new());
+        short.extend_whole(&as_f64[..SHORT - 1]);
+        tallied.extend(counts[..SHORT - 1].iter().copied().chain([0; SHORT]));
+        assert_eq!(short, tallied);
         for name in Estimator::NAMES {
             let e: Estimator = name.parse().unwrap();
             for k in [as_f64.len() as f64, 5000.0] {
