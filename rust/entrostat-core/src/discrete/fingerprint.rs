@@ -89,13 +89,18 @@ impl Fingerprint {
     /// Record one bin per count of a vector of whole-number counts (each finite, >= 0 and
     /// below 2^64: validated by the caller).
     pub fn extend_whole(&mut self, counts: &[f64]) {
+        debug_assert!(
+            counts
+                .iter()
+                .all(|&c| (0.0..18_446_744_073_709_551_616.0).contains(&c) && c.fract() == 0.0),
+            "counts must be whole numbers in [0, 2^64)"
+        );
         if counts.len() < SHORT {
             counts.iter().for_each(|&c| self.add(c as u64, 1));
             return;
         }
         let mut tally = Tally::new();
         for (j, &c) in counts.iter().enumerate() {
-            debug_assert!((0.0..1.8e19).contains(&c) && c.fract() == 0.0, "count {c}");
             if c < DENSE as f64 {
                 // Through i32: one conversion instruction (to usize is a saturating dance).
                 tally.add(j, c as i32 as usize);
@@ -191,11 +196,13 @@ mod tests {
         assert_eq!(short, tallied);
         for name in Estimator::NAMES {
             let e: Estimator = name.parse().unwrap();
-            for k in [as_f64.len() as f64, 5000.0] {
+            for n_bins in [None, Some(5000.0)] {
+                // The default alphabet of a count vector is its length, zero bins included.
+                let k = n_bins.unwrap_or(as_f64.len() as f64);
                 let want = estimate(&as_f64[..], total, e, k);
                 let got = entropy_from_fingerprint(&fp, e, Some(k)).unwrap();
                 // entropy_from_counts takes the fingerprint for rows this long.
-                let via_counts = entropy_from_counts(&as_f64, e, Some(k)).unwrap();
+                let via_counts = entropy_from_counts(&as_f64, e, n_bins).unwrap();
                 assert_eq!(via_counts.value, got.value, "{name}");
                 let tol = 1e-12 * want.value.abs().max(1.0);
                 assert!(
