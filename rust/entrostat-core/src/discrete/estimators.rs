@@ -164,20 +164,17 @@ fn checked_counts(counts: &[f64], integral: bool) -> Result<(f64, bool)> {
     // more than the entropy); the first offending count is looked for only on failure.
     let mut sums = [0.0f64; 8];
     let (mut bad, mut fractional) = (false, false);
-    let chunks = counts.chunks_exact(8);
-    let tail = chunks.remainder();
-    for chunk in chunks {
-        for (s, &c) in sums.iter_mut().zip(chunk) {
+    let mut lanes = |block: &[f64]| {
+        for (s, &c) in sums.iter_mut().zip(block) {
             *s += c;
             bad |= !(0.0..=f64::MAX).contains(&c);
             fractional |= !is_whole(c);
         }
-    }
-    for (s, &c) in sums.iter_mut().zip(tail) {
-        *s += c;
-        bad |= !(0.0..=f64::MAX).contains(&c);
-        fractional |= !is_whole(c);
-    }
+    };
+    let chunks = counts.chunks_exact(8);
+    let tail = chunks.remainder();
+    chunks.for_each(&mut lanes);
+    lanes(tail);
     if bad || (integral && fractional) {
         return Err(first_invalid(counts, integral));
     }

@@ -27,7 +27,7 @@ impl Tally {
     }
 
     /// Add the tallies to `fp`; zero counts (slot 0) are not recorded.
-    fn into(self, fp: &mut Fingerprint) {
+    fn add_to(self, fp: &mut Fingerprint) {
         if fp.dense.is_empty() {
             fp.dense = vec![0; DENSE];
         }
@@ -83,7 +83,7 @@ impl Fingerprint {
                 *self.sparse.entry(c).or_insert(0) += 1;
             }
         }
-        tally.into(self);
+        tally.add_to(self);
     }
 
     /// Record one bin per count of a vector of whole-number counts (each finite, >= 0 and
@@ -95,20 +95,15 @@ impl Fingerprint {
                 .all(|&c| (0.0..18_446_744_073_709_551_616.0).contains(&c) && c.fract() == 0.0),
             "counts must be whole numbers in [0, 2^64)"
         );
-        if counts.len() < SHORT {
-            counts.iter().for_each(|&c| self.add(c as u64, 1));
-            return;
-        }
-        let mut tally = Tally::new();
-        for (j, &c) in counts.iter().enumerate() {
+        // Small counts through i32: one conversion instruction (to u64 is a saturating
+        // dance of several).
+        self.extend(counts.iter().map(|&c| {
             if c < DENSE as f64 {
-                // Through i32: one conversion instruction (to usize is a saturating dance).
-                tally.add(j, c as i32 as usize);
+                c as i32 as u64
             } else {
-                *self.sparse.entry(c as u64).or_insert(0) += 1;
+                c as u64
             }
-        }
-        tally.into(self);
+        }));
     }
 
     /// Add another fingerprint's bins.
