@@ -426,6 +426,42 @@ def test_from_counts_dtypes(rng, dtype):
                     ref.entropy_from_counts(c, "grassberger"), rtol=RTOL)
 
 
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+@pytest.mark.parametrize("n", [7, 300, 5000])
+def test_from_counts_integer_rows_equal_float_rows(rng, estimator, n):
+    # Integer counts are read in place (int64 / uint64, others widened): the same number,
+    # bit for bit, as their float64 copy, short rows (per bin) and long ones (on the
+    # fingerprint) alike, zero bins and counts past the fingerprint's dense tally included.
+    c = np.minimum(np.expm1(rng.random(n) * np.log1p(1e5)), 1e5).astype(np.int64)
+    c[::5] = 0
+    c[1] = 3_000_000
+    want = es.entropy_from_counts(c.astype(np.float64), estimator=estimator)
+    for dtype in (np.int64, np.uint64, np.int32, np.uint32):
+        got = es.entropy_from_counts(c.astype(dtype), estimator=estimator)
+        assert float(got) == float(want), dtype
+    batch = np.stack([c, c[::-1], np.roll(c, 3)])
+    want_rows = es.entropy_from_counts(batch.astype(np.float64), estimator=estimator)
+    for counts, axis in ((batch, -1), (batch.T, 0), (np.asfortranarray(batch), 1)):
+        got = es.entropy_from_counts(counts, estimator=estimator, axis=axis)
+        got = got[0] if estimator == "nsb" else got
+        want_rows_v = want_rows[0] if estimator == "nsb" else want_rows
+        assert_array_equal(got, want_rows_v)
+
+
+def test_from_counts_integer_extremes():
+    # uint64 counts past int64 (plug-in: any scale) and int64's most negative value
+    big = np.array([2**64 - 1, 2**63, 1], dtype=np.uint64)
+    p = np.array([2**64 - 1, 2**63, 1], dtype=np.float64)
+    assert_allclose(es.entropy_from_counts(big), scipy.stats.entropy(p), rtol=1e-14)
+    assert_allclose(es.entropy_from_counts(np.full(5000, 2**62, dtype=np.uint64)),
+                    math.log(5000), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"^counts: expected finite non-negative counts, "
+                                         r"got -9223372036854775808$"):
+        es.entropy_from_counts(np.array([3, np.iinfo(np.int64).min, 1]))
+    with pytest.raises(ValueError, match=r"^counts: .*exact in float64 up to 2\^53"):
+        es.entropy_from_counts(np.full(5000, 2**45, dtype=np.int64), estimator="jackknife")
+
+
 def test_from_counts_list_input():
     assert_allclose(es.entropy_from_counts([1, 1, 1, 1]), math.log(4), rtol=1e-15)
 

@@ -321,6 +321,19 @@ def test_fractional_counts_need_plugin(estimator):
                       np.log(2), atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.int8, np.float64])
+@pytest.mark.parametrize("n", [3, 5000])
+def test_negative_counts_name_the_first(dtype, n):
+    # the same message whatever the dtype, in short rows and in fingerprinted long ones
+    c = np.ones(n, dtype=dtype)
+    c[n // 2], c[-1] = -7, -2
+    for estimator in ("plugin", "jackknife"):
+        assert_raises(ValueError, r"^counts: expected finite non-negative counts, got -7$",
+                      es.entropy_from_counts, c, estimator=estimator)
+    assert_raises(ValueError, r"^counts: the counts sum to zero$", es.entropy_from_counts,
+                  np.zeros(n, dtype=dtype))
+
+
 def test_counts_methods_on_nothing_counted():
     for obj in (es.Counts(), es.NgramCounts(3)):
         assert_raises(ValueError, r"^counts: nothing has been counted yet$", obj.entropy)

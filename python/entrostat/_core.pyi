@@ -51,7 +51,9 @@ def joint_entropies(
 def renyi_entropy(x: npt.NDArray[np.integer[Any]], alpha: float) -> float: ...
 def tsallis_entropy(x: npt.NDArray[np.integer[Any]], q: float) -> float: ...
 def entropy_from_counts(
-    counts: npt.NDArray[np.float64], estimator: str = "plugin", n_bins: float | None = None
+    counts: npt.NDArray[np.float64] | npt.NDArray[np.int64] | npt.NDArray[np.uint64],
+    estimator: str = "plugin",
+    n_bins: float | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]: ...
 def generalized_entropy_from_counts(
     counts: npt.NDArray[np.float64], kind: str, order: float

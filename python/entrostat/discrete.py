@@ -113,15 +113,18 @@ def entropy_from_counts(
 
     Notes
     -----
-    Integer counts are converted to float64 (one copy of the count array); a float64
-    array whose bins are not the last contiguous axis is copied once.
+    int64, uint64 and float64 counts are read in place; other integer types are widened to
+    64 bits, other float types to float64 (one copy), as is an array whose bins are not
+    the last contiguous axis.
     """
     est = check.estimator(estimator)
     unit = check.log_base(base)
     arr = check.counts(counts)
     moved = np.moveaxis(arr, check.axis(axis, arr.ndim), -1)
     batch = moved.shape[:-1]
-    rows = np.ascontiguousarray(moved, dtype=np.float64).reshape(-1, moved.shape[-1])
+    # Integer counts go to the core as 64-bit integers (np.bincount's int64 as it is).
+    kind = {"i": np.int64, "u": np.uint64}.get(arr.dtype.kind, np.float64)
+    rows = np.ascontiguousarray(moved, dtype=kind).reshape(-1, moved.shape[-1])
     values, stderr = _core.entropy_from_counts(rows, est, check.n_bins(n_bins))
     values = values / unit
     if est == "nsb":

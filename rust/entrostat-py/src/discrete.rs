@@ -12,8 +12,9 @@ use entrostat_core::discrete::estimators::{self as est, Estimate, Estimator};
 use entrostat_core::discrete::ngrams::{NgramCounts, NgramParts};
 use entrostat_core::labels::{Domain, Labels};
 use entrostat_core::Cancel;
+use ndarray::ArrayView2;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 type Pair = (f64, Option<f64>);
@@ -95,35 +96,77 @@ pub fn tsallis_entropy(py: Python<'_>, x: &Bound<'_, PyAny>, q: f64) -> PyResult
     detach(py, x.len(), |c| tsallis_of_columns(&cols, q, c))
 }
 
-/// Entropies (nats) of each row of a 2-D float64 count array: (values, stderrs or None).
+/// A 2-D count array as NumPy holds counts: float64, int64 or uint64.
+enum CountRows<'py> {
+    F64(PyReadonlyArray2<'py, f64>),
+    I64(PyReadonlyArray2<'py, i64>),
+    U64(PyReadonlyArray2<'py, u64>),
+}
+
+impl<'py> CountRows<'py> {
+    fn extract(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        if let Ok(a) = obj.extract() {
+            return Ok(CountRows::F64(a));
+        }
+        if let Ok(a) = obj.extract() {
+            return Ok(CountRows::I64(a));
+        }
+        obj.extract().map(CountRows::U64).map_err(|_| {
+            PyTypeError::new_err("counts: expected a 2-D float64, int64 or uint64 array")
+        })
+    }
+}
+
+/// Entropies (nats) of each row of a 2-D count array (float64, int64 or uint64; integer
+/// counts are read as they are): (values, stderrs or None).
 #[pyfunction]
 #[pyo3(signature = (counts, estimator="plugin", n_bins=None))]
 pub fn entropy_from_counts<'py>(
     py: Python<'py>,
-    counts: PyReadonlyArray2<'py, f64>,
+    counts: &Bound<'py, PyAny>,
     estimator: &str,
     n_bins: Option<f64>,
 ) -> PyResult<(F64Array<'py>, Option<F64Array<'py>>)> {
     let est = parse_estimator(estimator)?;
-    let view = counts.as_array();
-    // NSB costs a root search and a quadrature per row whatever its length: rows count
-    // as work, so that many short rows are watched for Ctrl-C too.
-    let work = if est == Estimator::Nsb {
-        view.len().max(view.nrows() << 12)
-    } else {
-        view.len()
+    let estimates = match CountRows::extract(counts)? {
+        CountRows::F64(a) => estimate_rows(py, a.as_array(), est, |row| {
+            est::entropy_from_counts(row, est, n_bins)
+        })?,
+        CountRows::I64(a) => estimate_rows(py, a.as_array(), est, |row| {
+            est::entropy_from_int_counts(row, est, n_bins)
+        })?,
+        CountRows::U64(a) => estimate_rows(py, a.as_array(), est, |row| {
+            est::entropy_from_int_counts(row, est, n_bins)
+        })?,
     };
-    let rows: Vec<Estimate> = detach(py, work, |c: &Cancel| {
-        map_rows(view, c, |row| est::entropy_from_counts(row, est, n_bins))
-    })?;
-    let values = PyArray1::from_vec(py, rows.iter().map(|e| e.value).collect());
+    let values = PyArray1::from_vec(py, estimates.iter().map(|e| e.value).collect());
     let stderr = (est == Estimator::Nsb).then(|| {
         PyArray1::from_vec(
             py,
-            rows.iter().map(|e| e.stderr.unwrap_or(f64::NAN)).collect(),
+            estimates
+                .iter()
+                .map(|e| e.stderr.unwrap_or(f64::NAN))
+                .collect(),
         )
     });
     Ok((values, stderr))
+}
+
+/// `f` on every row of `counts`, detached from the interpreter.
+fn estimate_rows<E: Copy + Sync>(
+    py: Python<'_>,
+    counts: ArrayView2<'_, E>,
+    est: Estimator,
+    f: impl Fn(&[E]) -> entrostat_core::Result<Estimate> + Sync + Send,
+) -> PyResult<Vec<Estimate>> {
+    // NSB costs a root search and a quadrature per row whatever its length: rows count
+    // as work, so that many short rows are watched for Ctrl-C too.
+    let work = if est == Estimator::Nsb {
+        counts.len().max(counts.nrows() << 12)
+    } else {
+        counts.len()
+    };
+    detach(py, work, |c: &Cancel| map_rows(counts, c, f))
 }
 
 /// Renyi (kind="renyi") or Tsallis (kind="tsallis") entropy of each row of 2-D counts.

@@ -15,10 +15,11 @@ use rayon::prelude::*;
 
 /// Apply `f` to every row of a 2-D count array, rows in parallel (a non-contiguous row is
 /// copied once); `cancel` is checked before each row.
-pub fn map_rows<T, F>(counts: ArrayView2<'_, f64>, cancel: &Cancel, f: F) -> Result<Vec<T>>
+pub fn map_rows<E, T, F>(counts: ArrayView2<'_, E>, cancel: &Cancel, f: F) -> Result<Vec<T>>
 where
+    E: Copy + Sync,
     T: Send,
-    F: Fn(&[f64]) -> Result<T> + Sync,
+    F: Fn(&[E]) -> Result<T> + Sync,
 {
     let one = |i: usize| {
         cancel.check()?;

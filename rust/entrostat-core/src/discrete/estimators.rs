@@ -181,6 +181,12 @@ fn checked_counts(counts: &[f64], integral: bool) -> Result<(f64, bool)> {
     // Pairwise, so the total does not depend on where the tail starts.
     let total =
         ((sums[0] + sums[4]) + (sums[2] + sums[6])) + ((sums[1] + sums[5]) + (sums[3] + sums[7]));
+    check_total(total, integral)?;
+    Ok((total, !fractional))
+}
+
+/// The checks of valid counts' total.
+fn check_total(total: f64, integral: bool) -> Result<()> {
     if total <= 0.0 {
         return Err(Error::value("counts", "the counts sum to zero"));
     }
@@ -201,7 +207,7 @@ fn checked_counts(counts: &[f64], integral: bool) -> Result<(f64, bool)> {
             ),
         ));
     }
-    Ok((total, !fractional))
+    Ok(())
 }
 
 /// Plug-in (maximum-likelihood) entropy: log N - (1/N) sum n log n.
@@ -427,25 +433,99 @@ pub fn entropy_from_counts(
     let integral = estimator != Estimator::Plugin;
     let (total, whole) = checked_counts(counts, integral)?;
     let k = alphabet_size(n_bins, counts.len() as f64)?;
-    // Every estimator is a sum over bins of a function of the count: on the fingerprint
-    // it runs once per distinct count (a Zipf histogram of 50 000 bins holds a few
-    // hundred), not once per bin, which pays once building the fingerprint costs less
-    // than the per-bin terms (a few microseconds: long rows for the plug-in estimators'
-    // cheap terms, shorter ones for digammas and powers). Each count fits u64 (total
-    // <= 2^53); zero bins stay counted in k.
-    let cheap = matches!(estimator, Estimator::Plugin | Estimator::MillerMadow);
-    let fingerprint_from = if cheap { 4096 } else { 256 };
-    if whole && total <= MAX_EXACT_TOTAL && counts.len() >= fingerprint_from {
+    // Each count fits u64 (total <= 2^53).
+    if whole && total <= MAX_EXACT_TOTAL && counts.len() >= fingerprint_from(estimator) {
         let mut fp = Fingerprint::new();
         fp.extend_whole(counts);
-        let groups = fp.groups();
-        return Ok(estimate(&Groups(&groups), total, estimator, k));
+        return Ok(on_fingerprint(&fp, total, estimator, k));
     }
     Ok(match estimator {
         // Weights that need not be whole numbers, nor sum below 2^53.
         Estimator::Plugin => Estimate::point(plugin_scaled(counts, total)),
         _ => estimate(counts, total, estimator, k),
     })
+}
+
+/// Rows of at least this many bins are estimated on their fingerprint. Every estimator is
+/// a sum over bins of a function of the count: on the fingerprint it runs once per
+/// distinct count (a Zipf histogram of 50 000 bins holds a few hundred), not once per
+/// bin, which pays once building the fingerprint costs less than the per-bin terms (a few
+/// microseconds: long rows for the plug-in estimators' cheap terms, shorter ones for
+/// digammas and powers).
+fn fingerprint_from(estimator: Estimator) -> usize {
+    match estimator {
+        Estimator::Plugin | Estimator::MillerMadow => 4096,
+        _ => 256,
+    }
+}
+
+/// `estimator` on the counts of `fp` (zero bins stay counted in `k`).
+fn on_fingerprint(fp: &Fingerprint, total: f64, estimator: Estimator, k: f64) -> Estimate {
+    let groups = fp.groups();
+    estimate(&Groups(&groups), total, estimator, k)
+}
+
+/// Integer counts as NumPy holds them (`np.bincount` gives int64).
+pub trait IntCount: Copy + Sync + std::fmt::Display {
+    fn is_negative(self) -> bool;
+    /// The count (when not negative).
+    fn to_u64(self) -> u64;
+}
+
+impl IntCount for i64 {
+    #[inline(always)]
+    fn is_negative(self) -> bool {
+        self < 0
+    }
+    #[inline(always)]
+    fn to_u64(self) -> u64 {
+        self as u64
+    }
+}
+
+impl IntCount for u64 {
+    #[inline(always)]
+    fn is_negative(self) -> bool {
+        false
+    }
+    #[inline(always)]
+    fn to_u64(self) -> u64 {
+        self
+    }
+}
+
+/// [`entropy_from_counts`] of integer counts: the same estimate, without a float64 copy
+/// of a row long enough for its fingerprint (short rows, and totals past 2^53, take the
+/// float64 path).
+pub fn entropy_from_int_counts<T: IntCount>(
+    counts: &[T],
+    estimator: Estimator,
+    n_bins: Option<f64>,
+) -> Result<Estimate> {
+    // One branch-free pass; the total is exact (u128).
+    let (mut total, mut negative) = (0u128, false);
+    for &c in counts {
+        negative |= c.is_negative();
+        total += u128::from(c.to_u64());
+    }
+    // The first negative count is looked for only when there is one.
+    let first_negative = negative.then(|| counts.iter().find(|c| c.is_negative()));
+    if let Some(c) = first_negative.flatten() {
+        return Err(Error::value(
+            "counts",
+            format!("expected finite non-negative counts, got {c}"),
+        ));
+    }
+    let exact = total as f64;
+    if exact > MAX_EXACT_TOTAL || counts.len() < fingerprint_from(estimator) {
+        let floats: Vec<f64> = counts.iter().map(|&c| c.to_u64() as f64).collect();
+        return entropy_from_counts(&floats, estimator, n_bins);
+    }
+    check_total(exact, estimator != Estimator::Plugin)?;
+    let k = alphabet_size(n_bins, counts.len() as f64)?;
+    let mut fp = Fingerprint::new();
+    fp.extend(counts.iter().map(|&c| c.to_u64()));
+    Ok(on_fingerprint(&fp, exact, estimator, k))
 }
 
 /// Any estimator on whole-number counts summing to `total`, `k` bins in the alphabet.
@@ -618,6 +698,32 @@ mod tests {
         let e = entropy_from_counts(&c, Estimator::Nsb, None).unwrap();
         assert!((e.value - h(&c, Estimator::Plugin)).abs() < 1e-3);
         assert!(e.stderr.unwrap() < 1e-2);
+    }
+
+    #[test]
+    fn integer_counts_estimate_as_their_floats() {
+        // Rows short (per bin) and long (fingerprint), zero bins and large counts in them.
+        for n in [5usize, 300, 5000] {
+            let ints: Vec<i64> = (0..n as i64)
+                .map(|i| (i * 7919) % 97 + (i % 3) * 40_000)
+                .collect();
+            let floats: Vec<f64> = ints.iter().map(|&c| c as f64).collect();
+            let unsigned: Vec<u64> = ints.iter().map(|&c| c as u64).collect();
+            for e in [
+                Estimator::Plugin,
+                Estimator::MillerMadow,
+                Estimator::Jackknife,
+            ] {
+                let want = entropy_from_counts(&floats, e, None).unwrap();
+                assert_eq!(entropy_from_int_counts(&ints, e, None).unwrap(), want);
+                assert_eq!(entropy_from_int_counts(&unsigned, e, None).unwrap(), want);
+            }
+        }
+        let err = entropy_from_int_counts(&[1i64, -3, -4], Estimator::Plugin, None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "counts: expected finite non-negative counts, got -3"
+        );
     }
 
     #[test]
