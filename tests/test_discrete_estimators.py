@@ -435,10 +435,11 @@ def test_from_counts_integer_rows_equal_float_rows(rng, estimator, n):
     c = np.minimum(np.expm1(rng.random(n) * np.log1p(1e5)), 1e5).astype(np.int64)
     c[::5] = 0
     c[1] = 3_000_000
-    want = es.entropy_from_counts(c.astype(np.float64), estimator=estimator)
-    for dtype in (np.int64, np.uint64, np.int32, np.uint32):
-        got = es.entropy_from_counts(c.astype(dtype), estimator=estimator)
-        assert float(got) == float(want), dtype
+    for n_bins in (None, 2 * n):
+        want = es.entropy_from_counts(c.astype(np.float64), estimator=estimator, n_bins=n_bins)
+        for dtype in (np.int64, np.uint64, np.int32, np.uint32, ">i8"):
+            got = es.entropy_from_counts(c.astype(dtype), estimator=estimator, n_bins=n_bins)
+            assert float(got) == float(want), (dtype, n_bins)
     batch = np.stack([c, c[::-1], np.roll(c, 3)])
     want_rows = es.entropy_from_counts(batch.astype(np.float64), estimator=estimator)
     for counts, axis in ((batch, -1), (batch.T, 0), (np.asfortranarray(batch), 1)):
@@ -446,6 +447,26 @@ def test_from_counts_integer_rows_equal_float_rows(rng, estimator, n):
         got = got[0] if estimator == "nsb" else got
         want_rows_v = want_rows[0] if estimator == "nsb" else want_rows
         assert_array_equal(got, want_rows_v)
+
+
+def test_from_counts_int64_reaches_the_core_uncopied(monkeypatch):
+    # np.bincount's int64 (and uint64) counts go to the core as they are, not as a float64
+    # copy; other integer types are widened to 64 bits.
+    seen = []
+    core = es.discrete._core
+    real = core.entropy_from_counts
+
+    def spy(rows, *args):
+        seen.append(rows)
+        return real(rows, *args)
+
+    monkeypatch.setattr(core, "entropy_from_counts", spy)
+    for dtype, sent in ((np.int64, np.int64), (np.uint64, np.uint64), (np.int16, np.int64),
+                        (np.uint8, np.uint64), (np.float32, np.float64)):
+        c = np.arange(1, 9, dtype=dtype)
+        es.entropy_from_counts(c)
+        assert seen[-1].dtype == sent, dtype
+        assert np.shares_memory(seen[-1], c) == (dtype == sent), dtype
 
 
 def test_from_counts_integer_extremes():

@@ -324,7 +324,8 @@ def test_fractional_counts_need_plugin(estimator):
 @pytest.mark.parametrize("dtype", [np.int64, np.int8, np.float64])
 @pytest.mark.parametrize("n", [3, 5000])
 def test_negative_counts_name_the_first(dtype, n):
-    # the same message whatever the dtype, in short rows and in fingerprinted long ones
+    # the same message whatever the dtype (float64 holds these small values exactly), in
+    # short rows and in fingerprinted long ones
     c = np.ones(n, dtype=dtype)
     c[n // 2], c[-1] = -7, -2
     for estimator in ("plugin", "jackknife"):

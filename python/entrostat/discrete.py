@@ -113,9 +113,11 @@ def entropy_from_counts(
 
     Notes
     -----
-    int64, uint64 and float64 counts are read in place; other integer types are widened to
-    64 bits, other float types to float64 (one copy), as is an array whose bins are not
-    the last contiguous axis.
+    int64, uint64 and float64 counts are read where they lie, without a copy (rows too short
+    for the fingerprint path, under 256 bins or 4096 for the plug-in and Miller-Madow, are
+    estimated on a float64 copy of the row); other integer types are widened to 64 bits,
+    other float types to float64, as is an array whose bins are not the last contiguous
+    axis, with one copy. A negative integer count is quoted exactly in the error.
     """
     est = check.estimator(estimator)
     unit = check.log_base(base)

@@ -496,36 +496,64 @@ impl IntCount for u64 {
 
 /// [`entropy_from_counts`] of integer counts: the same estimate, without a float64 copy
 /// of a row long enough for its fingerprint (short rows, and totals past 2^53, take the
-/// float64 path).
+/// float64 path). A negative count is quoted exactly (a float64 copy would round it).
 pub fn entropy_from_int_counts<T: IntCount>(
     counts: &[T],
     estimator: Estimator,
     n_bins: Option<f64>,
 ) -> Result<Estimate> {
-    // One branch-free pass; the total is exact (u128).
-    let (mut total, mut negative) = (0u128, false);
-    for &c in counts {
-        negative |= c.is_negative();
-        total += u128::from(c.to_u64());
+    let long = counts.len() >= fingerprint_from(estimator);
+    let (total, negative) = if long {
+        exact_total(counts)
+    } else {
+        (0, counts.iter().any(|c| c.is_negative()))
+    };
+    if negative {
+        return Err(negative_count(counts));
     }
-    // The first negative count is looked for only when there is one.
-    let first_negative = negative.then(|| counts.iter().find(|c| c.is_negative()));
-    if let Some(c) = first_negative.flatten() {
-        return Err(Error::value(
-            "counts",
-            format!("expected finite non-negative counts, got {c}"),
-        ));
-    }
-    let exact = total as f64;
-    if exact > MAX_EXACT_TOTAL || counts.len() < fingerprint_from(estimator) {
+    // Rounded as the float path's sum of the same counts is (exact up to 2^53): both
+    // paths accept the same rows.
+    let total = total as f64;
+    if !long || total > MAX_EXACT_TOTAL {
         let floats: Vec<f64> = counts.iter().map(|&c| c.to_u64() as f64).collect();
         return entropy_from_counts(&floats, estimator, n_bins);
     }
-    check_total(exact, estimator != Estimator::Plugin)?;
+    check_total(total, estimator != Estimator::Plugin)?;
     let k = alphabet_size(n_bins, counts.len() as f64)?;
     let mut fp = Fingerprint::new();
     fp.extend(counts.iter().map(|&c| c.to_u64()));
-    Ok(on_fingerprint(&fp, exact, estimator, k))
+    Ok(on_fingerprint(&fp, total, estimator, k))
+}
+
+/// The exact total of integer counts (meaningless if one is negative), and whether one
+/// is: one branch-free pass summing 32-bit halves in u64 lanes (a u128 sum does not
+/// vectorise); 2^32 halves below 2^32 each fit a u64.
+fn exact_total<T: IntCount>(counts: &[T]) -> (u128, bool) {
+    let (mut total, mut negative) = (0u128, false);
+    for chunk in counts.chunks(u32::MAX as usize) {
+        let (mut low, mut high) = (0u64, 0u64);
+        for &c in chunk {
+            negative |= c.is_negative();
+            let v = c.to_u64();
+            low += v & 0xffff_ffff;
+            high += v >> 32;
+        }
+        total += u128::from(low) + (u128::from(high) << 32);
+    }
+    (total, negative)
+}
+
+/// The error for the first negative count.
+#[cold]
+fn negative_count<T: IntCount>(counts: &[T]) -> Error {
+    let c = counts.iter().find(|c| c.is_negative());
+    Error::value(
+        "counts",
+        format!(
+            "expected finite non-negative counts, got {}",
+            c.map_or(String::new(), T::to_string)
+        ),
+    )
 }
 
 /// Any estimator on whole-number counts summing to `total`, `k` bins in the alphabet.
@@ -702,28 +730,44 @@ mod tests {
 
     #[test]
     fn integer_counts_estimate_as_their_floats() {
-        // Rows short (per bin) and long (fingerprint), zero bins and large counts in them.
+        // Rows short (per bin) and long (fingerprint), zero bins and large counts in them,
+        // the default alphabet and a larger one.
         for n in [5usize, 300, 5000] {
             let ints: Vec<i64> = (0..n as i64)
                 .map(|i| (i * 7919) % 97 + (i % 3) * 40_000)
                 .collect();
             let floats: Vec<f64> = ints.iter().map(|&c| c as f64).collect();
             let unsigned: Vec<u64> = ints.iter().map(|&c| c as u64).collect();
-            for e in [
-                Estimator::Plugin,
-                Estimator::MillerMadow,
-                Estimator::Jackknife,
-            ] {
-                let want = entropy_from_counts(&floats, e, None).unwrap();
-                assert_eq!(entropy_from_int_counts(&ints, e, None).unwrap(), want);
-                assert_eq!(entropy_from_int_counts(&unsigned, e, None).unwrap(), want);
+            for name in Estimator::NAMES {
+                let e: Estimator = name.parse().unwrap();
+                for k in [None, Some(2.0 * n as f64)] {
+                    let want = entropy_from_counts(&floats, e, k).unwrap();
+                    assert_eq!(entropy_from_int_counts(&ints, e, k).unwrap(), want);
+                    assert_eq!(entropy_from_int_counts(&unsigned, e, k).unwrap(), want);
+                }
             }
         }
-        let err = entropy_from_int_counts(&[1i64, -3, -4], Estimator::Plugin, None).unwrap_err();
+        // Past i64 and past 2^53 in total (the plug-in takes any scale; the others refuse).
+        let mut huge = vec![3u64; 5000];
+        huge[7] = u64::MAX;
+        let floats: Vec<f64> = huge.iter().map(|&c| c as f64).collect();
+        let want = entropy_from_counts(&floats, Estimator::Plugin, None).unwrap();
         assert_eq!(
-            err.to_string(),
-            "counts: expected finite non-negative counts, got -3"
+            entropy_from_int_counts(&huge, Estimator::Plugin, None).unwrap(),
+            want
         );
+        let err = entropy_from_int_counts(&huge, Estimator::Shrink, None).unwrap_err();
+        assert!(err.to_string().contains("exact in float64 up to 2^53"));
+        // The first negative count, exactly, in short and long rows.
+        for n in [3usize, 5000] {
+            let mut row = vec![1i64; n];
+            (row[n / 2], row[n - 1]) = (i64::MIN, -4);
+            let err = entropy_from_int_counts(&row, Estimator::Plugin, None).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "counts: expected finite non-negative counts, got -9223372036854775808"
+            );
+        }
     }
 
     #[test]
