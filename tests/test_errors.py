@@ -7,12 +7,14 @@ import math
 
 import numpy as np
 import pytest
+import scipy.sparse
 from conftest import assert_raises, is_panic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import entrostat as es
+from entrostat.tokenizers import token_stream_metrics
 
 GOOD = np.array([0, 1, 1, 2, 0, 1])
 GOOD2 = np.array([1, 1, 0, 0, 1, 0])
@@ -109,6 +111,50 @@ def test_ragged_nested_lists_name_the_argument(name, arg, fn):
     for ragged in ([[1, 2], [3]], [[1], [2, 3]], [1, [2]], [[[1]], [2]]):
         assert_raises(ValueError, rf"^{arg}: expected a rectangular array of {what}, got a "
                       "ragged nested sequence", fn, ragged)
+
+
+_P = np.array([0.2, 0.3, 0.5])
+_X = np.linspace(0.0, 1.0, 40).reshape(20, 2)
+# (the argument's name, a call that passes its argument there), one or more per family
+ARRAY_LIKE_CALLS = [
+    ("x", lambda a: es.entropy(a)),
+    ("given", lambda a: es.conditional_entropy(GOOD, a)),
+    ("counts", lambda a: es.entropy_from_counts(a)),
+    ("q", lambda a: es.kl_divergence(_P, a)),
+    ("p", lambda a: es.js_divergence(a, _P)),
+    ("y", lambda a: es.kl_divergence_labels(GOOD, a)),
+    ("x", lambda a: es.differential_entropy(a)),
+    ("y", lambda a: es.knn.mutual_info(_X, a)),
+    ("x", lambda a: es.cs_divergence_samples(a, _X)),
+    ("logits", lambda a: es.varentropy(a)),
+    ("weights", lambda a: es.attention_entropy(a)),
+    ("hidden", lambda a: es.linear_cross_entropy(a, _X)),
+    ("ids", lambda a: token_stream_metrics(a, vocab_size=10)),
+]
+
+
+class _DeviceArray:
+    """Stands for a CuPy array: it refuses NumPy's implicit copy to the host."""
+
+    shape, ndim = (3,), 1
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("Implicit conversion to a NumPy array is not allowed. Please use "
+                        "`.get()` to construct a NumPy array explicitly.")
+
+
+@pytest.mark.parametrize("arg,fn", ARRAY_LIKE_CALLS, ids=[c[0] for c in ARRAY_LIKE_CALLS])
+def test_sparse_and_device_arrays_name_the_argument(arg, fn):
+    """np.asarray wraps a SciPy sparse matrix as a 0-d object array (the checks then spoke
+    of a scalar or of dtype object), and a CuPy array refuses to become one with a message
+    that names no argument: both are refused naming the argument and what to pass."""
+    for sparse in (scipy.sparse.csr_matrix(_X), scipy.sparse.coo_array(_X)):
+        name = type(sparse).__name__
+        assert_raises(TypeError, rf"^{arg}: expected a dense array of .*, got a SciPy sparse "
+                      rf"{name}; pass {arg}\.toarray\(\)$", fn, sparse)
+    assert_raises(TypeError, rf"^{arg}: could not be converted to a NumPy array of .* "
+                  r"\(test_errors\._DeviceArray\): Implicit conversion.*\.get\(\)", fn,
+                  _DeviceArray())
 
 
 @pytest.mark.parametrize("empty", [[], np.array([]), np.array([], dtype=np.float32),

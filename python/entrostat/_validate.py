@@ -29,6 +29,14 @@ def as_array(x, name: str, what: str) -> np.ndarray:
     element with a sequence") replaced by one that names the argument; masked arrays with
     masked entries are refused (:func:`unmasked`)."""
     unmasked(x, name)
+    kind = type(x)
+    if kind.__module__.startswith("scipy.sparse"):
+        # np.asarray would wrap it as a 0-d object array, and the checks would then speak
+        # of a scalar or of dtype object.
+        raise TypeError(
+            f"{name}: expected a dense array of {what}, got a SciPy sparse {kind.__name__}; "
+            f"pass {name}.toarray()"
+        )
     try:
         return np.asarray(x)
     except ValueError as err:
@@ -38,6 +46,12 @@ def as_array(x, name: str, what: str) -> np.ndarray:
                 "sequence (its rows have different lengths)"
             ) from None
         raise ValueError(f"{name}: could not be converted to an array of {what}: {err}") from None
+    except TypeError as err:
+        # e.g. a CuPy array, which refuses an implicit copy to the host
+        raise TypeError(
+            f"{name}: could not be converted to a NumPy array of {what} "
+            f"({kind.__module__}.{kind.__qualname__}): {err}"
+        ) from None
 
 
 def labels(x, name: str = "x", *, max_ndim: int = 2) -> np.ndarray:
