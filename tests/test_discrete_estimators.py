@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+import scipy.sparse
 import scipy.stats
 from conftest import (
     ATOL,
@@ -467,6 +468,89 @@ def test_from_counts_int64_reaches_the_core_uncopied(monkeypatch):
         es.entropy_from_counts(c)
         assert seen[-1].dtype == sent, dtype
         assert np.shares_memory(seen[-1], c) == (dtype == sent), dtype
+
+
+def _sparse_counts(rng, shape=(12, 300)):
+    """Counts with zeros in most bins, none of whose rows or columns is all zero."""
+    d = rng.integers(0, 6, shape) * (rng.random(shape) < 0.25)
+    d[np.arange(shape[1]) % shape[0], np.arange(shape[1])] += 1
+    return d
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS)
+def test_from_counts_sparse_equals_dense(rng, estimator):
+    # A SciPy sparse matrix's rows (or columns) are histograms whose unstored entries are
+    # zero bins: the entropies of its dense form, in every format, dtype and axis.
+    d = _sparse_counts(rng)
+    for axis in (-1, 1, 0, -2):
+        want = es.entropy_from_counts(d, estimator=estimator, axis=axis, n_bins=None)
+        for fmt in ("csr", "csc", "coo"):
+            for dtype in (np.int64, np.uint8, np.float64, np.float32):
+                m = scipy.sparse.csr_matrix(d.astype(dtype)).asformat(fmt)
+                got = es.entropy_from_counts(m, estimator=estimator, axis=axis)
+                if estimator == "nsb":
+                    assert_allclose(got[1], want[1], rtol=1e-10)
+                    got, want_v = got[0], want[0]
+                else:
+                    want_v = want
+                assert got.shape == want_v.shape
+                assert_allclose(got, want_v, rtol=1e-12, atol=1e-14)
+    if estimator in ("shrink", "nsb"):
+        # the alphabet is every column, or n_bins
+        m = scipy.sparse.csr_array(d)
+        for n_bins in (d.shape[1], 2 * d.shape[1]):
+            got = es.entropy_from_counts(m, estimator=estimator, n_bins=n_bins)
+            want = es.entropy_from_counts(d, estimator=estimator, n_bins=n_bins)
+            assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-12)
+
+
+def test_from_counts_sparse_duplicates_and_explicit_zeros(rng):
+    d = _sparse_counts(rng, (5, 40))
+    rows, cols = np.nonzero(d)
+    vals = d[rows, cols]
+    # every entry split into two stored duplicates (counted as one bin), plus explicit zeros
+    half = vals // 2
+    data = np.r_[half, vals - half, np.zeros(7, dtype=vals.dtype)]
+    r = np.r_[rows, rows, np.arange(7) % 5]
+    c = np.r_[cols, cols, (np.arange(7) * 3) % 40]
+    coo = scipy.sparse.coo_matrix((data, (r, c)), shape=d.shape)
+    csr = scipy.sparse.csr_matrix((data, (r, c)), shape=d.shape)
+    noncanonical = scipy.sparse.csr_matrix(
+        (data[np.argsort(r, kind="stable")], c[np.argsort(r, kind="stable")],
+         np.r_[0, np.cumsum(np.bincount(r, minlength=5))]), shape=d.shape)
+    assert not noncanonical.has_canonical_format
+    for estimator in ("plugin", "miller_madow", "chao_shen"):
+        want = es.entropy_from_counts(d, estimator=estimator)
+        for m in (coo, csr, noncanonical):
+            assert_allclose(es.entropy_from_counts(m, estimator=estimator), want, rtol=1e-12)
+    assert not noncanonical.has_canonical_format  # summed on a copy, not in place
+
+
+def test_from_counts_sparse_errors():
+    m = scipy.sparse.csr_matrix
+    with pytest.raises(ValueError, match=r"^counts: the counts sum to zero$"):
+        es.entropy_from_counts(m(np.array([[1, 2], [0, 0]])))
+    with pytest.raises(ValueError, match=r"^counts: expected finite non-negative counts, got -1$"):
+        es.entropy_from_counts(m(np.array([[1, -1, 3]])))
+    with pytest.raises(ValueError, match=r"^counts: expected finite non-negative counts, got NaN$"):
+        es.entropy_from_counts(m(np.array([[1, np.nan, 3]])))
+    with pytest.raises(ValueError, match=r"^n_bins: must be at least the number of bins "
+                                         r"counted \(3\), got 2$"):
+        es.entropy_from_counts(m(np.ones((2, 3))), estimator="shrink", n_bins=2)
+    with pytest.raises(TypeError, match=r"^counts: expected a numeric array of counts, got "
+                                        r"dtype bool$"):
+        es.entropy_from_counts(m(np.ones((2, 3), dtype=bool)))
+    with pytest.raises(ValueError, match=r"^counts: must not be empty$"):
+        es.entropy_from_counts(m((0, 3)))
+    with pytest.raises(ValueError, match=r"^axis: 2 is out of range"):
+        es.entropy_from_counts(m(np.ones((2, 3))), axis=2)
+    with pytest.raises(ValueError, match=r"^counts: .*whole-number.*1\.5"):
+        es.entropy_from_counts(m(np.array([[1.5, 2.0]])), estimator="jackknife")
+    # row pointers the core cannot trust (SciPy's own checks keep them from the public API)
+    data = np.arange(1, 6, dtype=np.int64).reshape(1, -1)
+    for indptr in ([0, 3, 2, 5], [1, 5], [0, 6], [0, -1, 5]):
+        with pytest.raises(ValueError, match=r"^counts: the sparse matrix"):
+            es.discrete._core.entropy_from_sparse_rows(data, np.array(indptr), 9)
 
 
 def test_from_counts_integer_extremes():

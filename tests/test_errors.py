@@ -119,7 +119,6 @@ _X = np.linspace(0.0, 1.0, 40).reshape(20, 2)
 ARRAY_LIKE_CALLS = [
     ("x", lambda a: es.entropy(a)),
     ("given", lambda a: es.conditional_entropy(GOOD, a)),
-    ("counts", lambda a: es.entropy_from_counts(a)),
     ("q", lambda a: es.kl_divergence(_P, a)),
     ("p", lambda a: es.js_divergence(a, _P)),
     ("y", lambda a: es.kl_divergence_labels(GOOD, a)),
@@ -147,7 +146,8 @@ class _DeviceArray:
 def test_sparse_and_device_arrays_name_the_argument(arg, fn):
     """np.asarray wraps a SciPy sparse matrix as a 0-d object array (the checks then spoke
     of a scalar or of dtype object), and a CuPy array refuses to become one with a message
-    that names no argument: both are refused naming the argument and what to pass."""
+    that names no argument: both are refused naming the argument and what to pass
+    (``entropy_from_counts`` reads sparse counts: see its tests)."""
     for sparse in (scipy.sparse.csr_matrix(_X), scipy.sparse.coo_array(_X)):
         name = type(sparse).__name__
         assert_raises(TypeError, rf"^{arg}: expected a dense array of .*, got a SciPy sparse "

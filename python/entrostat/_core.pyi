@@ -16,6 +16,7 @@ __all__ = [
     "divergence_of_rows",
     "entropy",
     "entropy_from_counts",
+    "entropy_from_sparse_rows",
     "feature_mi",
     "float_field_entropy",
     "generalized_entropy_from_counts",
@@ -52,6 +53,13 @@ def renyi_entropy(x: npt.NDArray[np.integer[Any]], alpha: float) -> float: ...
 def tsallis_entropy(x: npt.NDArray[np.integer[Any]], q: float) -> float: ...
 def entropy_from_counts(
     counts: npt.NDArray[np.float64] | npt.NDArray[np.int64] | npt.NDArray[np.uint64],
+    estimator: str = "plugin",
+    n_bins: float | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]: ...
+def entropy_from_sparse_rows(
+    data: npt.NDArray[np.float64] | npt.NDArray[np.int64] | npt.NDArray[np.uint64],
+    indptr: npt.NDArray[np.int64],
+    n_cols: int,
     estimator: str = "plugin",
     n_bins: float | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]: ...

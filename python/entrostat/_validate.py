@@ -30,7 +30,7 @@ def as_array(x, name: str, what: str) -> np.ndarray:
     masked entries are refused (:func:`unmasked`)."""
     unmasked(x, name)
     kind = type(x)
-    if kind.__module__.startswith("scipy.sparse"):
+    if is_scipy_sparse(x):
         # np.asarray would wrap it as a 0-d object array, and the checks would then speak
         # of a scalar or of dtype object.
         raise TypeError(
@@ -52,6 +52,17 @@ def as_array(x, name: str, what: str) -> np.ndarray:
             f"{name}: could not be converted to a NumPy array of {what} "
             f"({kind.__module__}.{kind.__qualname__}): {err}"
         ) from None
+
+
+def counts_dtype(dtype: np.dtype, name: str = "counts") -> None:
+    """Counts are integers or floats (not bool)."""
+    if dtype.kind not in "iuf" or dtype == np.bool_:
+        raise TypeError(f"{name}: expected a numeric array of counts, got dtype {dtype}")
+
+
+def is_scipy_sparse(x) -> bool:
+    """Whether ``x`` is a SciPy sparse matrix or array (without importing SciPy)."""
+    return type(x).__module__.startswith("scipy.sparse")
 
 
 def labels(x, name: str = "x", *, max_ndim: int = 2) -> np.ndarray:
@@ -266,8 +277,7 @@ def n_bins(value) -> float | None:
 
 def counts(c, name: str = "counts") -> np.ndarray:
     arr = as_array(c, name, "counts")
-    if arr.dtype.kind not in "iuf" or arr.dtype == np.bool_:
-        raise TypeError(f"{name}: expected a numeric array of counts, got dtype {arr.dtype}")
+    counts_dtype(arr.dtype, name)
     if arr.ndim == 0:
         raise ValueError(f"{name}: expected at least 1 dimension, got a scalar")
     if arr.size == 0:

@@ -94,9 +94,12 @@ def entropy_from_counts(
 
     Parameters
     ----------
-    counts : array_like, shape (..., K, ...)
+    counts : array_like, shape (..., K, ...), or SciPy sparse matrix, shape (M, K)
         Non-negative finite counts (zeros allowed). The plug-in estimator also takes
-        unnormalised weights; every other estimator needs whole-number counts.
+        unnormalised weights; every other estimator needs whole-number counts. A sparse
+        matrix (e.g. a document-term matrix) is read as it is stored, never densified:
+        its rows (``axis=-1``) or columns (``axis=0``), the entries not stored being
+        zero bins.
     estimator : str
         As in :func:`entropy`.
     axis : int
@@ -121,13 +124,16 @@ def entropy_from_counts(
     """
     est = check.estimator(estimator)
     unit = check.log_base(base)
-    arr = check.counts(counts)
-    moved = np.moveaxis(arr, check.axis(axis, arr.ndim), -1)
-    batch = moved.shape[:-1]
-    # Integer counts go to the core as 64-bit integers (np.bincount's int64 as it is).
-    kind = {"i": np.int64, "u": np.uint64}.get(arr.dtype.kind, np.float64)
-    rows = np.ascontiguousarray(moved, dtype=kind).reshape(-1, moved.shape[-1])
-    values, stderr = _core.entropy_from_counts(rows, est, check.n_bins(n_bins))
+    if check.is_scipy_sparse(counts):
+        values, stderr = _entropy_of_sparse(counts, est, axis, check.n_bins(n_bins))
+        batch = values.shape
+    else:
+        arr = check.counts(counts)
+        moved = np.moveaxis(arr, check.axis(axis, arr.ndim), -1)
+        batch = moved.shape[:-1]
+        rows = np.ascontiguousarray(moved, dtype=_core_counts_dtype(arr.dtype))
+        rows = rows.reshape(-1, moved.shape[-1])
+        values, stderr = _core.entropy_from_counts(rows, est, check.n_bins(n_bins))
     values = values / unit
     if est == "nsb":
         stderr = stderr / unit
@@ -137,6 +143,33 @@ def entropy_from_counts(
                             normal_interval(float(values[0]), float(stderr[0])), n)
         return values.reshape(batch), stderr.reshape(batch)
     return values[0] if not batch else values.reshape(batch)
+
+
+def _core_counts_dtype(dtype: np.dtype) -> type:
+    """The dtype the core reads counts of ``dtype`` in: integers as 64-bit integers
+    (np.bincount's int64 as it is), anything else as float64."""
+    return {"i": np.int64, "u": np.uint64}.get(dtype.kind, np.float64)
+
+
+def _entropy_of_sparse(m, est: str, axis, n_bins):
+    """Entropies of the rows (or columns) of a SciPy sparse count matrix, from its stored
+    entries as CSR (CSC for columns): a matrix already in that format is not copied."""
+    if m.ndim != 2:
+        raise TypeError(f"counts: expected a 2-D SciPy sparse matrix, got {m.ndim} "
+                        "dimension(s); pass counts.toarray()")
+    if 0 in m.shape:
+        raise ValueError("counts: must not be empty")
+    along = check.axis(axis, 2) % 2
+    m = m.tocsr() if along == 1 else m.tocsc()
+    if not m.has_canonical_format:
+        # Duplicate entries of one cell are one bin: summed, on a copy.
+        m = m.copy()
+        m.sum_duplicates()
+    check.counts_dtype(m.data.dtype)
+    data = np.ascontiguousarray(m.data, dtype=_core_counts_dtype(m.data.dtype))
+    indptr = np.ascontiguousarray(m.indptr, dtype=np.int64)
+    return _core.entropy_from_sparse_rows(data.reshape(1, -1), indptr, m.shape[along], est,
+                                          n_bins)
 
 
 def renyi_entropy(x, alpha: float, *, base: float | None = None):

@@ -5,8 +5,8 @@ use crate::errors::to_py;
 use crate::run::detach;
 use entrostat_core::discrete::accumulator::Counts;
 use entrostat_core::discrete::entropy::{
-    entropies_of_ngrams, entropy_of_columns, map_rows, ngram_entropies, renyi_of_columns,
-    tsallis_of_columns,
+    entropies_of_ngrams, entropy_of_columns, map_rows, map_segments, ngram_entropies,
+    renyi_of_columns, tsallis_of_columns,
 };
 use entrostat_core::discrete::estimators::{self as est, Estimate, Estimator};
 use entrostat_core::discrete::ngrams::{NgramCounts, NgramParts};
@@ -139,6 +139,53 @@ pub fn entropy_from_counts<'py>(
             est::entropy_from_int_counts(row, est, n_bins)
         })?,
     };
+    Ok(values_and_stderrs(py, est, &estimates))
+}
+
+/// Entropies (nats) of the rows of a CSR count matrix, as `entropy_from_counts` of its
+/// dense rows: `data` holds its stored counts (as one row, dtypes as there), `indptr`
+/// its row pointers; each row has `n_cols` bins, those not stored being zero.
+#[pyfunction]
+#[pyo3(signature = (data, indptr, n_cols, estimator="plugin", n_bins=None))]
+pub fn entropy_from_sparse_rows<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    indptr: PyReadonlyArray1<'py, i64>,
+    n_cols: usize,
+    estimator: &str,
+    n_bins: Option<f64>,
+) -> PyResult<(F64Array<'py>, Option<F64Array<'py>>)> {
+    let est = parse_estimator(estimator)?;
+    // The bins not stored are zero bins: every row's alphabet is every column.
+    let k = Some(est::alphabet_size(n_bins, n_cols as f64).map_err(to_py)?);
+    let bounds = indptr
+        .as_array()
+        .iter()
+        .map(|&b| usize::try_from(b))
+        .collect::<Result<Vec<usize>, _>>()
+        .map_err(|_| {
+            PyValueError::new_err("counts: the sparse matrix has a negative row pointer")
+        })?;
+    let estimates = match CountRows::extract(data)? {
+        CountRows::F64(a) => estimate_segments(py, &a, &bounds, est, |row| {
+            est::entropy_from_counts(row, est, k)
+        })?,
+        CountRows::I64(a) => estimate_segments(py, &a, &bounds, est, |row| {
+            est::entropy_from_int_counts(row, est, k)
+        })?,
+        CountRows::U64(a) => estimate_segments(py, &a, &bounds, est, |row| {
+            est::entropy_from_int_counts(row, est, k)
+        })?,
+    };
+    Ok(values_and_stderrs(py, est, &estimates))
+}
+
+/// What the entropies come back as: the values, and for NSB their standard errors.
+fn values_and_stderrs<'py>(
+    py: Python<'py>,
+    est: Estimator,
+    estimates: &[Estimate],
+) -> (F64Array<'py>, Option<F64Array<'py>>) {
     let values = PyArray1::from_vec(py, estimates.iter().map(|e| e.value).collect());
     let stderr = (est == Estimator::Nsb).then(|| {
         PyArray1::from_vec(
@@ -149,7 +196,17 @@ pub fn entropy_from_counts<'py>(
                 .collect(),
         )
     });
-    Ok((values, stderr))
+    (values, stderr)
+}
+
+/// Work to watch for Ctrl-C: NSB costs a root search and a quadrature per row whatever
+/// its length, so rows count as work too, and many short rows are watched.
+fn work_of(est: Estimator, values: usize, rows: usize) -> usize {
+    if est == Estimator::Nsb {
+        values.max(rows << 12)
+    } else {
+        values
+    }
 }
 
 /// `f` on every row of `counts`, detached from the interpreter.
@@ -159,14 +216,23 @@ fn estimate_rows<E: Copy + Sync>(
     est: Estimator,
     f: impl Fn(&[E]) -> entrostat_core::Result<Estimate> + Sync + Send,
 ) -> PyResult<Vec<Estimate>> {
-    // NSB costs a root search and a quadrature per row whatever its length: rows count
-    // as work, so that many short rows are watched for Ctrl-C too.
-    let work = if est == Estimator::Nsb {
-        counts.len().max(counts.nrows() << 12)
-    } else {
-        counts.len()
-    };
+    let work = work_of(est, counts.len(), counts.nrows());
     detach(py, work, |c: &Cancel| map_rows(counts, c, f))
+}
+
+/// `f` on every segment `bounds[i]..bounds[i + 1]` of the one row of `data`, detached.
+fn estimate_segments<E: Copy + Sync + numpy::Element>(
+    py: Python<'_>,
+    data: &PyReadonlyArray2<'_, E>,
+    bounds: &[usize],
+    est: Estimator,
+    f: impl Fn(&[E]) -> entrostat_core::Result<Estimate> + Sync + Send,
+) -> PyResult<Vec<Estimate>> {
+    let values = data
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("counts: the sparse data must be contiguous"))?;
+    let work = work_of(est, values.len(), bounds.len());
+    detach(py, work, |c: &Cancel| map_segments(values, bounds, c, f))
 }
 
 /// Renyi (kind="renyi") or Tsallis (kind="tsallis") entropy of each row of 2-D counts.

@@ -28,6 +28,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(discrete::renyi_entropy, m)?)?;
     m.add_function(wrap_pyfunction!(discrete::tsallis_entropy, m)?)?;
     m.add_function(wrap_pyfunction!(discrete::entropy_from_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(discrete::entropy_from_sparse_rows, m)?)?;
     m.add_function(wrap_pyfunction!(
         discrete::generalized_entropy_from_counts,
         m

@@ -21,20 +21,60 @@ where
     T: Send,
     F: Fn(&[E]) -> Result<T> + Sync,
 {
-    let one = |i: usize| {
-        cancel.check()?;
+    map_indexed(counts.nrows(), cancel, |i| {
         let row = counts.row(i);
         match row.as_slice() {
             Some(s) => f(s),
             None => f(&row.to_vec()),
         }
+    })
+}
+
+/// Apply `f` to the segments `values[bounds[i]..bounds[i + 1]]` (the rows of a CSR
+/// matrix: its data and row pointers), in parallel; `cancel` is checked before each.
+pub fn map_segments<E, T, F>(
+    values: &[E],
+    bounds: &[usize],
+    cancel: &Cancel,
+    f: F,
+) -> Result<Vec<T>>
+where
+    E: Sync,
+    T: Send,
+    F: Fn(&[E]) -> Result<T> + Sync,
+{
+    let ordered = bounds.windows(2).all(|w| w[0] <= w[1]);
+    if !ordered || bounds.first() != Some(&0) || bounds.last() != Some(&values.len()) {
+        return Err(Error::value(
+            "counts",
+            format!(
+                "the sparse matrix's row pointers (indptr) must rise from 0 to the number \
+                 of stored values ({})",
+                values.len()
+            ),
+        ));
+    }
+    map_indexed(bounds.len() - 1, cancel, |i| {
+        f(&values[bounds[i]..bounds[i + 1]])
+    })
+}
+
+/// `one(i)` for every i below `n`, in parallel; `cancel` is checked before each.
+fn map_indexed<T, F>(n: usize, cancel: &Cancel, one: F) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(usize) -> Result<T> + Sync,
+{
+    let one = |i: usize| {
+        cancel.check()?;
+        one(i)
     };
-    if counts.nrows() < 2 {
+    if n < 2 {
         // Nothing to share out: handing one row to a pool thread (waking it, moving the
         // row to its cache) cost as much as the row's estimate.
-        return (0..counts.nrows()).map(one).collect();
+        return (0..n).map(one).collect();
     }
-    crate::pool::install(|| (0..counts.nrows()).into_par_iter().map(one).collect())
+    crate::pool::install(|| (0..n).into_par_iter().map(one).collect())
 }
 
 /// Histogram of the symbols formed by the rows of `cols` (one or more equal-length columns).

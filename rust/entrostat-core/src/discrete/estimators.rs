@@ -594,7 +594,7 @@ pub fn entropy_from_fingerprint(
 
 /// The alphabet size of the shrink and NSB estimators: `n_bins`, at least the `bins`
 /// counted, which it defaults to.
-fn alphabet_size(n_bins: Option<f64>, bins: f64) -> Result<f64> {
+pub fn alphabet_size(n_bins: Option<f64>, bins: f64) -> Result<f64> {
     let k = n_bins.unwrap_or(bins);
     if k.is_nan() || k < bins {
         return Err(Error::value(
