@@ -172,3 +172,34 @@ fn no_context(estimator: Estimator) -> Estimate {
         stderr: Some(0.0).filter(|_| estimator == Estimator::Nsb),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cancel::NEVER;
+
+    #[test]
+    fn segments_are_the_slices_between_pointers() {
+        let values = [1u64, 2, 3, 4, 5, 6];
+        let sums =
+            |bounds: &[usize]| map_segments(&values, bounds, &NEVER, |s| Ok(s.iter().sum::<u64>()));
+        assert_eq!(sums(&[0, 2, 2, 6]).unwrap(), vec![3, 0, 18]);
+        assert_eq!(sums(&[0, 6]).unwrap(), vec![21]);
+        // One pointer: no segment.
+        assert_eq!(
+            map_segments(&[0u64; 0], &[0], &NEVER, |_| Ok(1)).unwrap(),
+            vec![]
+        );
+        for bad in [&[0usize, 3, 2, 6][..], &[1, 6], &[0, 7], &[0, 5], &[]] {
+            let err = sums(bad).unwrap_err().to_string();
+            assert!(
+                err.starts_with("counts: the sparse matrix's row pointers"),
+                "{err}"
+            );
+        }
+        let stop = Cancel::new();
+        stop.raise();
+        let interrupted = map_segments(&values, &[0, 1, 6], &stop, |s| Ok(s.len()));
+        assert_eq!(interrupted, Err(Error::Interrupted));
+    }
+}
