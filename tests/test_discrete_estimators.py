@@ -9,6 +9,8 @@ big-endian, boolean and 2-D (joint-symbol) arrays.
 from __future__ import annotations
 
 import math
+import re
+import warnings
 
 import numpy as np
 import pytest
@@ -484,9 +486,11 @@ def test_from_counts_sparse_equals_dense(rng, estimator):
     d = _sparse_counts(rng)
     for axis in (-1, 1, 0, -2):
         want = es.entropy_from_counts(d, estimator=estimator, axis=axis, n_bins=None)
-        for fmt in ("csr", "csc", "coo"):
+        for fmt in ("csr", "csc", "coo", "bsr", "dia", "lil", "dok"):
             for dtype in (np.int64, np.uint8, np.float64, np.float32):
-                m = scipy.sparse.csr_matrix(d.astype(dtype)).asformat(fmt)
+                with warnings.catch_warnings():  # DIA of many diagonals: slow, still valid
+                    warnings.simplefilter("ignore", scipy.sparse.SparseEfficiencyWarning)
+                    m = scipy.sparse.csr_matrix(d.astype(dtype)).asformat(fmt)
                 got = es.entropy_from_counts(m, estimator=estimator, axis=axis)
                 if estimator == "nsb":
                     assert_allclose(got[1], want[1], rtol=1e-10)
@@ -495,6 +499,19 @@ def test_from_counts_sparse_equals_dense(rng, estimator):
                     want_v = want
                 assert got.shape == want_v.shape
                 assert_allclose(got, want_v, rtol=1e-12, atol=1e-14)
+    # a 1-D sparse array is one histogram, as a 1-D dense one
+    one = d[0].copy()
+    want = es.entropy_from_counts(one, estimator=estimator)
+    for vec in (scipy.sparse.coo_array(one), scipy.sparse.csr_array(one),
+                scipy.sparse.dok_array(one)):
+        assert vec.ndim == 1
+        got = es.entropy_from_counts(vec, estimator=estimator)
+        if estimator == "nsb":
+            assert isinstance(got, es.Estimate) and got.n == want.n == one.sum()
+            assert_allclose([got.value, got.stderr], [want.value, want.stderr], rtol=1e-10)
+        else:
+            assert np.ndim(got) == 0
+            assert_allclose(float(got), float(want), rtol=1e-12)
     if estimator in ("shrink", "nsb"):
         # the alphabet is every column, or n_bins
         m = scipy.sparse.csr_array(d)
@@ -519,10 +536,16 @@ def test_from_counts_sparse_duplicates_and_explicit_zeros(rng):
         (data[np.argsort(r, kind="stable")], c[np.argsort(r, kind="stable")],
          np.r_[0, np.cumsum(np.bincount(r, minlength=5))]), shape=d.shape)
     assert not noncanonical.has_canonical_format
-    for estimator in ("plugin", "miller_madow", "chao_shen"):
-        want = es.entropy_from_counts(d, estimator=estimator)
-        for m in (coo, csr, noncanonical):
-            assert_allclose(es.entropy_from_counts(m, estimator=estimator), want, rtol=1e-12)
+    # data longer than the entries stored (SciPy allows it; the pointers end earlier)
+    padded = csr.copy()
+    padded.data, padded.indices = np.r_[csr.data, [99, 99]], np.r_[csr.indices, [0, 1]]
+    assert padded.data.size > padded.indptr[-1]
+    for estimator in FAST_ESTIMATORS:
+        for axis in (-1, 0):
+            want = es.entropy_from_counts(d, estimator=estimator, axis=axis)
+            for m in (coo, csr, noncanonical, padded):
+                assert_allclose(es.entropy_from_counts(m, estimator=estimator, axis=axis),
+                                want, rtol=1e-12)
     assert not noncanonical.has_canonical_format  # summed on a copy, not in place
 
 
@@ -546,6 +569,16 @@ def test_from_counts_sparse_errors():
         es.entropy_from_counts(m(np.ones((2, 3))), axis=2)
     with pytest.raises(ValueError, match=r"^counts: .*whole-number.*1\.5"):
         es.entropy_from_counts(m(np.array([[1.5, 2.0]])), estimator="jackknife")
+    # several wrong arguments at once: the error the dense form gives
+    for dense, kwargs in ((np.ones((2, 3)), {"axis": 2, "n_bins": 0}),
+                          (np.ones((2, 3)), {"axis": True, "n_bins": 1}),
+                          (np.zeros((0, 3), dtype=bool), {}),
+                          (np.array([[1, -1]]), {"n_bins": 1, "estimator": "shrink"}),
+                          (np.array([[0, 0]]), {"n_bins": 1, "estimator": "shrink"})):
+        with pytest.raises((TypeError, ValueError)) as want:
+            es.entropy_from_counts(dense, **kwargs)
+        with pytest.raises(want.type, match=f"^{re.escape(str(want.value))}$"):
+            es.entropy_from_counts(m(dense), **kwargs)
     # row pointers the core cannot trust (SciPy's own checks keep them from the public API)
     data = np.arange(1, 6, dtype=np.int64).reshape(1, -1)
     for indptr in ([0, 3, 2, 5], [1, 5], [0, 6], [0, -1, 5]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import operator
 import os
+import sys
 from collections.abc import Callable
 from numbers import Real
 from typing import Any, NoReturn
@@ -61,8 +62,10 @@ def counts_dtype(dtype: np.dtype, name: str = "counts") -> None:
 
 
 def is_scipy_sparse(x) -> bool:
-    """Whether ``x`` is a SciPy sparse matrix or array (without importing SciPy)."""
-    return type(x).__module__.startswith("scipy.sparse")
+    """Whether ``x`` is a SciPy sparse matrix or array (subclasses included). SciPy is not
+    imported: no sparse object exists before ``scipy.sparse`` is."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and bool(sparse.issparse(x))
 
 
 def labels(x, name: str = "x", *, max_ndim: int = 2) -> np.ndarray:

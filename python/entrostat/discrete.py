@@ -94,12 +94,12 @@ def entropy_from_counts(
 
     Parameters
     ----------
-    counts : array_like, shape (..., K, ...), or SciPy sparse matrix, shape (M, K)
+    counts : array_like, shape (..., K, ...), or SciPy sparse matrix / array
         Non-negative finite counts (zeros allowed). The plug-in estimator also takes
         unnormalised weights; every other estimator needs whole-number counts. A sparse
-        matrix (e.g. a document-term matrix) is read as it is stored, never densified:
-        its rows (``axis=-1``) or columns (``axis=0``), the entries not stored being
-        zero bins.
+        matrix (e.g. a document-term matrix, shape (M, K)) is read as it is stored,
+        never densified: its rows (``axis=-1``) or columns (``axis=0``), the entries not
+        stored being zero bins (a 1-D sparse array is one histogram).
     estimator : str
         As in :func:`entropy`.
     axis : int
@@ -125,20 +125,20 @@ def entropy_from_counts(
     est = check.estimator(estimator)
     unit = check.log_base(base)
     if check.is_scipy_sparse(counts):
-        values, stderr = _entropy_of_sparse(counts, est, axis, check.n_bins(n_bins))
-        batch = values.shape
+        values, stderr, stored = _entropy_of_sparse(counts, est, axis, n_bins)
+        batch = values.shape if counts.ndim == 2 else ()
     else:
         arr = check.counts(counts)
         moved = np.moveaxis(arr, check.axis(axis, arr.ndim), -1)
         batch = moved.shape[:-1]
-        rows = np.ascontiguousarray(moved, dtype=_core_counts_dtype(arr.dtype))
-        rows = rows.reshape(-1, moved.shape[-1])
-        values, stderr = _core.entropy_from_counts(rows, est, check.n_bins(n_bins))
+        stored = np.ascontiguousarray(moved, dtype=_core_counts_dtype(arr.dtype))
+        stored = stored.reshape(-1, moved.shape[-1])
+        values, stderr = _core.entropy_from_counts(stored, est, check.n_bins(n_bins))
     values = values / unit
     if est == "nsb":
         stderr = stderr / unit
         if not batch:
-            n = int(rows.sum())
+            n = int(stored.sum())
             return Estimate(float(values[0]), float(stderr[0]),
                             normal_interval(float(values[0]), float(stderr[0])), n)
         return values.reshape(batch), stderr.reshape(batch)
@@ -151,25 +151,34 @@ def _core_counts_dtype(dtype: np.dtype) -> type:
     return {"i": np.int64, "u": np.uint64}.get(dtype.kind, np.float64)
 
 
-def _entropy_of_sparse(m, est: str, axis, n_bins):
-    """Entropies of the rows (or columns) of a SciPy sparse count matrix, from its stored
-    entries as CSR (CSC for columns): a matrix already in that format is not copied."""
-    if m.ndim != 2:
-        raise TypeError(f"counts: expected a 2-D SciPy sparse matrix, got {m.ndim} "
-                        "dimension(s); pass counts.toarray()")
-    if 0 in m.shape:
+def _entropy_of_sparse(counts, est: str, axis, n_bins):
+    """Entropies of the rows (or columns) of a SciPy sparse count matrix, or of a 1-D
+    sparse array, from its stored entries as CSR (CSC for columns; a matrix already in
+    that form is not copied): (values, stderrs or None, the stored counts). Arguments
+    are checked in the order of the dense path."""
+    check.counts_dtype(counts.dtype)
+    if 0 in counts.shape:
         raise ValueError("counts: must not be empty")
-    along = check.axis(axis, 2) % 2
-    m = m.tocsr() if along == 1 else m.tocsc()
+    along = check.axis(axis, counts.ndim) % counts.ndim
+    k = check.n_bins(n_bins)
+    # Histograms as the compressed rows of m (CSR), or its compressed columns (CSC).
+    if counts.ndim == 1:
+        m, bins = counts.reshape((1, counts.shape[0])).tocsr(), counts.shape[0]
+    elif along == 1:
+        m, bins = counts.tocsr(), counts.shape[1]
+    else:
+        m, bins = counts.tocsc(), counts.shape[0]
     if not m.has_canonical_format:
-        # Duplicate entries of one cell are one bin: summed, on a copy.
-        m = m.copy()
+        # Duplicate entries of one cell are one bin: summed, never in the caller's matrix.
+        if m is counts:
+            m = m.copy()
         m.sum_duplicates()
-    check.counts_dtype(m.data.dtype)
-    data = np.ascontiguousarray(m.data, dtype=_core_counts_dtype(m.data.dtype))
+    # SciPy allows data longer than the entries stored; the pointers end where they do.
+    data = m.data[:m.indptr[-1]]
+    data = np.ascontiguousarray(data, dtype=_core_counts_dtype(data.dtype))
     indptr = np.ascontiguousarray(m.indptr, dtype=np.int64)
-    return _core.entropy_from_sparse_rows(data.reshape(1, -1), indptr, m.shape[along], est,
-                                          n_bins)
+    values, stderr = _core.entropy_from_sparse_rows(data.reshape(1, -1), indptr, bins, est, k)
+    return values, stderr, data
 
 
 def renyi_entropy(x, alpha: float, *, base: float | None = None):

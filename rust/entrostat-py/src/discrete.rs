@@ -156,8 +156,10 @@ pub fn entropy_from_sparse_rows<'py>(
     n_bins: Option<f64>,
 ) -> PyResult<(F64Array<'py>, Option<F64Array<'py>>)> {
     let est = parse_estimator(estimator)?;
-    // The bins not stored are zero bins: every row's alphabet is every column.
-    let k = Some(est::alphabet_size(n_bins, n_cols as f64).map_err(to_py)?);
+    // The bins not stored are zero bins: every row's alphabet is every column. An
+    // `n_bins` below that is reported after the row's own checks, as for dense rows.
+    let alphabet = || est::alphabet_size(n_bins, n_cols as f64);
+    let k = Some(alphabet().unwrap_or(n_cols as f64));
     let bounds = indptr
         .as_array()
         .iter()
@@ -168,13 +170,13 @@ pub fn entropy_from_sparse_rows<'py>(
         })?;
     let estimates = match CountRows::extract(data)? {
         CountRows::F64(a) => estimate_segments(py, &a, &bounds, est, |row| {
-            est::entropy_from_counts(row, est, k)
+            est::entropy_from_counts(row, est, k).and_then(|e| alphabet().map(|_| e))
         })?,
         CountRows::I64(a) => estimate_segments(py, &a, &bounds, est, |row| {
-            est::entropy_from_int_counts(row, est, k)
+            est::entropy_from_int_counts(row, est, k).and_then(|e| alphabet().map(|_| e))
         })?,
         CountRows::U64(a) => estimate_segments(py, &a, &bounds, est, |row| {
-            est::entropy_from_int_counts(row, est, k)
+            est::entropy_from_int_counts(row, est, k).and_then(|e| alphabet().map(|_| e))
         })?,
     };
     Ok(values_and_stderrs(py, est, &estimates))

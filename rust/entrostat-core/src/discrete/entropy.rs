@@ -59,7 +59,9 @@ where
     })
 }
 
-/// `one(i)` for every i below `n`, in parallel; `cancel` is checked before each.
+/// `one(i)` for every i below `n`, in parallel; `cancel` is checked before each. On
+/// errors, the first row's in order (a parallel collect into `Result` returns whichever
+/// error a thread met first: the message could change from run to run).
 fn map_indexed<T, F>(n: usize, cancel: &Cancel, one: F) -> Result<Vec<T>>
 where
     T: Send,
@@ -74,7 +76,8 @@ where
         // row to its cache) cost as much as the row's estimate.
         return (0..n).map(one).collect();
     }
-    crate::pool::install(|| (0..n).into_par_iter().map(one).collect())
+    let each: Vec<Result<T>> = crate::pool::install(|| (0..n).into_par_iter().map(one).collect());
+    each.into_iter().collect()
 }
 
 /// Histogram of the symbols formed by the rows of `cols` (one or more equal-length columns).
@@ -201,5 +204,24 @@ mod tests {
         stop.raise();
         let interrupted = map_segments(&values, &[0, 1, 6], &stop, |s| Ok(s.len()));
         assert_eq!(interrupted, Err(Error::Interrupted));
+    }
+
+    #[test]
+    fn the_first_failing_row_is_reported() {
+        // Every row from 3 on fails, each with its own message: always row 3's, however
+        // the threads share the rows out.
+        let bounds: Vec<usize> = (0..=4000).collect();
+        let values = vec![0u8; 4000];
+        for _ in 0..20 {
+            let got = map_segments(&values, &bounds, &NEVER, |s| {
+                let row = s.as_ptr() as usize - values.as_ptr() as usize;
+                if row >= 3 {
+                    Err(Error::value("counts", format!("row {row}")))
+                } else {
+                    Ok(row)
+                }
+            });
+            assert_eq!(got.unwrap_err().to_string(), "counts: row 3");
+        }
     }
 }
