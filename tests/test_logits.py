@@ -328,6 +328,18 @@ def test_soft_cross_entropy_with_masked_logits():
     assert np.all(np.isfinite(np.delete(got, 3)))
 
 
+def test_soft_targets_errors_name_the_first_bad_row():
+    # rows are shared out among threads; the message is always the first bad row's
+    x = np.random.default_rng(17).normal(size=(4000, 8))
+    q = np.full(x.shape, 1 / 8)
+    # (the second thread starts at the middle row: a collect that kept the first error
+    # found reported row 2001)
+    q[2001, 1], q[1990, 2], q[3999, 0] = -1.0, np.nan, np.inf
+    for _ in range(10):
+        assert_raises(ValueError, r"^targets: row 1990 of the soft targets has a negative or "
+                      r"non-finite entry$", lg.cross_entropy, x, q)
+
+
 # --------------------------------------------------------------------------- stats
 
 

@@ -611,8 +611,11 @@ pub fn soft_cross_entropy<F: Format, Q: Format>(
                     })
                 },
             )
-            .collect::<Result<Vec<_>>>()
-    })?;
+            .collect::<Vec<Result<_>>>()
+    });
+    // The first bad row's error, in row order (a parallel collect into `Result` gives
+    // whichever a thread met first).
+    let out = out.into_iter().collect::<Result<Vec<_>>>()?;
     finish(out, opts.nan_policy, logits)
 }
 
