@@ -11,8 +11,6 @@ use crate::cancel::Cancel;
 use crate::error::{Error, Result};
 use crate::labels::Labels;
 use ndarray::ArrayView2;
-use rayon::prelude::*;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Apply `f` to every row of a 2-D count array, rows in parallel (a non-contiguous row is
 /// copied once); `cancel` is checked before each row.
@@ -61,9 +59,7 @@ where
 }
 
 /// `one(i)` for every i below `n`, in parallel; `cancel` is checked before each. On
-/// errors, the first failing row's in row order (a parallel collect into `Result`
-/// returns whichever error a thread met first: the message could change from run to
-/// run); rows after a failed one are skipped, so that an error comes early.
+/// errors, the first failing row's error, in row order ([`crate::pool::try_map_in_order`]).
 fn map_indexed<T, F>(n: usize, cancel: &Cancel, one: F) -> Result<Vec<T>>
 where
     T: Send,
@@ -78,27 +74,7 @@ where
         // row to its cache) cost as much as the row's estimate.
         return (0..n).map(one).collect();
     }
-    let first_failed = AtomicUsize::new(usize::MAX);
-    let each: Vec<Option<Result<T>>> = crate::pool::install(|| {
-        (0..n)
-            .into_par_iter()
-            .map(|i| {
-                if i > first_failed.load(Ordering::Relaxed) {
-                    return None;
-                }
-                let r = one(i);
-                if r.is_err() {
-                    first_failed.fetch_min(i, Ordering::Relaxed);
-                }
-                Some(r)
-            })
-            .collect()
-    });
-    // Only rows after the first failed one were skipped: in row order, its error comes
-    // before any skipped row.
-    each.into_iter()
-        .map(|r| r.unwrap_or(Err(Error::Interrupted)))
-        .collect()
+    crate::pool::try_map_in_order(n, 1, || (), |_, i| one(i))
 }
 
 /// Histogram of the symbols formed by the rows of `cols` (one or more equal-length columns).
@@ -236,6 +212,11 @@ mod tests {
         for _ in 0..20 {
             let got = map_segments(&values, &bounds, &NEVER, |s| {
                 let row = s.as_ptr() as usize - values.as_ptr() as usize;
+                if row == 3 {
+                    // Fails last: a collect keeping the first error met would give
+                    // another row's (the other threads fail at once).
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
                 if row >= 3 {
                     Err(Error::value("counts", format!("row {row}")))
                 } else {

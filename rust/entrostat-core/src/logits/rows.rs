@@ -590,32 +590,26 @@ pub fn soft_cross_entropy<F: Format, Q: Format>(
         ));
     }
     let inv_t = 1.0 / opts.temperature;
-    let out = pool::install(|| {
-        (0..logits.len())
-            .into_par_iter()
-            .with_min_len(4)
-            .map_init(
-                || (Vec::new(), Vec::new()),
-                |(bx, bq), r| {
-                    cancel.check()?;
-                    let row = logits.slice(r, bx);
-                    let qr = q.slice(r, bq);
-                    soft_row::<F, Q>(row, qr, inv_t).map_err(|()| {
-                        Error::value(
-                            "targets",
-                            format!(
-                                "{} of the soft targets has a negative or non-finite entry",
-                                logits.label(r)
-                            ),
-                        )
-                    })
-                },
-            )
-            .collect::<Vec<Result<_>>>()
-    });
-    // The first bad row's error, in row order (a parallel collect into `Result` gives
-    // whichever a thread met first).
-    let out = out.into_iter().collect::<Result<Vec<_>>>()?;
+    // The first bad row's error, in row order.
+    let out = pool::try_map_in_order(
+        logits.len(),
+        4,
+        || (Vec::new(), Vec::new()),
+        |(bx, bq), r| {
+            cancel.check()?;
+            let row = logits.slice(r, bx);
+            let qr = q.slice(r, bq);
+            soft_row::<F, Q>(row, qr, inv_t).map_err(|()| {
+                Error::value(
+                    "targets",
+                    format!(
+                        "{} of the soft targets has a negative or non-finite entry",
+                        logits.label(r)
+                    ),
+                )
+            })
+        },
+    )?;
     finish(out, opts.nan_policy, logits)
 }
 
