@@ -8,7 +8,7 @@ use entrostat_core::discrete::entropy::{
     entropies_of_ngrams, entropy_of_columns, map_rows, map_segments, ngram_entropies,
     renyi_of_columns, tsallis_of_columns,
 };
-use entrostat_core::discrete::estimators::{self as est, Estimate, Estimator};
+use entrostat_core::discrete::estimators::{self as est, CountElement, Estimate, Estimator};
 use entrostat_core::discrete::ngrams::{NgramCounts, NgramParts};
 use entrostat_core::labels::{Domain, Labels};
 use entrostat_core::Cancel;
@@ -129,15 +129,9 @@ pub fn entropy_from_counts<'py>(
 ) -> PyResult<(F64Array<'py>, Option<F64Array<'py>>)> {
     let est = parse_estimator(estimator)?;
     let estimates = match CountRows::extract(counts)? {
-        CountRows::F64(a) => estimate_rows(py, a.as_array(), est, |row| {
-            est::entropy_from_counts(row, est, n_bins)
-        })?,
-        CountRows::I64(a) => estimate_rows(py, a.as_array(), est, |row| {
-            est::entropy_from_int_counts(row, est, n_bins)
-        })?,
-        CountRows::U64(a) => estimate_rows(py, a.as_array(), est, |row| {
-            est::entropy_from_int_counts(row, est, n_bins)
-        })?,
+        CountRows::F64(a) => estimate_rows(py, a.as_array(), est, n_bins)?,
+        CountRows::I64(a) => estimate_rows(py, a.as_array(), est, n_bins)?,
+        CountRows::U64(a) => estimate_rows(py, a.as_array(), est, n_bins)?,
     };
     Ok(values_and_stderrs(py, est, &estimates))
 }
@@ -156,10 +150,6 @@ pub fn entropy_from_sparse_rows<'py>(
     n_bins: Option<f64>,
 ) -> PyResult<(F64Array<'py>, Option<F64Array<'py>>)> {
     let est = parse_estimator(estimator)?;
-    // The bins not stored are zero bins: every row's alphabet is every column. An
-    // `n_bins` below that is reported after the row's own checks, as for dense rows.
-    let alphabet = || est::alphabet_size(n_bins, n_cols as f64);
-    let k = Some(alphabet().unwrap_or(n_cols as f64));
     let bounds = indptr
         .as_array()
         .iter()
@@ -168,16 +158,11 @@ pub fn entropy_from_sparse_rows<'py>(
         .map_err(|_| {
             PyValueError::new_err("counts: the sparse matrix has a negative row pointer")
         })?;
+    let rows = (&bounds[..], n_cols);
     let estimates = match CountRows::extract(data)? {
-        CountRows::F64(a) => estimate_segments(py, &a, &bounds, est, |row| {
-            est::entropy_from_counts(row, est, k).and_then(|e| alphabet().map(|_| e))
-        })?,
-        CountRows::I64(a) => estimate_segments(py, &a, &bounds, est, |row| {
-            est::entropy_from_int_counts(row, est, k).and_then(|e| alphabet().map(|_| e))
-        })?,
-        CountRows::U64(a) => estimate_segments(py, &a, &bounds, est, |row| {
-            est::entropy_from_int_counts(row, est, k).and_then(|e| alphabet().map(|_| e))
-        })?,
+        CountRows::F64(a) => estimate_segments(py, &a, rows, est, n_bins)?,
+        CountRows::I64(a) => estimate_segments(py, &a, rows, est, n_bins)?,
+        CountRows::U64(a) => estimate_segments(py, &a, rows, est, n_bins)?,
     };
     Ok(values_and_stderrs(py, est, &estimates))
 }
@@ -211,30 +196,41 @@ fn work_of(est: Estimator, values: usize, rows: usize) -> usize {
     }
 }
 
-/// `f` on every row of `counts`, detached from the interpreter.
-fn estimate_rows<E: Copy + Sync>(
+/// The estimate of every row of `counts`, detached from the interpreter.
+fn estimate_rows<E: CountElement>(
     py: Python<'_>,
     counts: ArrayView2<'_, E>,
     est: Estimator,
-    f: impl Fn(&[E]) -> entrostat_core::Result<Estimate> + Sync + Send,
+    n_bins: Option<f64>,
 ) -> PyResult<Vec<Estimate>> {
     let work = work_of(est, counts.len(), counts.nrows());
-    detach(py, work, |c: &Cancel| map_rows(counts, c, f))
+    detach(py, work, |c: &Cancel| {
+        map_rows(counts, c, |row| E::entropy_of_row(row, est, n_bins))
+    })
 }
 
-/// `f` on every segment `bounds[i]..bounds[i + 1]` of the one row of `data`, detached.
-fn estimate_segments<E: Copy + Sync + numpy::Element>(
+/// The estimate of every row of a CSR matrix: the segments `bounds[i]..bounds[i + 1]` of
+/// the one row of `data`, each row having `n_cols` bins; detached from the interpreter.
+fn estimate_segments<E: CountElement + numpy::Element>(
     py: Python<'_>,
     data: &PyReadonlyArray2<'_, E>,
-    bounds: &[usize],
+    (bounds, n_cols): (&[usize], usize),
     est: Estimator,
-    f: impl Fn(&[E]) -> entrostat_core::Result<Estimate> + Sync + Send,
+    n_bins: Option<f64>,
 ) -> PyResult<Vec<Estimate>> {
     let values = data
         .as_slice()
         .map_err(|_| PyValueError::new_err("counts: the sparse data must be contiguous"))?;
+    // The bins not stored are zero bins: every row's alphabet is every column. An
+    // `n_bins` below that is reported after the row's own checks, as for dense rows.
+    let alphabet = || est::alphabet_size(n_bins, n_cols as f64);
+    let k = Some(alphabet().unwrap_or(n_cols as f64));
     let work = work_of(est, values.len(), bounds.len());
-    detach(py, work, |c: &Cancel| map_segments(values, bounds, c, f))
+    detach(py, work, |c: &Cancel| {
+        map_segments(values, bounds, c, |row| {
+            E::entropy_of_row(row, est, k).and_then(|e| alphabet().map(|_| e))
+        })
+    })
 }
 
 /// Renyi (kind="renyi") or Tsallis (kind="tsallis") entropy of each row of 2-D counts.

@@ -525,6 +525,30 @@ pub fn entropy_from_int_counts<T: IntCount>(
     Ok(on_fingerprint(&fp, total, estimator, k))
 }
 
+/// The element types of count rows, each with its estimator entry point: float64
+/// weights ([`entropy_from_counts`]) or integer counts ([`entropy_from_int_counts`]).
+pub trait CountElement: Copy + Sync {
+    fn entropy_of_row(row: &[Self], estimator: Estimator, n_bins: Option<f64>) -> Result<Estimate>;
+}
+
+impl CountElement for f64 {
+    fn entropy_of_row(row: &[f64], estimator: Estimator, n_bins: Option<f64>) -> Result<Estimate> {
+        entropy_from_counts(row, estimator, n_bins)
+    }
+}
+
+impl CountElement for i64 {
+    fn entropy_of_row(row: &[i64], estimator: Estimator, n_bins: Option<f64>) -> Result<Estimate> {
+        entropy_from_int_counts(row, estimator, n_bins)
+    }
+}
+
+impl CountElement for u64 {
+    fn entropy_of_row(row: &[u64], estimator: Estimator, n_bins: Option<f64>) -> Result<Estimate> {
+        entropy_from_int_counts(row, estimator, n_bins)
+    }
+}
+
 /// The exact total of integer counts (meaningless if one is negative), and whether one
 /// is: one branch-free pass summing 32-bit halves in u64 lanes (a u128 sum does not
 /// vectorise); 2^32 halves below 2^32 each fit a u64.
