@@ -7,6 +7,7 @@ scipy / scikit-learn where those compute the same quantity.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import zlib
 
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 from entrostat import _reference as ref
+from entrostat import cli
 
 #: Every Shannon estimator, as the reference lists them.
 ESTIMATORS = ref.ESTIMATORS
@@ -126,3 +128,30 @@ def assert_same_metrics(a, b) -> None:
             assert va == pytest.approx(vb, rel=1e-12, abs=1e-12), key
         else:
             assert va == vb, key
+
+
+def run_cli(capsys, *argv):
+    """Run the command line in-process: (exit status, stdout, stderr)."""
+    rc = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def run_cli_json(capsys, *argv):
+    """Run the command line with ``--format json``; it must succeed quietly."""
+    rc, out, err = run_cli(capsys, *argv, "--format", "json")
+    assert rc == 0, err
+    assert err == ""
+    return json.loads(out)
+
+
+def assert_cli_error(rc, out, err, *fragments):
+    """Exit status 2 and one ``entrostat: error:`` line holding every fragment."""
+    assert rc == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("entrostat: error: "), err
+    assert "Traceback" not in err
+    for frag in fragments:
+        assert frag in lines[0], lines[0]

@@ -11,9 +11,12 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import assert_cli_error as assert_error
+from conftest import run_cli as run
+from conftest import run_cli_json as run_json
 
 import entrostat as es
-from entrostat import cli
+from entrostat import _cli_io, cli
 
 N = 3000
 
@@ -35,30 +38,6 @@ def files(tmp_path, labels):
     tokens.tofile(binf)
     return {"npy": str(npy), "txt": str(txt), "bin": str(binf), "labels": labels,
             "tokens": tokens, "dir": tmp_path}
-
-
-def run(capsys, *argv):
-    rc = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def run_json(capsys, *argv):
-    rc, out, err = run(capsys, *argv, "--format", "json")
-    assert rc == 0, err
-    assert err == ""
-    return json.loads(out)
-
-
-def assert_error(rc, out, err, *fragments):
-    assert rc == 2
-    assert out == ""
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("entrostat: error: "), err
-    assert "Traceback" not in err
-    for frag in fragments:
-        assert frag in lines[0], lines[0]
 
 
 # --------------------------------------------------------------------------- numbers
@@ -349,7 +328,7 @@ def test_library_errors_become_one_line(capsys, tmp_path):
 
 def test_progress_line():
     stream = io.StringIO()
-    bar = cli._Progress("data.bin", 200_000_000, enabled=True, stream=stream)
+    bar = _cli_io.Progress("data.bin", 200_000_000, enabled=True, stream=stream)
     bar.start -= 2.0
     bar.last -= 10.0
     bar.update(50_000_000)
@@ -361,27 +340,27 @@ def test_progress_line():
 
 def test_progress_disabled_and_quiet_for_quick_work():
     stream = io.StringIO()
-    off = cli._Progress("x", 10, enabled=False, stream=stream)
+    off = _cli_io.Progress("x", 10, enabled=False, stream=stream)
     off.start -= 100
     off.last -= 100
     off.update(5)
     off.close()
-    quick = cli._Progress("x", 10, enabled=True, stream=stream)
+    quick = _cli_io.Progress("x", 10, enabled=True, stream=stream)
     quick.update(5)  # less than half a second in: nothing drawn
     quick.close()
     assert stream.getvalue() == ""
 
 
 def test_no_progress_flag(capsys, files, monkeypatch):
-    monkeypatch.setattr(cli, "PROGRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(_cli_io, "PROGRESS_MIN_BYTES", 0)
     made = []
-    real = cli._Progress
+    real = _cli_io.Progress
 
     def spy(label, total, enabled, stream=None):
         made.append(enabled)
         return real(label, total, enabled, stream)
 
-    monkeypatch.setattr(cli, "_Progress", spy)
+    monkeypatch.setattr(cli, "Progress", spy)
     run_json(capsys, "entropy", files["npy"])
     run_json(capsys, "entropy", files["npy"], "--no-progress")
     assert made == [True, False]

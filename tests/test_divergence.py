@@ -220,6 +220,27 @@ def test_labels_versions_use_the_shared_alphabet():
     assert es.kl_divergence_labels(x, x) == 0.0
 
 
+def test_labels_versions_take_counts():
+    """Histograms counted chunk by chunk (Counts) give the numbers of the arrays."""
+    g = np.random.default_rng(7)
+    x = g.integers(-3, 5, 2000)
+    y = g.integers(-3, 6, 3000).astype(np.uint32) + np.uint32(3)
+    cx = es.Counts(x[:700]).update(x[700:])
+    cy = es.Counts()
+    for chunk in np.array_split(y, 5):
+        cy.update(chunk)
+    for fn, kw in [(es.kl_divergence_labels, {"pseudocount": 0.5}),
+                   (es.kl_divergence_labels, {"estimator": "zhang_grabchak"}),
+                   (es.js_divergence_labels, {"base": 2}),
+                   (es.cross_entropy_labels, {"pseudocount": 1.0})]:
+        want = fn(x, y, **kw)
+        assert fn(cx, cy, **kw) == want
+        assert fn(x, cy, **kw) == want
+        assert fn(cx, y, **kw) == want
+    with pytest.raises(ValueError, match="y: expected a non-empty sample, got an empty Counts"):
+        es.kl_divergence_labels(cx, es.Counts())
+
+
 @pytest.mark.parametrize("call,match", [
     (lambda: es.kl_divergence([0.5, -0.5], [0.5, 0.5]), "p: expected finite non-negative"),
     (lambda: es.kl_divergence([0.5, 0.5], [np.nan, 0.5]), "q: expected finite non-negative"),

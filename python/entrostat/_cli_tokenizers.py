@@ -12,6 +12,7 @@ import re
 import sys
 
 from . import _validate
+from ._cli_io import check_output
 
 FORMATS = ("table", "json", "csv", "markdown")
 CODECS = ("gzip", "bz2", "lzma", "zstd")
@@ -242,22 +243,12 @@ def _log(enabled: bool):
     return say
 
 
-def _check_output(path: str | None, what: str) -> None:
-    if path is None:
-        return
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise ValueError(f"{what} {path}: directory {parent} does not exist")
-    if os.path.isdir(path):
-        raise ValueError(f"{what} {path}: is a directory")
-
-
 def _check_plot(path: str | None) -> None:
     """Up front, so that a run is not thrown away at the end: the --plot path, matplotlib
     installed, and a file suffix that matplotlib can write (none: it writes PNG)."""
     if path is None:
         return
-    _check_output(path, "--plot")
+    check_output(path, "--plot")
     from .tokenizers._report import _import_matplotlib
 
     _import_matplotlib("--plot")  # ImportError naming the extra: one line, exit 2
@@ -327,7 +318,7 @@ def _cmd_eval(args) -> str:
     from .tokenizers import evaluate
     from .tokenizers._evaluate import _arg_names
 
-    _check_output(args.output, "--output")
+    check_output(args.output, "--output")
     _check_plot(args.plot)
     with _arg_names(_FLAGS):
         report = evaluate(
@@ -358,7 +349,7 @@ def _cmd_sweep(args) -> str:
     from .tokenizers._evaluate import _arg_names
     from .tokenizers._sweep import plot_sweep
 
-    _check_output(args.output, "--output")
+    check_output(args.output, "--output")
     _check_plot(args.plot)
     with _arg_names(_FLAGS):  # sweep opens --train and --corpus as text, naming the flags
         report = sweep(
@@ -403,7 +394,7 @@ def _cmd_distance(args) -> str:
 
     from .tokenizers import rank_by_distance
 
-    _check_output(args.output, "--output")
+    check_output(args.output, "--output")
     if not os.path.exists(args.target):
         raise FileNotFoundError(2, "No such file or directory", args.target)
     candidates = _expand_candidates(args.candidates)

@@ -277,6 +277,12 @@ def normalized_mutual_info(x, y, *, method: str = "arithmetic", estimator: str =
     else:
         x_const = _core.renyi_entropy(check.labels(x), 0.0) == 0.0
         y_const = _core.renyi_entropy(check.labels(y, "y"), 0.0) == 0.0
+    return _nmi_of(hx, hy, hxy, x_const, y_const, method, estimator)
+
+
+def _nmi_of(hx: float, hy: float, hxy: float, x_const: bool, y_const: bool, method: str,
+            estimator: str) -> np.float64:
+    """NMI from the three entropies and whether each labeling is constant."""
     if x_const and y_const:
         return np.float64(1.0)
     # A constant labeling shares no information: exactly 0, not a rounding residue.

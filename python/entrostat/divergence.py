@@ -221,9 +221,18 @@ def total_variation(p, q, *, axis: int = -1, normalize: bool = True):
     return _rowwise(p, q, "total_variation", axis=axis, normalize=normalize)
 
 
+def _counted(x, name: str) -> Counts:
+    """A sample of labels as a histogram: a :class:`Counts` as it is, an array counted."""
+    if isinstance(x, Counts):
+        if x.n == 0:
+            raise ValueError(f"{name}: expected a non-empty sample, got an empty Counts")
+        return x
+    return Counts(check.labels(x, name, max_ndim=1))
+
+
 def _label_counts(x, y, pseudocount) -> tuple[np.ndarray, np.ndarray]:
     """Counts of two label samples over the union of their values, plus a pseudo-count."""
-    cx, cy = Counts(check.labels(x, "x", max_ndim=1)), Counts(check.labels(y, "y", max_ndim=1))
+    cx, cy = _counted(x, "x"), _counted(y, "y")
     (vx, nx), (vy, ny) = cx.counts(), cy.counts()
     if isinstance(pseudocount, (bool, str, bytes)) or not isinstance(pseudocount, Real):
         raise TypeError(f"pseudocount: expected a number >= 0, got {type(pseudocount).__name__}")
@@ -254,7 +263,8 @@ def kl_divergence_labels(x, y, *, estimator: str = "plugin", pseudocount: float 
                          base: float | None = None):
     r"""KL divergence :math:`D_{KL}(P_x \| P_y)` estimated from two samples of labels.
 
-    Both samples are counted (``entrostat.Counts``) over the union of their values.
+    Both samples are counted (``entrostat.Counts``, or given as such) over the union of
+    their values.
 
     - ``estimator="plugin"``: ``pseudocount`` is added to every count of that shared
       alphabet (additive smoothing; 1 is Laplace's rule) and :func:`kl_divergence` is
@@ -272,8 +282,9 @@ def kl_divergence_labels(x, y, *, estimator: str = "plugin", pseudocount: float 
 
     Parameters
     ----------
-    x, y : array_like of int, shape (n,) and (m,)
-        Labels of any integer dtype: samples of P and of Q.
+    x, y : array_like of int, shape (n,) and (m,), or Counts
+        Labels of any integer dtype: samples of P and of Q; or their histograms as
+        :class:`entrostat.Counts`, counted chunk by chunk from data too large to hold.
     estimator : {"plugin", "zhang_grabchak"}, default "plugin"
     pseudocount : float, default 0
         Added to every count of the shared alphabet (plug-in only).
