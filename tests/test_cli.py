@@ -55,6 +55,40 @@ def test_order1_matches_entropy(capsys, files, kind):
     assert "conditional_entropy" not in row and "stderr" not in row
 
 
+@pytest.mark.parametrize("order", [1, 3])
+def test_total_counts_the_files_as_one_stream(capsys, files, order):
+    argv = ("entropy", files["npy"], files["bin"], files["npy"], "--dtype", "uint16", "-k",
+            order, "-e", "miller_madow")
+    rows = run_json(capsys, *argv, "--total", "--chunk-size", "1000")
+    assert [r["file"] for r in rows] == [files["npy"], files["bin"], files["npy"], "(total)"]
+    stream = np.concatenate([files["labels"], files["tokens"].astype(np.int64),
+                             files["labels"]])
+    want = es.NgramCounts(order, stream)
+    total = rows[-1]
+    assert total["n"] == stream.size and total["support"] == want.support
+    assert total["entropy"] == pytest.approx(
+        float(want.entropy(estimator="miller_madow")), rel=1e-12)
+    if order > 1:
+        assert total["conditional_entropy"] == pytest.approx(
+            float(want.conditional_entropy(estimator="miller_madow")), rel=1e-12)
+    # the per-file rows are those of a run without --total
+    assert rows[:-1] == run_json(capsys, *argv)
+    rc, out, err = run(capsys, *argv, "--total")
+    assert rc == 0, err
+    assert out.splitlines()[-1].startswith("(total)")
+
+
+def test_total_of_files_whose_labels_do_not_fit_together(capsys, tmp_path):
+    neg = tmp_path / "neg.txt"
+    neg.write_text("-1\n3\n")
+    big = tmp_path / "big.txt"
+    big.write_text(f"{2**64 - 1}\n")
+    rows = run_json(capsys, "entropy", neg, big)  # each file alone is fine
+    assert [r["n"] for r in rows] == [2, 1]
+    assert_error(*run(capsys, "entropy", neg, big, "--total"), "big.txt: --total:",
+                 "does not fit")
+
+
 def test_raw_bin_with_dtype(capsys, files):
     (row,) = run_json(capsys, "entropy", files["bin"], "--dtype", "uint16", "--base", "2")
     t = files["tokens"]

@@ -104,6 +104,29 @@ def test_merge_equals_concatenation(rng, split):
     assert a == es.Counts(x[:split]) and b == es.Counts(x[split:])
 
 
+@pytest.mark.parametrize("split", [0, 1, 500, 1000])
+def test_iadd_merges_in_place(rng, split):
+    x = rng.integers(-30, 30, 1000)
+    a, b = es.Counts(x[:split]), es.Counts(x[split:])
+    total = a
+    total += b
+    assert total is a  # in place
+    assert a == es.Counts(x)
+    assert b == es.Counts(x[split:])  # the right operand is unchanged
+    a += a  # itself: every count doubled
+    assert a == es.Counts(np.concatenate([x, x]))
+    with pytest.raises(TypeError):
+        a += np.array([1, 2])
+
+
+def test_iadd_domain_error_leaves_the_histogram_unchanged():
+    a = es.Counts(np.array([2**63], dtype=np.uint64))
+    b = es.Counts(np.array([-1], dtype=np.int8))
+    with pytest.raises(ValueError, match=r"^other: .*does not fit"):
+        a += b
+    assert a == es.Counts(np.array([2**63], dtype=np.uint64))
+
+
 def test_merge_dense_with_hashed(rng):
     dense = rng.integers(0, 100, 2000)
     wide = rng.integers(-(2**50), 2**50, 50)[rng.integers(0, 50, 2000)]

@@ -285,6 +285,33 @@ def test_ngramcounts_add_equals_concatenation_every_split(rng, order):
 
 
 @pytest.mark.parametrize("order", ORDERS)
+def test_ngramcounts_iadd_appends_in_place(rng, order):
+    seq = markov_sequence(rng, 40, 3)
+    for cut in (0, 1, 17, seq.size):
+        a, b = es.NgramCounts(order, seq[:cut]), es.NgramCounts(order, seq[cut:])
+        total = a
+        total += b
+        assert total is a
+        _assert_same_stream(a, es.NgramCounts(order, seq))
+        assert b == es.NgramCounts(order, seq[cut:])
+    a = es.NgramCounts(order, seq)
+    a += a  # itself: the stream twice, the seam included
+    assert a == es.NgramCounts(order, np.concatenate([seq, seq]))
+    with pytest.raises(ValueError, match="other: expected order"):
+        a += es.NgramCounts(order % 8 + 1)
+    with pytest.raises(TypeError):
+        a += es.Counts(seq)
+
+
+def test_ngramcounts_iadd_domain_error_leaves_it_unchanged():
+    a = es.NgramCounts(2, np.array([-1, 4, -1]))
+    b = es.NgramCounts(2, np.array([2**64 - 1, 3], dtype=np.uint64))
+    with pytest.raises(ValueError, match="^other"):
+        a += b
+    assert a == es.NgramCounts(2, np.array([-1, 4, -1]))
+
+
+@pytest.mark.parametrize("order", ORDERS)
 def test_ngramcounts_many_tiny_pieces_merged(rng, order):
     seq = markov_sequence(rng, 50, 3)
     cuts = rng.integers(0, seq.size, 30)

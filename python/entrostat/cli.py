@@ -36,6 +36,7 @@ from .discrete import Counts, NgramCounts
 __all__ = ["main"]
 
 MAX_ORDER = 8
+TOTAL = "(total)"  # the file name of the --total row
 COMMANDS = "entropy, divergence, mi, tokenizers, corpus"
 
 
@@ -102,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
         "-k", "--order", type=_order_arg, default=1, metavar="K",
         help=f"n-gram order 1..{MAX_ORDER} (default: 1)",
     )
+    p.add_argument(
+        "--total", action="store_true",
+        help=f"add a row '{TOTAL}': all files counted as one stream, in the order given "
+        "(shards of one token stream; with --order K the K-grams across the seams count)",
+    )
     add_file_options(p)
     p.set_defaults(run=_cmd_entropy)
     _cli_pairs.add_commands(commands)
@@ -124,17 +130,15 @@ def _count(src: Source, order: int, chunk: int, show: bool):
     return counter
 
 
-def _entropy_row(src: Source, args) -> dict:
-    show = show_progress(args, src.nbytes)
-    counter = _count(src, args.order, args.chunk_size, show)
+def _entropy_row(name: str, counter, args) -> dict:
     k = args.order
     n = counter.n if k == 1 else counter.length
     if n == 0:
-        raise InputError(f"{src.path}: no labels")
+        raise InputError(f"{name}: no labels")
     if n < k:
-        raise InputError(f"{src.path}: {n} label(s), fewer than --order {k}")
+        raise InputError(f"{name}: {n} label(s), fewer than --order {k}")
     h = counter.entropy(estimator=args.estimator, base=args.base)
-    row = {"file": src.path, "n": int(n), "support": int(counter.support), "order": k,
+    row = {"file": name, "n": int(n), "support": int(counter.support), "order": k,
            "estimator": args.estimator, "unit": unit_name(args.base), "entropy": float(h)}
     if args.estimator == "nsb":
         row["stderr"] = float(h.stderr)
@@ -144,18 +148,34 @@ def _entropy_row(src: Source, args) -> dict:
     return row
 
 
+def _add_to_total(total, counter, path: str):
+    """The running total of ``--total``: the files' counts merged in place, in order."""
+    if total is None:
+        return counter  # its row is written: the counter may become the total
+    try:
+        total += counter
+    except ValueError as err:
+        raise InputError(f"{path}: --total: {one_line(err)} (in the files before it)") from None
+    return total
+
+
 def _cmd_entropy(args) -> str:
     check_output(args.output)
     # Open (and check) every file before counting any, so a typo fails at once.
     sources = [open_source(path, args.dtype) for path in args.files]
-    rows = []
+    rows, total = [], None
     for src in sources:
         try:
-            rows.append(_entropy_row(src, args))
+            counter = _count(src, args.order, args.chunk_size, show_progress(args, src.nbytes))
+            rows.append(_entropy_row(src.path, counter, args))
         except (ValueError, TypeError) as err:
             raise InputError(f"{src.path}: {one_line(err)}") from None
         finally:
             src.array = None  # release the memory map
+        if args.total:
+            total = _add_to_total(total, counter, src.path)
+    if args.total:
+        rows.append(_entropy_row(TOTAL, total, args))
     r0 = rows[0]
     return render(rows, args.format, floats=("entropy", "stderr", "conditional_entropy"),
                   hidden=("order", "estimator", "unit"), unit=r0["unit"],

@@ -338,8 +338,9 @@ class Counts:
     """A streaming, mergeable, picklable histogram of integer labels.
 
     Counting chunk by chunk (``update``) or merging histograms built elsewhere (``merge``,
-    ``+``) gives exactly the counts of the concatenated data. Storage is a dense table
-    while the label range is small and a hash table otherwise, chosen automatically.
+    ``+``, or ``+=`` in place) gives exactly the counts of the concatenated data. Storage
+    is a dense table while the label range is small and a hash table otherwise, chosen
+    automatically.
 
     Parameters
     ----------
@@ -382,6 +383,14 @@ class Counts:
         if not isinstance(other, Counts):
             return NotImplemented
         return self.merge(other)
+
+    def __iadd__(self, other):
+        """``a += b``: add ``b``'s counts into ``a`` in place (no copy of ``a``); on a
+        domain error ``a`` is left unchanged."""
+        if not isinstance(other, Counts):
+            return NotImplemented
+        self._inner.merge(other._inner.copy() if other is self else other._inner)
+        return self
 
     @property
     def n(self) -> int:
@@ -443,7 +452,8 @@ class NgramCounts:
 
     ``update`` appends a chunk of the stream: n-grams that cross chunk boundaries are
     counted, so chunked counting equals counting the whole stream. ``a + b`` counts the
-    stream of ``a`` followed by the stream of ``b`` (the seam's n-grams included).
+    stream of ``a`` followed by the stream of ``b`` (the seam's n-grams included); ``a += b``
+    appends in place.
 
     Parameters
     ----------
@@ -483,6 +493,15 @@ class NgramCounts:
         if not isinstance(other, NgramCounts):
             return NotImplemented
         return self.merge(other)
+
+    def __iadd__(self, other):
+        """``a += b``: append ``b``'s stream to ``a`` in place (no copy of ``a``)."""
+        if not isinstance(other, NgramCounts):
+            return NotImplemented
+        if other.order != self.order:
+            raise ValueError(f"other: expected order {self.order}, got order {other.order}")
+        self._inner.merge(other._inner.copy() if other is self else other._inner)
+        return self
 
     @property
     def order(self) -> int:
