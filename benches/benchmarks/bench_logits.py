@@ -244,3 +244,116 @@ class FloatEntropyBfloat16:
 
     def time_numpy_bincount(self):
         self._numpy()
+
+
+# --------------------------------------------------------------------------- per-token series
+
+
+class HighEntropyTokens:
+    """logits.high_entropy_tokens(x, 0.8) of 4096 x 32 000 float32 logits (the top 20%
+    "forking" tokens) vs ``log_softmax`` entropies on blocks of 64 rows + ``np.quantile``."""
+
+    timeout = 600
+    number = 1
+    repeat = (1, 3, 60.0)
+
+    def setup(self):
+        self.x = logit_rows(ROWS, VOCAB)
+        head = self.x[: 2 * CHUNK_ROWS]
+        ours = lg.high_entropy_tokens(head)
+        theirs = self._numpy_of(head)
+        assert_agree("high_entropy_tokens", {"entropy": ours.entropy, "mask": ours.mask},
+                     {"entropy": theirs[0], "mask": theirs[1]})
+
+    @staticmethod
+    def _numpy_of(x):
+        h = numpy_stats_chunked(x, np.zeros(len(x), dtype=np.int64))["entropy"]
+        return h, h >= np.quantile(h, 0.8)
+
+    def time_entrostat(self):
+        lg.high_entropy_tokens(self.x)
+
+    def time_numpy_chunked(self):
+        self._numpy_of(self.x)
+
+
+class AttentionEntropy:
+    """logits.attention_entropy of 16 heads x 1024 x 1024 float32 attention rows (softmax
+    of 3 * N(0, 1) scores) vs NumPy: each row divided by its sum, then -sum p log p with
+    ``scipy.special.entr``."""
+
+    timeout = 300
+    number = 1
+    repeat = (1, 3, 30.0)
+
+    def setup(self):
+        scores = logit_rows(16 * 1024, 1024).reshape(16, 1024, 1024)
+        self.w = scipy.special.softmax(scores, axis=-1).astype(np.float32)
+        head = self.w[:1]
+        assert_agree("attention_entropy", {"h": lg.attention_entropy(head)},
+                     {"h": self._numpy_of(head)}, rtol=1e-5, atol=1e-5)
+
+    @staticmethod
+    def _numpy_of(w):
+        p = w / w.sum(axis=-1, keepdims=True)
+        return scipy.special.entr(p).sum(axis=-1)
+
+    def time_entrostat(self):
+        lg.attention_entropy(self.w)
+
+    def time_numpy(self):
+        self._numpy_of(self.w)
+
+
+class TokenSeries:
+    """The O(n) per-token analyses on 64 sequences x 32 768 tokens (float64): the rolling
+    mean entropy over a window of 256 tokens vs NumPy ``sliding_window_view(...).mean``,
+    and the log-probability / advantage covariance (with a mask, top 10) vs the same
+    centring in NumPy with ``argpartition``. Both sides are NumPy at heart (entrostat's
+    rolling mean is running sums, O(n) whatever the window)."""
+
+    params = ["rolling_entropy", "logprob_advantage_covariance"]
+    param_names = ["analysis"]
+    timeout = 300
+    number = 1
+    repeat = (1, 3, 30.0)
+
+    def setup(self, analysis):
+        gen = rng()
+        self.h = gen.gamma(2.0, 1.0, size=(64, 32_768))
+        self.lp = -gen.gamma(1.0, 1.0, size=(64, 32_768))
+        self.adv = np.repeat(gen.normal(size=(64, 1)), 32_768, axis=1)
+        self.mask = gen.random((64, 32_768)) < 0.9
+        if analysis == "rolling_entropy":
+            ours = lg.rolling_entropy(self.h[:2], 256)
+            assert_agree("rolling_entropy", {"m": ours}, {"m": self._rolling(self.h[:2])},
+                         rtol=1e-10, atol=1e-10)
+        else:
+            ours = lg.logprob_advantage_covariance(self.lp, self.adv, mask=self.mask)
+            cov, top = self._covariance()
+            assert_agree("logprob_advantage_covariance",
+                         {"cov": ours.covariance, "top": ours.top_indices},
+                         {"cov": cov, "top": top}, rtol=1e-10, atol=0)
+
+    @staticmethod
+    def _rolling(h):
+        return np.lib.stride_tricks.sliding_window_view(h, 256, axis=-1).mean(axis=-1)
+
+    def _covariance(self):
+        m = self.mask
+        prod = (self.lp - self.lp[m].mean()) * (self.adv - self.adv[m].mean())
+        prod = np.where(m, prod, -np.inf).reshape(-1)
+        top = np.argpartition(prod, -10)[-10:]
+        return float(prod[m.reshape(-1)].mean()), top[np.argsort(-prod[top], kind="stable")]
+
+    def time_entrostat(self, analysis):
+        if analysis == "rolling_entropy":
+            lg.rolling_entropy(self.h, 256)
+        else:
+            lg.logprob_advantage_covariance(self.lp, self.adv, mask=self.mask)
+
+    def time_numpy(self, analysis):
+        if analysis == "rolling_entropy":
+            self._rolling(self.h)
+        else:
+            self._covariance()
