@@ -337,3 +337,97 @@ def test_subprocess(files):
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.strip().endswith("missing.npy: no such file")
     assert len(proc.stderr.splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- edge cases
+
+
+def test_text_named_file_stays_text_with_dtype(capsys, tmp_path):
+    """--dtype reads non-.npy files as raw binary, but not files named .txt / .csv / .tsv:
+    a text file beside a raw shard is read as text."""
+    txt = write_text(tmp_path / "l4.txt", [1, 2, 3, 4])
+    shard = tmp_path / "t4.bin"
+    np.array([1, 2, 3, 4], dtype=np.uint16).tofile(shard)
+    kl, _ = run_json(capsys, "divergence", txt, shard, "--dtype", "uint16")
+    assert kl["value"] == 0.0 and kl["support"] == 4
+    (row,) = run_json(capsys, "mi", txt, shard, "--dtype", "uint16")
+    assert row["mutual_info"] == pytest.approx(math.log(4), rel=1e-12)
+    (row,) = run_json(capsys, "entropy", txt, "--dtype", "uint16")
+    assert row["n"] == 4
+
+
+def test_renyi_of_order_inf(capsys, tmp_path):
+    p, q = np.array([0.5, 0.3, 0.2]), np.array([0.2, 0.3, 0.5])
+    np.save(tmp_path / "p.npy", p)
+    np.save(tmp_path / "q.npy", q)
+    (row,) = run_json(capsys, "divergence", tmp_path / "p.npy", tmp_path / "q.npy",
+                      "--input", "dist", "-m", "renyi", "--alpha", "inf")
+    assert row["value"] == pytest.approx(math.log(2.5), rel=1e-12)  # log max p/q
+    assert row["value"] == pytest.approx(float(es.renyi_divergence(p, q, np.inf)), rel=1e-15)
+
+
+def test_weights_near_the_largest_float_and_quoted_header(capsys, tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text('"weight"\n1e308\n1e308\n')
+    q = write_text(tmp_path / "q.txt", [0.2, 0.8])
+    (row,) = run_json(capsys, "divergence", big, q, "--input", "dist", "-m", "kl")
+    assert row["value"] == pytest.approx(float(es.kl_divergence([0.5, 0.5], [0.2, 0.8])),
+                                         rel=1e-12)
+
+
+def test_npy_header_promising_more_than_the_file(capsys, tmp_path):
+    path = tmp_path / "lying.npy"
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": "<f8", "fortran_order": False, "shape": (10**13,)})
+        f.write(np.ones(4).tobytes())
+    q = write_text(tmp_path / "q.txt", [0.2, 0.8])
+    assert_error(*run(capsys, "divergence", path, q, "--input", "dist"), "lying.npy",
+                 "unreadable .npy file")
+
+
+def test_messages_point_to_the_right_option(capsys, tmp_path, files):
+    probs = write_text(tmp_path / "probs.txt", [0.5, 0.5])
+    assert_error(*run(capsys, "divergence", probs, probs), "probs.txt:1",
+                 "--input dist")
+    # a library argument name ("x:") means nothing on the command line
+    mixed = tmp_path / "mixed.txt"
+    # 64-byte text blocks: 21 lines of "-1" fill the first, the large label is the second
+    mixed.write_text("-1\n" * 21 + f"{2**64 - 1}\n")
+    x22 = write_text(tmp_path / "x22.txt", range(22))
+    rc, out, err = run(capsys, "mi", x22, mixed, "--chunk-size", "2")
+    assert_error(rc, out, err, "mixed.txt: a label does not fit")
+    assert "x:" not in err
+    fx, fy = files["x.npy"], files["y.npy"]
+    assert_error(*run(capsys, "divergence", fx, fy, "--alpha", "2"),
+                 "--alpha applies to --measure renyi")
+    assert_error(*run(capsys, "mi", fx, fy, "--chunk-size", str(2**40)), "at most")
+
+
+def test_repeated_measure_options_add_up(capsys, files):
+    rows = run_json(capsys, "divergence", files["x.npy"], files["y.npy"], "-m", "tv",
+                    "-m", "js,tv", "--measure", "hellinger")
+    assert [r["measure"] for r in rows] == ["tv", "js", "hellinger"]
+
+
+def test_pipes(capsys, tmp_path):
+    """Label files are read twice (or memory-mapped): a pipe gets a clear error. Weight
+    vectors are read whole, so a pipe serves."""
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    x4 = write_text(tmp_path / "x4.txt", [1, 2, 3, 4])
+    assert_error(*run(capsys, "mi", x4, fifo), "fifo: not a regular file")
+    assert_error(*run(capsys, "entropy", fifo), "fifo: not a regular file")
+
+    def feed():
+        with open(fifo, "w") as f:
+            f.write("0.5\n0.5\n")
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    q = write_text(tmp_path / "q.txt", [0.2, 0.8])
+    (row,) = run_json(capsys, "divergence", fifo, q, "--input", "dist", "-m", "tv")
+    writer.join(timeout=10)
+    assert row["value"] == pytest.approx(0.3, rel=1e-12)

@@ -37,6 +37,9 @@ _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK\x03\x04"
 _MAX_LINE_BYTES = 1 << 20
 _INTEGER = re.compile(rb"[+-]?[0-9]+")
+#: Names that say "text" even when --dtype is given (which reads other files as raw binary).
+TEXT_SUFFIXES = (".txt", ".csv", ".tsv")
+MAX_CHUNK = 1 << 30  # labels per chunk: 8 GiB of int64 at most
 
 
 class InputError(Exception):
@@ -81,6 +84,8 @@ def chunk_arg(text: str) -> int:
         n = 0
     if n < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    if n > MAX_CHUNK:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_CHUNK} (2^30), got {n}")
     return n
 
 
@@ -168,11 +173,19 @@ class Source:
             yield np.asarray(arr[start:stop]), stop * item
 
 
-def open_source(path: str, dtype: np.dtype | None) -> Source:
+def check_file(path: str) -> None:
+    """A regular file that exists (pipes are read twice, so they cannot serve)."""
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
         raise InputError(f"{path}: is a directory, not a file")
+    if not os.path.isfile(path):
+        raise InputError(f"{path}: not a regular file (pipes and devices cannot be read "
+                         "in chunks; save the data to a file)")
+
+
+def open_source(path: str, dtype: np.dtype | None) -> Source:
+    check_file(path)
     nbytes = os.path.getsize(path)
     with open(path, "rb") as f:
         head = f.read(8192)
@@ -182,7 +195,7 @@ def open_source(path: str, dtype: np.dtype | None) -> Source:
         raise InputError(f"{path}: .npz archives are not supported; np.save one array to .npy")
     if nbytes == 0:
         raise InputError(f"{path}: empty file")
-    if dtype is not None:
+    if dtype is not None and not path.lower().endswith(TEXT_SUFFIXES):
         return _open_raw(path, nbytes, dtype)
     if path.lower().endswith(".npy"):
         raise InputError(f"{path}: not a .npy file (no NumPy header)")
@@ -313,6 +326,13 @@ def _raise_bad_line(buf: bytes, path: str, line_no: int) -> NoReturn:
 
 def one_line(err: BaseException) -> str:
     return " ".join(str(err).split()) or type(err).__name__
+
+
+def file_error(path: str, err: BaseException) -> InputError:
+    """A library error met while counting the labels of ``path``, as one line naming the
+    file (the chunk argument's name, ``x`` or ``seq``, means nothing on the command line)."""
+    msg = re.sub(r"^(x|seq): ", "", one_line(err))
+    return InputError(f"{path}: {msg}")
 
 
 def unit_name(base: float | None) -> str:

@@ -15,6 +15,7 @@ the values among those seen when the ranges are too wide), so no file is held in
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import os
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ from ._cli_io import (
     Source,
     add_file_options,
     check_output,
+    file_error,
     one_line,
     open_source,
     render,
@@ -59,6 +61,7 @@ MEASURES: dict[str, Callable] = {
     "hellinger": lambda p, q, a, b: hellinger(p, q),
     "tv": lambda p, q, a, b: total_variation(p, q),
 }
+DEFAULT_MEASURES = ("kl", "js")
 #: Measures without a logarithm, so without a unit.
 UNITLESS = ("hellinger", "tv")
 DIV_ESTIMATORS = ("plugin", "zhang_grabchak")
@@ -86,7 +89,12 @@ def _nonnegative_arg(text: str) -> float:
 
 
 def _alpha_arg(text: str) -> float:
-    v = _nonnegative_arg(text)
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not v >= 0:  # inf is an order too (the max-log-ratio divergence)
+        raise argparse.ArgumentTypeError(f"expected a number >= 0 or inf, got {text!r}")
     if v == 1.0:
         raise argparse.ArgumentTypeError("expected an order other than 1 (use --measure kl)")
     return v
@@ -116,8 +124,10 @@ def add_commands(commands) -> None:
     p.add_argument("p", metavar="P", help="labels (or weights) of the first distribution")
     p.add_argument("q", metavar="Q", help="labels (or weights) of the second distribution")
     p.add_argument(
-        "-m", "--measure", type=_measures_arg, default=["kl", "js"], metavar="M[,M...]",
-        help=f"one or more of {', '.join(MEASURES)} (default: kl,js)",
+        "-m", "--measure", type=_measures_arg, action="extend", default=None,
+        metavar="M[,M...]",
+        help=f"one or more of {', '.join(MEASURES)}, comma-separated or repeated "
+        "(default: kl,js)",
     )
     p.add_argument(
         "--input", choices=("labels", "dist"), default="labels",
@@ -183,7 +193,7 @@ def _count_all(sources: list[Source], args, progress: Progress) -> list[Counts]:
                 counts.update(values)
                 progress.update(offset + done)
         except (ValueError, TypeError) as err:
-            raise InputError(f"{src.path}: {one_line(err)}") from None
+            raise file_error(src.path, err) from None
         if counts.n == 0:
             raise InputError(f"{src.path}: no labels")
         out.append(counts)
@@ -197,59 +207,78 @@ def _progress(sources: list[Source], args, passes: int) -> Progress:
 
 
 def _read_weights(path: str) -> np.ndarray:
-    """A 1-D vector of bin weights from .npy or text (one number per line), checked."""
+    """A 1-D vector of bin weights from .npy or text (one number per line), checked.
+
+    Weight vectors hold one number per bin, so the file is read whole (a pipe will do).
+    """
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
         raise InputError(f"{path}: is a directory, not a file")
-    with open(path, "rb") as f:
-        head = f.read(8192)
-    if head.startswith(_NPY_MAGIC):
-        try:
-            w = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as err:
-            raise InputError(f"{path}: unreadable .npy file ({one_line(err)})") from None
-        if w.dtype.kind not in "iuf":
-            raise InputError(f"{path}: dtype {w.dtype} is not a real dtype; weights must be "
-                             "integers or floats")
-        if w.ndim != 1:
-            raise InputError(f"{path}: expected a 1-D vector of weights, got shape {w.shape}")
+    if os.path.isfile(path):
+        with open(path, "rb") as f:
+            head = f.read(len(_NPY_MAGIC))
+    else:  # a pipe can be read once only
+        with open(path, "rb") as f:
+            data = f.read()
+        head = data[: len(_NPY_MAGIC)]
+    if head == _NPY_MAGIC:
+        w = _npy_weights(path if os.path.isfile(path) else io.BytesIO(data), path)
     elif path.lower().endswith(".npy"):
         raise InputError(f"{path}: not a .npy file (no NumPy header)")
-    elif b"\x00" in head:
-        raise InputError(f"{path}: binary data; weights are read from .npy or text files")
     else:
-        w = _text_weights(path)
+        if os.path.isfile(path):
+            with open(path, "rb") as f:
+                data = f.read()
+        if b"\x00" in data:
+            raise InputError(f"{path}: binary data; weights are read from .npy or text files")
+        w = _text_weights(data.decode("utf-8", "replace"), path)
     if w.size == 0:
         raise InputError(f"{path}: no weights")
-    w = w.astype(np.float64)
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if bad.size:
         i = int(bad[0])
         raise InputError(f"{path}: weight {float(w[i])!r} at index {i}; expected finite "
                          "numbers >= 0")
-    if not w.sum() > 0:
+    if not np.any(w > 0):
         raise InputError(f"{path}: all weights are 0")
     return w
 
 
-def _text_weights(path: str) -> np.ndarray:
+def _npy_weights(source, path: str) -> np.ndarray:
+    # A regular file is memory-mapped first: a header promising more data than the file
+    # holds is then an error, not an allocation of that size.
+    mmap = "r" if isinstance(source, str) else None
+    try:
+        w = np.load(source, mmap_mode=mmap, allow_pickle=False)
+    except (ValueError, OSError, EOFError, MemoryError) as err:
+        if "empty" in str(err).lower():  # a 0-length array cannot be memory-mapped
+            return np.empty(0)
+        raise InputError(f"{path}: unreadable .npy file ({one_line(err)})") from None
+    if w.dtype.kind not in "iuf":
+        raise InputError(f"{path}: dtype {w.dtype} is not a real dtype; weights must be "
+                         "integers or floats")
+    if w.ndim != 1:
+        raise InputError(f"{path}: expected a 1-D vector of weights, got shape {w.shape}")
+    return np.array(w, dtype=np.float64)
+
+
+def _text_weights(text: str, path: str) -> np.ndarray:
     values = []
-    header_allowed = True  # one header line (starting with a letter) before any number
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line_no, raw in enumerate(f, 1):
-            text = raw.split("#", 1)[0].strip()
-            if not text:
+    header_allowed = True  # one header line (a letter or a quote first) before any number
+    for line_no, raw in enumerate(text.splitlines(), 1):
+        item = raw.split("#", 1)[0].strip()
+        if not item:
+            continue
+        try:
+            values.append(float(item))
+        except ValueError:
+            if header_allowed and (item[:1].isalpha() or item[:1] in "\"'"):
+                header_allowed = False
                 continue
-            try:
-                values.append(float(text))
-            except ValueError:
-                if header_allowed and text[:1].isalpha():
-                    header_allowed = False
-                    continue
-                raise InputError(f"{path}:{line_no}: expected one number per line, got "
-                                 f"{text[:40]!r}") from None
-            header_allowed = False
+            raise InputError(f"{path}:{line_no}: expected one number per line, got "
+                             f"{item[:40]!r}") from None
+        header_allowed = False
     return np.array(values, dtype=np.float64)
 
 
@@ -257,8 +286,11 @@ def _text_weights(path: str) -> np.ndarray:
 
 
 def _check_divergence_args(args) -> None:
+    args.measure = list(dict.fromkeys(args.measure or DEFAULT_MEASURES))
     if "renyi" in args.measure and args.alpha is None:
         raise InputError("--measure renyi needs --alpha (its order, e.g. --alpha 2)")
+    if "renyi" not in args.measure and args.alpha is not None:
+        raise InputError("--alpha applies to --measure renyi only")
     if args.input == "dist":
         if args.estimator != "plugin":
             raise InputError("--estimator applies to --input labels only")
@@ -291,11 +323,19 @@ def _divergence_rows(args, p, q, extra: dict, counts=None) -> list[dict]:
     return rows
 
 
-def _open_labels(path: str, dtype) -> Source:
+def _count_labels(args) -> list[Counts]:
+    """P and Q counted; a file of numbers that are no labels gets the hint of --input."""
     try:
-        return open_source(path, dtype)
+        sources = [open_source(path, args.dtype) for path in (args.p, args.q)]
+        progress = _progress(sources, args, 1)
+        try:
+            return _count_all(sources, args, progress)
+        finally:
+            progress.close()
+            for src in sources:
+                src.array = None  # release the memory maps
     except InputError as err:
-        if "float data" in str(err):
+        if "float data" in str(err) or "expected one integer per line" in str(err):
             raise InputError(f"{err} (for vectors of bin weights give --input dist)") from None
         raise
 
@@ -311,14 +351,7 @@ def _cmd_divergence(args) -> str:
         rows = _divergence_rows(args, p, q, {"bins": int(p.size)})
         extra_hidden: tuple[str, ...] = ()
     else:
-        sources = [_open_labels(path, args.dtype) for path in (args.p, args.q)]
-        progress = _progress(sources, args, 1)
-        try:
-            cp, cq = _count_all(sources, args, progress)
-        finally:
-            progress.close()
-            for src in sources:
-                src.array = None  # release the memory maps
+        cp, cq = _count_labels(args)
         p, q = _label_counts(cp, cq, args.pseudocount)
         extra = {"n_p": cp.n, "n_q": cq.n, "support": int(p.size),
                  "estimator": args.estimator, "pseudocount": args.pseudocount}

@@ -24,6 +24,7 @@ from ._cli_io import (
     Source,
     add_file_options,
     check_output,
+    file_error,
     one_line,
     open_source,
     render,
@@ -169,7 +170,7 @@ def _cmd_entropy(args) -> str:
             counter = _count(src, args.order, args.chunk_size, show_progress(args, src.nbytes))
             rows.append(_entropy_row(src.path, counter, args))
         except (ValueError, TypeError) as err:
-            raise InputError(f"{src.path}: {one_line(err)}") from None
+            raise file_error(src.path, err) from None
         finally:
             src.array = None  # release the memory map
         if args.total:

@@ -515,6 +515,39 @@ def _reals(a, name: str, kinds: str = "fiu") -> np.ndarray:
     return arr.astype(np.float64, copy=False)
 
 
+#: Entries per block in :func:`_largest`.
+_TOP_BLOCK = 1024
+
+
+def _largest(flat: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` largest entries of ``flat``, largest first, ties by index;
+    NaN entries are never chosen (at least ``k`` entries are numbers).
+
+    ``np.argpartition`` costs about 8 ns an entry for any ``k``. Here the largest entry of
+    each block of ``_TOP_BLOCK`` comes first (a NaN-skipping reduction, ~1 ns an entry):
+    the k largest entries lie in the blocks whose largest entry is at least the k-th
+    largest of the block maxima (k distinct entries reach it), so only those blocks are
+    sorted.
+    """
+    if k == 0:
+        return np.empty(0, dtype=np.intp)
+    n_blocks = flat.size // _TOP_BLOCK
+    if n_blocks > 4 * k:
+        body = flat[: n_blocks * _TOP_BLOCK].reshape(n_blocks, _TOP_BLOCK)
+        maxima = np.fmax.reduce(body, axis=1)  # NaN only for a block of NaN
+        maxima[np.isnan(maxima)] = -np.inf
+        kth = np.partition(maxima, n_blocks - k)[n_blocks - k]
+        blocks = np.flatnonzero(maxima >= kth)
+        cand = (blocks[:, None] * _TOP_BLOCK + np.arange(_TOP_BLOCK)).reshape(-1)
+        cand = np.concatenate([cand, np.arange(n_blocks * _TOP_BLOCK, flat.size)])
+    else:
+        cand = np.arange(flat.size)
+    values = flat[cand]
+    keep = ~np.isnan(values)
+    cand, values = cand[keep], values[keep]
+    return cand[np.lexsort((cand, -values))[:k]]
+
+
 def logprob_advantage_covariance(
     logprobs, advantages, *, mask=None, top=10
 ) -> LogprobAdvantageCovariance:
@@ -542,32 +575,31 @@ def logprob_advantage_covariance(
             f"advantages: expected the shape of logprobs {lp.shape}, got {adv.shape}"
         )
     if mask is None:
-        m = np.ones(lp.shape, dtype=bool)
+        m = None
+        n = lp.size
+        lpm, advm = lp.reshape(-1), adv.reshape(-1)
     else:
         m = check.as_array(mask, "mask", "bool values")
         if m.dtype != bool:
             raise TypeError(f"mask: expected a boolean array, got dtype {m.dtype}")
         if m.shape != lp.shape:
             raise ValueError(f"mask: expected the shape of logprobs {lp.shape}, got {m.shape}")
-    n = int(m.sum())
+        n = int(m.sum())
+        lpm, advm = lp[m], adv[m]  # gathered once, for the checks and the means
     if n == 0:
         raise ValueError("mask: expected at least one counted token, got none")
-    if not (np.isfinite(lp[m]).all() and np.isfinite(adv[m]).all()):
+    if not (np.isfinite(lpm).all() and np.isfinite(advm).all()):
         raise ValueError("logprobs, advantages: expected finite values on counted tokens")
     top = check.positive_int(top, "top", low=0)
-    centred = (lp - lp[m].mean()) * (adv - adv[m].mean())
-    per_token = np.where(m, centred, np.nan)
-    flat = per_token.reshape(-1)
-    counted = np.flatnonzero(m.reshape(-1))
-    k = min(top, n)
-    if k:
-        part = counted[np.argpartition(-flat[counted], k - 1)[:k]]
-        order = np.lexsort((part, -flat[part]))
-        top_indices = part[order]
+    centred = (lp - lpm.mean()) * (adv - advm.mean())
+    if m is None:
+        per_token, covariance = centred, float(centred.mean())
     else:
-        top_indices = np.empty(0, dtype=np.intp)
+        per_token = np.where(m, centred, np.nan)
+        covariance = float(centred[m].mean())
+    top_indices = _largest(per_token.reshape(-1), min(top, n))
     return LogprobAdvantageCovariance(
-        covariance=float(flat[counted].mean()),
+        covariance=covariance,
         per_token=per_token,
         top_indices=top_indices,
         n=n,

@@ -35,34 +35,38 @@ fn checked_max<F: Format>(row: &[F::Raw]) -> (f64, bool) {
     )
 }
 
-/// 2^k bringing the largest entry `max` (finite, > 0) into [1, 4): entries times it lie in
-/// [0, 4), so neither sum overflows nor loses the row to underflow, and scaling by a power
-/// of two is exact. k is kept within the normal exponents (a subnormal `max` lands in
-/// [2^-51, 2) instead).
+/// Two powers of two whose product brings the largest entry `max` (finite, > 0) into
+/// [1, 4): entries times them lie in [0, 4), so neither sum overflows nor, with u ln u
+/// summed against ln(sum u), loses digits to cancellation; scaling by powers of two is
+/// exact. Two factors because a subnormal `max` needs up to 2^1074, past the largest
+/// power of two (2^1023); the second is 1 for every other row.
 #[inline(always)]
-fn scale_of(max: f64) -> f64 {
-    let e = ((max.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+fn scale_of(max: f64) -> (f64, f64) {
+    let pow2 = |k: i64| f64::from_bits(((k + 1023) as u64) << 52);
+    let normal = max >= f64::MIN_POSITIVE;
+    let bits = if normal { max } else { max * pow2(54) }.to_bits();
+    let e = ((bits >> 52) & 0x7ff) as i64 - 1023 - if normal { 0 } else { 54 };
     let k = (-e).clamp(-1022, 1023);
-    f64::from_bits(((k + 1023) as u64) << 52)
+    (pow2(k), pow2((-e - k).max(0)))
 }
 
-/// `(sum u, sum u ln u)` over u = x * scale (0 ln 0 = 0).
+/// `(sum u, sum u ln u)` over u = x * s1 * s2 (0 ln 0 = 0).
 #[inline(always)]
-fn scaled_sums<F: Format>(row: &[F::Raw], scale: f64) -> (f64, f64) {
+fn scaled_sums<F: Format>(row: &[F::Raw], (s1, s2): (f64, f64)) -> (f64, f64) {
     let mut s = [0.0f64; LANES];
     let mut t = [0.0f64; LANES];
     let chunks = row.chunks_exact(LANES);
     let rest = chunks.remainder();
     for c in chunks {
         for j in 0..LANES {
-            let u = F::to_f64(c[j]) * scale;
+            let u = F::to_f64(c[j]) * s1 * s2;
             let ulu = u * ln(u);
             s[j] += u;
             t[j] += if u > 0.0 { ulu } else { 0.0 };
         }
     }
     for &r in rest {
-        let u = F::to_f64(r) * scale;
+        let u = F::to_f64(r) * s1 * s2;
         s[0] += u;
         t[0] += if u > 0.0 { u * ln(u) } else { 0.0 };
     }
@@ -76,7 +80,7 @@ fn is_weights(max: f64, ok: bool) -> bool {
     ok && max > 0.0
 }
 
-/// H = ln S - T / S with S = sum u, T = sum u ln u (u = x * scale): the entropy of x / sum x.
+/// H = ln S - T / S with S = sum u, T = sum u ln u (u = x scaled): the entropy of x / sum x.
 #[inline(always)]
 fn entropy_of_sums(s: f64, t: f64) -> f64 {
     let h = s.ln() - t / s;
@@ -138,12 +142,12 @@ unsafe fn row_entropy_avx2<F: Format>(row: &[F::Raw]) -> Option<f64> {
     }
     // Pass 2: the sums, two accumulators of each for a shorter dependency chain.
     let scale = scale_of(max);
-    let vs = _mm256_set1_pd(scale);
+    let (v1, v2) = (_mm256_set1_pd(scale.0), _mm256_set1_pd(scale.1));
     let (mut s, mut t) = ([zero; 2], [zero; 2]);
     let mut i = 0;
     while i + 8 <= n {
         for k in 0..2 {
-            let u = _mm256_mul_pd(F::load4(ptr.add(i + 4 * k)), vs);
+            let u = _mm256_mul_pd(_mm256_mul_pd(F::load4(ptr.add(i + 4 * k)), v1), v2);
             let ulu = _mm256_mul_pd(u, ln4(u));
             let positive = _mm256_cmp_pd::<_CMP_GT_OQ>(u, zero);
             s[k] = _mm256_add_pd(s[k], u);
@@ -225,5 +229,51 @@ mod tests {
         }
         a[[1, 4]] = -1.0;
         assert!(entropies(&a).is_err());
+    }
+
+    /// The AVX2 kernel (where the CPU has it) agrees with the scalar one on every row
+    /// length (vector body and scalar tail), and both refuse a bad entry anywhere.
+    #[test]
+    fn simd_and_scalar_rows_agree() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for n in 1..40 {
+            let row: Vec<f64> = (0..n)
+                .map(|i| if i % 7 == 3 { 0.0 } else { next() })
+                .collect();
+            let row32: Vec<f32> = row.iter().map(|&v| v as f32).collect();
+            let want = row_entropy::<f64>(&row).unwrap();
+            let got = row_entropy_dispatch::<f64>(&row).unwrap();
+            assert!((got - want).abs() <= 1e-14 * want.max(1.0), "n = {n}");
+            let want32 = row_entropy::<f32>(&row32).unwrap();
+            let got32 = row_entropy_dispatch::<f32>(&row32).unwrap();
+            assert!((got32 - want32).abs() <= 1e-14 * want32.max(1.0), "n = {n}");
+            for bad in [-1e-300, f64::NAN, f64::INFINITY] {
+                for at in [0, n / 2, n - 1] {
+                    let mut r = row.clone();
+                    r[at] = bad;
+                    assert_eq!(row_entropy_dispatch::<f64>(&r), None, "n = {n}, at {at}");
+                    assert_eq!(row_entropy::<f64>(&r), None);
+                }
+            }
+        }
+        // An all-zero row has no distribution; a subnormal-only row has one.
+        assert_eq!(row_entropy_dispatch::<f64>(&[0.0; 9]), None);
+        let tiny = [
+            5e-324, 5e-324, 1e-323, 0.0, 5e-324, 5e-324, 5e-324, 5e-324, 5e-324,
+        ];
+        let h = row_entropy_dispatch::<f64>(&tiny).unwrap();
+        let p: Vec<f64> = tiny.iter().map(|&v| v / 5e-324 / 9.0).collect();
+        let exact: f64 = -p
+            .iter()
+            .filter(|&&q| q > 0.0)
+            .map(|&q| q * q.ln())
+            .sum::<f64>();
+        assert!((h - exact).abs() < 1e-14);
     }
 }
