@@ -2,8 +2,10 @@
 
 ``time_entrostat`` methods call entrostat; the other ``time_*`` methods of the same class
 compute the same number with scikit-learn or with a SciPy ``cKDTree`` script on the same
-data. ``track_speedup_vs_*`` methods time both sides in the same process, interleaved, and
-return (alternative time) / (entrostat time), the fastest run of each; the slow
+data (``MixedMutualInfo``: the cKDTree script for ``gao``, scikit-learn's
+``mutual_info_classif`` for ``ross``). ``track_speedup*`` methods time both sides in the
+same process, interleaved, and return (alternative time) / (entrostat time), the fastest
+run of each; the slow
 scikit-learn ``feature_mi`` comparison is measured once per run in ``setup_cache``.
 
 The cKDTree scripts are the fastest straightforward SciPy route: joint k-NN radii from
@@ -54,6 +56,14 @@ def sklearn_mi_regression():
     return mutual_info_regression
 
 
+def sklearn_mi_classif():
+    """scikit-learn's mutual_info_classif (Ross's estimator for a continuous feature and
+    class labels), imported in setup like ``sklearn_mi_regression``."""
+    from sklearn.feature_selection import mutual_info_classif
+
+    return mutual_info_classif
+
+
 def prepare(*arrays, standardize=True, jitter=JITTER, seed=0):
     """Copies of the arrays as (n, d) float64, prepared as entrostat.knn does: each column
     divided by its standard deviation, then ``jitter * std * N(0, 1)`` noise drawn from
@@ -96,6 +106,37 @@ def ckdtree_ksg1(x, y, k=K):
 def ckdtree_cmi(x, y, z, k=K):
     """Frenzel-Pompe I(X;Y|Z) (nats): psi(k) + <psi(n_z+1) - psi(n_xz+1) - psi(n_yz+1)>."""
     (x, y, z), _ = prepare(x, y, z)
+    return cmi_of_prepared(x, y, z, k)
+
+
+def ckdtree_transfer_entropy(source, target, k=K):
+    """Transfer entropy with lag 1 and history 1, I(T_t; S_{t-1} | T_{t-1}) (nats): the
+    two series prepared (source first), then the Frenzel-Pompe CMI of the windows."""
+    (s, t), _ = prepare(source, target)
+    return cmi_of_prepared(t[1:], s[:-1], t[:-1], k)
+
+
+def ckdtree_mixed_mi(x, y, k=K):
+    """Gao-Kannan-Oh-Viswanath MI (nats) as in the authors' code, max-norm, on columns
+    divided by their standard deviation (no jitter: repeated values are information):
+    mean[psi(kt_i) + log n - psi(n_x) - psi(n_y)], rho_i the k-th joint neighbour distance;
+    where rho_i = 0, kt_i, n_x, n_y count the points at distance 0, else kt_i = k and n_x,
+    n_y count the points strictly within rho_i (itself included)."""
+    (x, y), _ = prepare(x, y, jitter=0.0)
+    n = x.shape[0]
+    xy = np.hstack([x, y])
+    rho = kth_radius(xy, xy, k + 1, p=np.inf)
+    kt = np.full(n, float(k))
+    atoms = np.flatnonzero(rho == 0)
+    if atoms.size:
+        kt[atoms] = cKDTree(xy).query_ball_point(xy[atoms], 0.0, p=np.inf,
+                                                 return_length=True, workers=-1)
+    nx, ny = strict_counts(x, rho), strict_counts(y, rho)
+    return float(np.mean(digamma(kt) + np.log(n) - digamma(nx) - digamma(ny)))
+
+
+def cmi_of_prepared(x, y, z, k=K):
+    """The Frenzel-Pompe digamma sums on prepared (n, d) arrays."""
     xyz = np.hstack([x, y, z])
     eps = kth_radius(xyz, xyz, k + 1, p=np.inf)
     nz1 = strict_counts(z, eps)
@@ -385,3 +426,109 @@ class ConditionalMutualInfo:
         return speedup(self._ckdtree, self._entrostat, repeat=1)
 
     track_speedup_vs_scipy_ckdtree.unit = "x"
+
+
+# --------------------------------------------------------------------------- transfer entropy
+
+
+class TransferEntropy:
+    """knn.transfer_entropy(s, t) (lag 1, history 1, k=3): t_i = 0.6 s_{i-1} + 0.8 N(0, 1),
+    n = 10^5, vs the cKDTree script (the same preparation of both series, then the
+    Frenzel-Pompe CMI of the windows)."""
+
+    timeout = 300
+    number = 1
+    repeat = (1, 3, 30.0)
+
+    def setup_cache(self):
+        gen = rng()
+        s = gen.normal(size=10**5)
+        t = np.empty_like(s)
+        t[0] = 0.0
+        t[1:] = 0.6 * s[:-1] + 0.8 * gen.normal(size=s.size - 1)
+        ours = knn.transfer_entropy(s, t, k=K).value
+        assert_close("transfer_entropy vs cKDTree", ours, ckdtree_transfer_entropy(s, t))
+        # I(T_t; S_{t-1} | T_{t-1}) = -log(1 - 0.36) / 2 for this Gaussian process
+        assert_close("transfer_entropy vs exact", ours, -0.5 * np.log(0.64), tol=0.02)
+        return s, t
+
+    def setup(self, data):
+        self.s, self.t = data
+
+    def _entrostat(self):
+        knn.transfer_entropy(self.s, self.t, k=K)
+
+    def _ckdtree(self):
+        ckdtree_transfer_entropy(self.s, self.t)
+
+    def time_entrostat(self, data):
+        self._entrostat()
+
+    def time_scipy_ckdtree(self, data):
+        self._ckdtree()
+
+    def track_speedup_vs_scipy_ckdtree(self, data):
+        return speedup(self._ckdtree, self._entrostat, repeat=1)
+
+    track_speedup_vs_scipy_ckdtree.unit = "x"
+
+
+# --------------------------------------------------------------------------- mixed MI
+
+
+class MixedMutualInfo:
+    """knn.mutual_info_mixed(x, y, k=3).
+
+    - ``gao``: x zero-inflated (exactly 0 with probability 0.3, else N(0, 1)), y =
+      round(2 x) + a fair coin (discrete), n = 3 * 10^4, vs the cKDTree script of the
+      authors' estimator (its ball counts in the discrete y meet thousands of ties, which
+      is what makes it slow).
+    - ``ross``: x continuous, y a class label (sign of x, flipped one time in five), n =
+      10^5, vs sklearn mutual_info_classif(x[:, None], y, n_neighbors=3).
+    """
+
+    params = ["gao", "ross"]
+    param_names = ["method"]
+    timeout = 300
+    number = 1
+    repeat = (1, 2, 30.0)
+
+    def setup_cache(self):
+        gen = rng()
+        n = 3 * 10**4
+        x = np.where(gen.random(n) < 0.3, 0.0, gen.normal(size=n))
+        y = np.round(2 * x) + gen.integers(0, 2, n)
+        ours = knn.mutual_info_mixed(x, y, k=K).value
+        assert_close("mutual_info_mixed vs cKDTree", ours, ckdtree_mixed_mi(x, y))
+        xc = gen.normal(size=10**5)
+        labels = (xc > 0).astype(np.int64) ^ (gen.random(xc.size) < 0.2)
+        ours = knn.mutual_info_mixed(xc, labels, k=K, method="ross").value
+        theirs = sklearn_mi_classif()(xc[:, None], labels, n_neighbors=K, random_state=0)[0]
+        assert_close("mutual_info_mixed(ross) vs sklearn", ours, theirs)
+        return {"gao": (x, y), "ross": (xc, labels)}
+
+    def setup(self, data, method):
+        self.x, self.y = data[method]
+        self.method = method
+        if method == "ross":
+            self.classif = sklearn_mi_classif()
+
+    def _entrostat(self):
+        knn.mutual_info_mixed(self.x, self.y, k=K, method=self.method)
+
+    def _alternative(self):
+        if self.method == "gao":
+            ckdtree_mixed_mi(self.x, self.y)
+        else:
+            self.classif(self.x[:, None], self.y, n_neighbors=K, random_state=0)
+
+    def time_entrostat(self, data, method):
+        self._entrostat()
+
+    def time_alternative(self, data, method):
+        self._alternative()
+
+    def track_speedup(self, data, method):
+        return speedup(self._alternative, self._entrostat, repeat=1, ours_per_round=3)
+
+    track_speedup.unit = "x"
