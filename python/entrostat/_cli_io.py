@@ -33,7 +33,7 @@ PROG = "entrostat"
 CHUNK_LABELS = 1 << 24  # labels per chunk: 64 MiB of int32, 128 MiB of int64
 PROGRESS_MIN_BYTES = 64 << 20  # off a terminal, a progress line only for inputs this big
 FORMATS = ("table", "json", "csv", "markdown")
-_NPY_MAGIC = b"\x93NUMPY"
+NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGIC = b"PK\x03\x04"
 _MAX_LINE_BYTES = 1 << 20
 _INTEGER = re.compile(rb"[+-]?[0-9]+")
@@ -189,7 +189,7 @@ def open_source(path: str, dtype: np.dtype | None) -> Source:
     nbytes = os.path.getsize(path)
     with open(path, "rb") as f:
         head = f.read(8192)
-    if head.startswith(_NPY_MAGIC):
+    if head.startswith(NPY_MAGIC):
         return _open_npy(path, nbytes)
     if head.startswith(_ZIP_MAGIC) and path.lower().endswith(".npz"):
         raise InputError(f"{path}: .npz archives are not supported; np.save one array to .npy")

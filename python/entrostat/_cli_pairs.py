@@ -24,6 +24,7 @@ import numpy as np
 
 from . import _validate
 from ._cli_io import (
+    NPY_MAGIC,
     InputError,
     Progress,
     Source,
@@ -65,7 +66,6 @@ DEFAULT_MEASURES = ("kl", "js")
 #: Measures without a logarithm, so without a unit.
 UNITLESS = ("hellinger", "tv")
 DIV_ESTIMATORS = ("plugin", "zhang_grabchak")
-_NPY_MAGIC = b"\x93NUMPY"
 
 
 def _measures_arg(text: str) -> list[str]:
@@ -217,12 +217,12 @@ def _read_weights(path: str) -> np.ndarray:
         raise InputError(f"{path}: is a directory, not a file")
     if os.path.isfile(path):
         with open(path, "rb") as f:
-            head = f.read(len(_NPY_MAGIC))
+            head = f.read(len(NPY_MAGIC))
     else:  # a pipe can be read once only
         with open(path, "rb") as f:
             data = f.read()
-        head = data[: len(_NPY_MAGIC)]
-    if head == _NPY_MAGIC:
+        head = data[: len(NPY_MAGIC)]
+    if head == NPY_MAGIC:
         w = _npy_weights(path if os.path.isfile(path) else io.BytesIO(data), path)
     elif path.lower().endswith(".npy"):
         raise InputError(f"{path}: not a .npy file (no NumPy header)")
