@@ -698,6 +698,26 @@ def test_logprob_advantage_covariance():
     assert_array_equal(one_d.top_indices, order[:7])
 
 
+def test_logprob_advantage_covariance_large_batches_ties_and_layout():
+    """Past the block size the top tokens come from block maxima: the same tokens as a
+    full sort by (-product, position), ties included; the layout of the input does not
+    change the covariance."""
+    g = np.random.default_rng(261)
+    lp = -g.integers(0, 3, (16, 5000)).astype(float)  # few distinct products: many ties
+    adv = g.integers(0, 2, (16, 5000)).astype(float)
+    mask = g.random((16, 5000)) < 0.6
+    for m in (mask, None):
+        r = lg.logprob_advantage_covariance(lp, adv, mask=m, top=50)
+        per = r.per_token.ravel()
+        counted = np.flatnonzero(np.ones(per.size, bool) if m is None else m.ravel())
+        want = counted[np.lexsort((counted, -per[counted]))][:50]
+        assert_array_equal(r.top_indices, want)
+    fortran = lg.logprob_advantage_covariance(np.asfortranarray(lp), np.asfortranarray(adv))
+    assert fortran.covariance == lg.logprob_advantage_covariance(lp, adv).covariance
+    with pytest.raises(ValueError, match="overflow"):
+        lg.logprob_advantage_covariance(np.array([-1.7e308, -1.7e308, -1.0]), np.ones(3))
+
+
 # --------------------------------------------------------------------------- fused linear CE
 
 
@@ -954,6 +974,13 @@ def test_fields_of_structured_arrays_and_foreign_byte_order():
     wt = np.arange(15, dtype=">f4").reshape(5, 3)
     got = lg.linear_cross_entropy(hid, wt)["entropy"]
     assert_allclose(got, lg.entropy(hid.astype(np.float32) @ wt.astype(np.float32).T), **LOW)
+
+
+def test_attention_one_hot_rows_are_exactly_zero():
+    for dt, tiny in ((np.float64, 3e-310), (np.float32, 1e-40)):  # subnormal in each
+        w = np.zeros((3, 37), dtype=dt)
+        w[0, 1], w[1, 36], w[2, 20] = 0.7, 6.481895115742501, tiny
+        assert_array_equal(lg.attention_entropy(w), np.zeros(3))
 
 
 def test_attention_rows_of_any_scale():

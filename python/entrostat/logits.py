@@ -496,7 +496,7 @@ class LogprobAdvantageCovariance:
         :math:`(\\log\\pi_i - \\overline{\\log\\pi})(A_i - \\bar A)`, NaN where not counted.
     top_indices : ndarray
         Flat indices (``np.unravel_index`` gives positions) of the counted tokens with the
-        largest ``per_token``, largest first.
+        largest ``per_token``, largest first; equal products in order of position.
     n : int
         Number of counted tokens.
     """
@@ -591,12 +591,17 @@ def logprob_advantage_covariance(
     if not (np.isfinite(lpm).all() and np.isfinite(advm).all()):
         raise ValueError("logprobs, advantages: expected finite values on counted tokens")
     top = check.positive_int(top, "top", low=0)
-    centred = (lp - lpm.mean()) * (adv - advm.mean())
-    if m is None:
-        per_token, covariance = centred, float(centred.mean())
-    else:
-        per_token = np.where(m, centred, np.nan)
-        covariance = float(centred[m].mean())
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below, as one error
+        centred = (lp - lpm.mean()) * (adv - advm.mean())
+        if m is None:
+            # Summed in C order (as with a mask), whatever the memory layout of the input.
+            per_token, covariance = centred, float(centred.reshape(-1).mean())
+        else:
+            per_token = np.where(m, centred, np.nan)
+            covariance = float(centred[m].mean())
+    if not math.isfinite(covariance):
+        raise ValueError("logprobs, advantages: the centred products overflow float64 "
+                         "(values near 1e308)")
     top_indices = _largest(per_token.reshape(-1), min(top, n))
     return LogprobAdvantageCovariance(
         covariance=covariance,

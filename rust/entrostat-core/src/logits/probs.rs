@@ -3,7 +3,8 @@
 //! Each row is normalised by its sum, as `scipy.stats.entropy` does (attention rows in
 //! float16 sum to 1 only within rounding): H = -sum p_i ln p_i with p_i = x_i / sum x and
 //! 0 ln 0 = 0. Two passes per row: the largest entry (with the check that every entry is
-//! finite and non-negative), then the sums of the entries scaled by a power of two.
+//! finite and non-negative), then the sums of the entries scaled by a power of two, with
+//! logarithms taken relative to the largest one (so that a one-hot row gives exactly 0).
 
 use super::format::Format;
 use super::lanes::Rows;
@@ -36,10 +37,10 @@ fn checked_max<F: Format>(row: &[F::Raw]) -> (f64, bool) {
 }
 
 /// Two powers of two whose product brings the largest entry `max` (finite, > 0) into
-/// [1, 4): entries times them lie in [0, 4), so neither sum overflows nor, with u ln u
-/// summed against ln(sum u), loses digits to cancellation; scaling by powers of two is
-/// exact. Two factors because a subnormal `max` needs up to 2^1074, past the largest
-/// power of two (2^1023); the second is 1 for every other row.
+/// [1, 4): entries times them lie in [0, 4), so no sum overflows and no entry near the
+/// largest underflows; scaling by powers of two is exact. Two factors because a subnormal
+/// `max` needs up to 2^1074, past the largest power of two (2^1023); the second is 1 for
+/// every other row.
 #[inline(always)]
 fn scale_of(max: f64) -> (f64, f64) {
     let pow2 = |k: i64| f64::from_bits(((k + 1023) as u64) << 52);
@@ -50,9 +51,10 @@ fn scale_of(max: f64) -> (f64, f64) {
     (pow2(k), pow2((-e - k).max(0)))
 }
 
-/// `(sum u, sum u ln u)` over u = x * s1 * s2 (0 ln 0 = 0).
+/// `(sum u, sum u (ln u - l))` over u = x * s1 * s2 (0 ln 0 = 0), `l` = ln of the
+/// largest u.
 #[inline(always)]
-fn scaled_sums<F: Format>(row: &[F::Raw], (s1, s2): (f64, f64)) -> (f64, f64) {
+fn scaled_sums<F: Format>(row: &[F::Raw], (s1, s2): (f64, f64), l: f64) -> (f64, f64) {
     let mut s = [0.0f64; LANES];
     let mut t = [0.0f64; LANES];
     let chunks = row.chunks_exact(LANES);
@@ -60,15 +62,15 @@ fn scaled_sums<F: Format>(row: &[F::Raw], (s1, s2): (f64, f64)) -> (f64, f64) {
     for c in chunks {
         for j in 0..LANES {
             let u = F::to_f64(c[j]) * s1 * s2;
-            let ulu = u * ln(u);
+            let term = u * (ln(u) - l);
             s[j] += u;
-            t[j] += if u > 0.0 { ulu } else { 0.0 };
+            t[j] += if u > 0.0 { term } else { 0.0 };
         }
     }
     for &r in rest {
         let u = F::to_f64(r) * s1 * s2;
         s[0] += u;
-        t[0] += if u > 0.0 { u * ln(u) } else { 0.0 };
+        t[0] += if u > 0.0 { u * (ln(u) - l) } else { 0.0 };
     }
     (s.iter().sum(), t.iter().sum())
 }
@@ -80,10 +82,11 @@ fn is_weights(max: f64, ok: bool) -> bool {
     ok && max > 0.0
 }
 
-/// H = ln S - T / S with S = sum u, T = sum u ln u (u = x scaled): the entropy of x / sum x.
+/// H = ln(S / m) - T / S with S = sum u, T = sum u ln(u / m) (u = x scaled, m the largest
+/// u): the entropy of x / sum x. Relative to m, a one-hot row has S = m and T = 0 exactly.
 #[inline(always)]
-fn entropy_of_sums(s: f64, t: f64) -> f64 {
-    let h = s.ln() - t / s;
+fn entropy_of_sums(s: f64, t: f64, m: f64) -> f64 {
+    let h = (s / m).ln() - t / s;
     if h < 0.0 {
         0.0
     } else {
@@ -96,8 +99,10 @@ fn row_entropy<F: Format>(row: &[F::Raw]) -> Option<f64> {
     if !is_weights(max, ok) {
         return None;
     }
-    let (s, t) = scaled_sums::<F>(row, scale_of(max));
-    Some(entropy_of_sums(s, t))
+    let scale = scale_of(max);
+    let m = max * scale.0 * scale.1;
+    let (s, t) = scaled_sums::<F>(row, scale, ln(m));
+    Some(entropy_of_sums(s, t, m))
 }
 
 /// The sum of the lanes of `a + b`.
@@ -140,26 +145,71 @@ unsafe fn row_entropy_avx2<F: Format>(row: &[F::Raw]) -> Option<f64> {
     if !is_weights(max, tail_ok && _mm256_movemask_pd(vok) == 0b1111) {
         return None;
     }
-    // Pass 2: the sums, two accumulators of each for a shorter dependency chain.
+    // Pass 2: the sums, two accumulators of each for a shorter dependency chain. Every
+    // entry, the tail too, goes through ln4, so that the largest entry's term is exactly 0.
     let scale = scale_of(max);
-    let (v1, v2) = (_mm256_set1_pd(scale.0), _mm256_set1_pd(scale.1));
-    let (mut s, mut t) = ([zero; 2], [zero; 2]);
+    let m = max * scale.0 * scale.1;
+    let (v1, v2, vl) = (
+        _mm256_set1_pd(scale.0),
+        _mm256_set1_pd(scale.1),
+        ln4(_mm256_set1_pd(m)),
+    );
+    let mut acc = Sums {
+        s: [zero; 2],
+        t: [zero; 2],
+    };
     let mut i = 0;
     while i + 8 <= n {
-        for k in 0..2 {
-            let u = _mm256_mul_pd(_mm256_mul_pd(F::load4(ptr.add(i + 4 * k)), v1), v2);
-            let ulu = _mm256_mul_pd(u, ln4(u));
-            let positive = _mm256_cmp_pd::<_CMP_GT_OQ>(u, zero);
-            s[k] = _mm256_add_pd(s[k], u);
-            t[k] = _mm256_add_pd(t[k], _mm256_and_pd(ulu, positive));
-        }
+        acc.add(F::load4(ptr.add(i)), 0, (v1, v2, vl));
+        acc.add(F::load4(ptr.add(i + 4)), 1, (v1, v2, vl));
         i += 8;
     }
-    let (tail_s, tail_t) = scaled_sums::<F>(&row[i..], scale);
+    let mut tail = [0.0f64; 8]; // zeros add nothing
+    for (slot, &r) in tail.iter_mut().zip(&row[i..]) {
+        *slot = F::to_f64(r);
+    }
+    acc.add(_mm256_loadu_pd(tail.as_ptr()), 0, (v1, v2, vl));
+    acc.add(_mm256_loadu_pd(tail.as_ptr().add(4)), 1, (v1, v2, vl));
     Some(entropy_of_sums(
-        lanes_sum(s[0], s[1]) + tail_s,
-        lanes_sum(t[0], t[1]) + tail_t,
+        lanes_sum(acc.s[0], acc.s[1]),
+        lanes_sum(acc.t[0], acc.t[1]),
+        m,
     ))
+}
+
+/// Two accumulators of S = sum u and of T = sum u (ln u - l), four lanes each.
+#[cfg(target_arch = "x86_64")]
+struct Sums {
+    s: [std::arch::x86_64::__m256d; 2],
+    t: [std::arch::x86_64::__m256d; 2],
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Sums {
+    /// Add four entries `x` (as f64 lanes) to accumulator `k`, with `(s1, s2, l)` the
+    /// two scale factors and ln of the largest scaled entry in every lane.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and FMA (inlined into [`row_entropy_avx2`]).
+    #[inline(always)]
+    unsafe fn add(
+        &mut self,
+        x: std::arch::x86_64::__m256d,
+        k: usize,
+        (v1, v2, vl): (
+            std::arch::x86_64::__m256d,
+            std::arch::x86_64::__m256d,
+            std::arch::x86_64::__m256d,
+        ),
+    ) {
+        use crate::divergence::fastlog::avx2::ln4;
+        use std::arch::x86_64::*;
+        let u = _mm256_mul_pd(_mm256_mul_pd(x, v1), v2);
+        let term = _mm256_mul_pd(u, _mm256_sub_pd(ln4(u), vl));
+        let positive = _mm256_cmp_pd::<_CMP_GT_OQ>(u, _mm256_setzero_pd());
+        self.s[k] = _mm256_add_pd(self.s[k], u);
+        self.t[k] = _mm256_add_pd(self.t[k], _mm256_and_pd(term, positive));
+    }
 }
 
 fn row_entropy_dispatch<F: Format>(row: &[F::Raw]) -> Option<f64> {
@@ -259,6 +309,18 @@ mod tests {
                     r[at] = bad;
                     assert_eq!(row_entropy_dispatch::<f64>(&r), None, "n = {n}, at {at}");
                     assert_eq!(row_entropy::<f64>(&r), None);
+                }
+            }
+        }
+        // A row with one positive entry (of any value) has entropy exactly 0, wherever
+        // the entry lies (vector body or tail).
+        for n in 1..20 {
+            for at in 0..n {
+                for v in [0.7, 6.481895115742501, 3e-310, 1.7e308] {
+                    let mut r = vec![0.0; n];
+                    r[at] = v;
+                    assert_eq!(row_entropy_dispatch::<f64>(&r), Some(0.0), "{n} {at} {v}");
+                    assert_eq!(row_entropy::<f64>(&r), Some(0.0));
                 }
             }
         }
