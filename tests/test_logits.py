@@ -716,6 +716,17 @@ def test_logprob_advantage_covariance_large_batches_ties_and_layout():
     assert fortran.covariance == lg.logprob_advantage_covariance(lp, adv).covariance
     with pytest.raises(ValueError, match="overflow"):
         lg.logprob_advantage_covariance(np.array([-1.7e308, -1.7e308, -1.0]), np.ones(3))
+    # -inf log-probabilities of uncounted padding take the gathering path: same numbers
+    padded = lp.copy()
+    padded[~mask] = -np.inf
+    r_pad = lg.logprob_advantage_covariance(padded, adv, mask=mask, top=50)
+    r = lg.logprob_advantage_covariance(lp, adv, mask=mask, top=50)
+    assert r_pad.covariance == pytest.approx(r.covariance, rel=1e-12)
+    assert_array_equal(r_pad.top_indices, r.top_indices)
+    assert_allclose(r_pad.per_token, r.per_token, rtol=1e-12, atol=1e-15)
+    padded[mask.nonzero()[0][0], mask.nonzero()[1][0]] = -np.inf  # now a counted token
+    with pytest.raises(ValueError, match="finite values on counted tokens"):
+        lg.logprob_advantage_covariance(padded, adv, mask=mask)
 
 
 # --------------------------------------------------------------------------- fused linear CE

@@ -548,6 +548,13 @@ def _largest(flat: np.ndarray, k: int) -> np.ndarray:
     return cand[np.lexsort((cand, -values))[:k]]
 
 
+def _masked_mean(a: np.ndarray, weights: np.ndarray | None, n: int) -> float:
+    """Mean of ``a`` in C order: of every entry (``weights`` None), or of the entries with
+    weight 1 among 0/1 ``weights`` (``n`` of them; ``a`` finite)."""
+    flat = a.reshape(-1)
+    return float(flat.mean()) if weights is None else float(flat @ weights) / n
+
+
 def logprob_advantage_covariance(
     logprobs, advantages, *, mask=None, top=10
 ) -> LogprobAdvantageCovariance:
@@ -577,28 +584,39 @@ def logprob_advantage_covariance(
     if mask is None:
         m = None
         n = lp.size
-        lpm, advm = lp.reshape(-1), adv.reshape(-1)
     else:
         m = check.as_array(mask, "mask", "bool values")
         if m.dtype != bool:
             raise TypeError(f"mask: expected a boolean array, got dtype {m.dtype}")
         if m.shape != lp.shape:
             raise ValueError(f"mask: expected the shape of logprobs {lp.shape}, got {m.shape}")
-        n = int(m.sum())
-        lpm, advm = lp[m], adv[m]  # gathered once, for the checks and the means
+        n = int(np.count_nonzero(m))
     if n == 0:
         raise ValueError("mask: expected at least one counted token, got none")
-    if not (np.isfinite(lpm).all() and np.isfinite(advm).all()):
-        raise ValueError("logprobs, advantages: expected finite values on counted tokens")
     top = check.positive_int(top, "top", low=0)
+    # Masked means as dot products with the mask as 0/1 weights (gathering the counted
+    # tokens costs 3.5 ns a token, more than the rest of the work) where every value is
+    # finite; where some uncounted token is not (a -inf of padding), by gathering.
+    finite = bool(np.isfinite(lp).all() and np.isfinite(adv).all())
+    weights = None if m is None or not finite else m.reshape(-1).astype(np.float64)
+    if m is not None and weights is None:
+        lpm, advm = lp[m], adv[m]
+        finite = bool(np.isfinite(lpm).all() and np.isfinite(advm).all())
+    if not finite:
+        raise ValueError("logprobs, advantages: expected finite values on counted tokens")
     with np.errstate(over="ignore", invalid="ignore"):  # reported below, as one error
-        centred = (lp - lpm.mean()) * (adv - advm.mean())
+        if m is None or weights is not None:
+            lp_mean, adv_mean = _masked_mean(lp, weights, n), _masked_mean(adv, weights, n)
+        else:
+            lp_mean, adv_mean = lpm.mean(), advm.mean()
+        centred = lp - lp_mean
+        centred *= adv - adv_mean
         if m is None:
-            # Summed in C order (as with a mask), whatever the memory layout of the input.
-            per_token, covariance = centred, float(centred.reshape(-1).mean())
+            per_token, covariance = centred, _masked_mean(centred, None, n)
         else:
             per_token = np.where(m, centred, np.nan)
-            covariance = float(centred[m].mean())
+            covariance = (_masked_mean(centred, weights, n) if weights is not None
+                          else float(centred[m].mean()))
     if not math.isfinite(covariance):
         raise ValueError("logprobs, advantages: the centred products overflow float64 "
                          "(values near 1e308)")
