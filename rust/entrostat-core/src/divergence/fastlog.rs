@@ -247,6 +247,17 @@ pub mod avx2 {
         _mm256_blendv_pd(y, set(f64::INFINITY), inf)
     }
 
+    /// The sum of the four lanes of `v`, pairwise: (v0 + v2) + (v1 + v3).
+    ///
+    /// # Safety
+    /// The CPU must have AVX (every caller is compiled for AVX2 and inlines this).
+    #[inline(always)]
+    pub unsafe fn lanes_sum(v: __m256d) -> f64 {
+        let mut lanes = [0.0f64; 4];
+        _mm256_storeu_pd(lanes.as_mut_ptr(), v);
+        (lanes[0] + lanes[2]) + (lanes[1] + lanes[3])
+    }
+
     /// Sum over lanes of `term(p * sp, q * sq)`, the rows' tails done by `scalar`.
     ///
     /// # Safety
@@ -274,9 +285,7 @@ pub mod avx2 {
             }
             i += 8;
         }
-        let mut lanes = [0.0f64; 4];
-        _mm256_storeu_pd(lanes.as_mut_ptr(), _mm256_add_pd(acc[0], acc[1]));
-        let mut total = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
+        let mut total = lanes_sum(_mm256_add_pd(acc[0], acc[1]));
         for j in i..n {
             total += scalar(to_f64(p[j]) * sp, to_f64(q[j]) * sq);
         }

@@ -257,9 +257,7 @@ pub(crate) unsafe fn shifted_sums_avx2<F: Format>(
     }
     let mut out = [0.0; 3];
     for (o, (a, t)) in out.iter_mut().zip(acc.iter().zip(&tail)) {
-        let mut lanes = [0.0f64; 4];
-        _mm256_storeu_pd(lanes.as_mut_ptr(), *a);
-        *o = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]) + lanes_total(t);
+        *o = crate::divergence::fastlog::avx2::lanes_sum(*a) + lanes_total(t);
     }
     out
 }
