@@ -62,19 +62,23 @@ def dtype_arg(text: str) -> np.dtype:
     return dt
 
 
+def parse_float(text: str) -> float:
+    """``float(text)``, or NaN where the text is no number (every check then fails)."""
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
 def base_arg(text: str) -> float | None:
     if text.strip().lower() == "e":
         return None
-    try:
-        b = float(text)
-    except ValueError:
-        b = math.nan
+    b = parse_float(text)
     if not (b > 0 and math.isfinite(b)) or b == 1.0:
         raise argparse.ArgumentTypeError(
             f"expected a positive number other than 1, or 'e', got {text!r}"
         )
     return None if b == math.e else b
-
 
 
 def chunk_arg(text: str) -> int:
@@ -87,7 +91,6 @@ def chunk_arg(text: str) -> int:
     if n > MAX_CHUNK:
         raise argparse.ArgumentTypeError(f"expected at most {MAX_CHUNK} (2^30), got {n}")
     return n
-
 
 
 # --------------------------------------------------------------------------- progress
@@ -209,13 +212,23 @@ def open_source(path: str, dtype: np.dtype | None) -> Source:
     return Source(path, "text", nbytes)
 
 
-def _open_npy(path: str, nbytes: int) -> Source:
+def load_npy(source, path: str) -> np.ndarray | None:
+    """A .npy array: memory-mapped when ``source`` is a path (a header promising more
+    data than the file holds is then an error, not an allocation of that size), else read
+    from the stream. ``None`` for an empty array (it cannot be memory-mapped)."""
+    mmap = "r" if isinstance(source, str) else None
     try:
-        arr = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (ValueError, OSError, EOFError) as err:
-        if "empty" in str(err).lower():  # a 0-length array cannot be memory-mapped
-            raise InputError(f"{path}: empty array") from None
+        return np.load(source, mmap_mode=mmap, allow_pickle=False)
+    except (ValueError, OSError, EOFError, MemoryError) as err:
+        if "empty" in str(err).lower():
+            return None
         raise InputError(f"{path}: unreadable .npy file ({one_line(err)})") from None
+
+
+def _open_npy(path: str, nbytes: int) -> Source:
+    arr = load_npy(path, path)
+    if arr is None:
+        raise InputError(f"{path}: empty array")
     dt = arr.dtype
     if dt.kind == "f":
         raise InputError(f"{path}: float data ({dt}); labels must be integers")
@@ -265,7 +278,7 @@ def _text_chunks(path: str, block_bytes: int) -> Iterator[tuple[np.ndarray, int]
                 raise InputError(f"{path}: unknown format: binary data in a text file "
                                  "(for a raw token shard give --dtype)")
             if first:
-                buf, skipped = _skip_header(buf)
+                buf, skipped = skip_header(buf)
                 line_no += skipped
                 first = False
             values = _parse_lines(buf, path, line_no)
@@ -273,8 +286,9 @@ def _text_chunks(path: str, block_bytes: int) -> Iterator[tuple[np.ndarray, int]
             yield values, f.tell() - len(carry)
 
 
-def _skip_header(buf: bytes) -> tuple[bytes, int]:
-    """Drop a header line (the first non-blank line, if it starts with a letter)."""
+def skip_header(buf: bytes) -> tuple[bytes, int]:
+    """Drop a header line (the first line that is neither blank nor a comment, if it
+    starts with a letter or a quote): (the rest, the number of lines dropped)."""
     pos = 0
     skipped = 0
     while pos < len(buf):

@@ -31,10 +31,13 @@ from ._cli_io import (
     add_file_options,
     check_output,
     file_error,
+    load_npy,
     one_line,
     open_source,
+    parse_float,
     render,
     show_progress,
+    skip_header,
     unit_name,
 )
 from .discrete import _NMI_METHODS, Counts, _nmi_of, _plugin_clip
@@ -79,20 +82,14 @@ def _measures_arg(text: str) -> list[str]:
 
 
 def _nonnegative_arg(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        v = math.nan
+    v = parse_float(text)
     if not (v >= 0 and math.isfinite(v)):
         raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
     return v
 
 
 def _alpha_arg(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        v = math.nan
+    v = parse_float(text)
     if not v >= 0:  # inf is an order too (the max-log-ratio divergence)
         raise argparse.ArgumentTypeError(f"expected a number >= 0 or inf, got {text!r}")
     if v == 1.0:
@@ -215,24 +212,20 @@ def _read_weights(path: str) -> np.ndarray:
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
         raise InputError(f"{path}: is a directory, not a file")
-    if os.path.isfile(path):
-        with open(path, "rb") as f:
-            head = f.read(len(NPY_MAGIC))
-    else:  # a pipe can be read once only
-        with open(path, "rb") as f:
-            data = f.read()
-        head = data[: len(NPY_MAGIC)]
-    if head == NPY_MAGIC:
-        w = _npy_weights(path if os.path.isfile(path) else io.BytesIO(data), path)
+    regular = os.path.isfile(path)  # else a pipe, which can be read once only
+    with open(path, "rb") as f:
+        data = f.read(len(NPY_MAGIC)) if regular else f.read()
+    if data.startswith(NPY_MAGIC):
+        w = _npy_weights(path if regular else io.BytesIO(data), path)
     elif path.lower().endswith(".npy"):
         raise InputError(f"{path}: not a .npy file (no NumPy header)")
     else:
-        if os.path.isfile(path):
+        if regular:
             with open(path, "rb") as f:
                 data = f.read()
         if b"\x00" in data:
             raise InputError(f"{path}: binary data; weights are read from .npy or text files")
-        w = _text_weights(data.decode("utf-8", "replace"), path)
+        w = _text_weights(data, path)
     if w.size == 0:
         raise InputError(f"{path}: no weights")
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
@@ -246,15 +239,9 @@ def _read_weights(path: str) -> np.ndarray:
 
 
 def _npy_weights(source, path: str) -> np.ndarray:
-    # A regular file is memory-mapped first: a header promising more data than the file
-    # holds is then an error, not an allocation of that size.
-    mmap = "r" if isinstance(source, str) else None
-    try:
-        w = np.load(source, mmap_mode=mmap, allow_pickle=False)
-    except (ValueError, OSError, EOFError, MemoryError) as err:
-        if "empty" in str(err).lower():  # a 0-length array cannot be memory-mapped
-            return np.empty(0)
-        raise InputError(f"{path}: unreadable .npy file ({one_line(err)})") from None
+    w = load_npy(source, path)
+    if w is None:
+        return np.empty(0)
     if w.dtype.kind not in "iuf":
         raise InputError(f"{path}: dtype {w.dtype} is not a real dtype; weights must be "
                          "integers or floats")
@@ -263,22 +250,21 @@ def _npy_weights(source, path: str) -> np.ndarray:
     return np.array(w, dtype=np.float64)
 
 
-def _text_weights(text: str, path: str) -> np.ndarray:
+def _text_weights(data: bytes, path: str) -> np.ndarray:
+    """One number per line; blank lines, ``#`` comments and one header line skipped (as
+    for label files)."""
+    body, skipped = skip_header(data)
     values = []
-    header_allowed = True  # one header line (a letter or a quote first) before any number
-    for line_no, raw in enumerate(text.splitlines(), 1):
-        item = raw.split("#", 1)[0].strip()
+    for line_no, raw in enumerate(body.split(b"\n"), skipped + 1):
+        item = raw.split(b"#", 1)[0].strip()
         if not item:
             continue
         try:
             values.append(float(item))
         except ValueError:
-            if header_allowed and (item[:1].isalpha() or item[:1] in "\"'"):
-                header_allowed = False
-                continue
+            shown = item[:40].decode("utf-8", "replace")
             raise InputError(f"{path}:{line_no}: expected one number per line, got "
-                             f"{item[:40]!r}") from None
-        header_allowed = False
+                             f"{shown!r}") from None
     return np.array(values, dtype=np.float64)
 
 
