@@ -8,11 +8,13 @@ otherwise, in parallel, with the GIL released) and returns NumPy floats in nats 
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
 from . import _core
 from . import _validate as check
+from ._dispatch import any_dask, is_dask
 from ._results import Estimate, normal_interval
 
 __all__ = [
@@ -32,6 +34,13 @@ __all__ = [
 ]
 
 _NMI_METHODS = ("arithmetic", "geometric", "min", "max")
+
+
+def _dask():
+    """The Dask backend, imported (with dask) only when a Dask array comes."""
+    from . import _dask
+
+    return _dask
 
 
 def _result(pair, unit: float, n: int, estimator: str):
@@ -78,6 +87,8 @@ def entropy(x, *, estimator: str = "plugin", base: float | None = None, n_bins: 
     """
     est = check.estimator(estimator)
     unit = check.log_base(base)
+    if is_dask(x):
+        return _dask().entropy(x, est, unit, check.n_bins(n_bins))
     arr = check.labels(x)
     return _result(_core.entropy(arr, est, check.n_bins(n_bins)), unit, arr.shape[0], est)
 
@@ -192,6 +203,8 @@ def renyi_entropy(x, alpha: float, *, base: float | None = None):
     """
     a = check.order_param(alpha, "alpha")
     unit = check.log_base(base)
+    if is_dask(x):
+        return _dask().generalized(x, "renyi", a, unit)
     return np.float64(_core.renyi_entropy(check.labels(x), a) / unit)
 
 
@@ -204,15 +217,42 @@ def tsallis_entropy(x, q: float):
     it takes no ``base``. Reference: Tsallis (1988).
     """
     qq = check.order_param(q, "q")
+    if is_dask(x):
+        return _dask().generalized(x, "tsallis", qq, 1.0)
     return np.float64(_core.tsallis_entropy(check.labels(x), qq))
 
 
-def _terms(xs, names, subsets, estimator):
-    est = check.estimator(estimator)
+def _terms(xs, names, subsets, est):
     arrays = [check.labels(x, nm) for x, nm in zip(xs, names, strict=True)]
     check.same_length(arrays, names)
     pairs = _core.joint_entropies(arrays, subsets, est)
-    return [v for v, _ in pairs], arrays[0].shape[0]
+    return [v for v, _ in pairs]
+
+
+def _combined(xs, names, subsets, estimator, f):
+    """``f`` of the entropies (nats) of the joint symbols of each subset of the arguments;
+    with a Dask argument, a delayed ``f`` of delayed entropies."""
+    est = check.estimator(estimator)
+    if any_dask(*xs):
+        dask_backend = _dask()
+        return dask_backend.combine(f, *dask_backend.joint_terms(xs, names, subsets, est))
+    return f(*_terms(xs, names, subsets, est))
+
+
+def _scaled(unit: float, h: float) -> np.float64:
+    return np.float64(h / unit)
+
+
+def _difference(unit: float, hxy: float, hy: float) -> np.float64:
+    return np.float64((hxy - hy) / unit)
+
+
+def _mi(est: str, unit: float, hx: float, hy: float, hxy: float) -> np.float64:
+    return np.float64(_plugin_clip(hx + hy - hxy, est) / unit)
+
+
+def _cmi(est: str, unit: float, hxz: float, hyz: float, hxyz: float, hz: float) -> np.float64:
+    return np.float64(_plugin_clip(hxz + hyz - hxyz - hz, est) / unit)
 
 
 def joint_entropy(*xs, estimator: str = "plugin", base: float | None = None):
@@ -224,14 +264,15 @@ def joint_entropy(*xs, estimator: str = "plugin", base: float | None = None):
     if not xs:
         raise ValueError("xs: expected at least one array")
     names = [f"xs[{i}]" for i in range(len(xs))]
-    (h,), _ = _terms(xs, names, [list(range(len(xs)))], estimator)
-    return np.float64(h / check.log_base(base))
+    unit = check.log_base(base)
+    return _combined(xs, names, [list(range(len(xs)))], estimator, partial(_scaled, unit))
 
 
 def conditional_entropy(x, given, *, estimator: str = "plugin", base: float | None = None):
     r"""Conditional entropy :math:`H(X \mid Y) = H(X, Y) - H(Y)`."""
-    (hxy, hy), _ = _terms([x, given], ["x", "given"], [[0, 1], [1]], estimator)
-    return np.float64((hxy - hy) / check.log_base(base))
+    unit = check.log_base(base)
+    return _combined([x, given], ["x", "given"], [[0, 1], [1]], estimator,
+                     partial(_difference, unit))
 
 
 def mutual_info(x, y, *, estimator: str = "plugin", base: float | None = None):
@@ -241,8 +282,9 @@ def mutual_info(x, y, *, estimator: str = "plugin", base: float | None = None):
     like it, rounding below zero is clipped to 0). Bias-corrected estimators are applied
     to every term, so their result can be slightly negative for independent variables.
     """
-    (hx, hy, hxy), _ = _terms([x, y], ["x", "y"], [[0], [1], [0, 1]], estimator)
-    return np.float64(_plugin_clip(hx + hy - hxy, estimator) / check.log_base(base))
+    unit = check.log_base(base)
+    return _combined([x, y], ["x", "y"], [[0], [1], [0, 1]], estimator,
+                     partial(_mi, estimator, unit))
 
 
 def _plugin_clip(value: float, estimator: str) -> float:
@@ -256,9 +298,10 @@ def conditional_mutual_info(x, y, given, *, estimator: str = "plugin", base: flo
 
     .. math:: I(X; Y \mid Z) = H(X, Z) + H(Y, Z) - H(X, Y, Z) - H(Z).
     """
+    unit = check.log_base(base)
     subsets = [[0, 2], [1, 2], [0, 1, 2], [2]]
-    (hxz, hyz, hxyz, hz), _ = _terms([x, y, given], ["x", "y", "given"], subsets, estimator)
-    return np.float64(_plugin_clip(hxz + hyz - hxyz - hz, estimator) / check.log_base(base))
+    return _combined([x, y, given], ["x", "y", "given"], subsets, estimator,
+                     partial(_cmi, estimator, unit))
 
 
 def normalized_mutual_info(x, y, *, method: str = "arithmetic", estimator: str = "plugin"):
@@ -271,7 +314,10 @@ def normalized_mutual_info(x, y, *, method: str = "arithmetic", estimator: str =
     """
     if method not in _NMI_METHODS:
         raise ValueError(f"method: expected one of {', '.join(_NMI_METHODS)}, got {method!r}")
-    (hx, hy, hxy), _ = _terms([x, y], ["x", "y"], [[0], [1], [0, 1]], estimator)
+    est = check.estimator(estimator)
+    if any_dask(x, y):
+        return _dask().nmi([x, y], ["x", "y"], method, est)
+    hx, hy, hxy = _terms([x, y], ["x", "y"], [[0], [1], [0, 1]], est)
     if estimator == "plugin":
         x_const, y_const = hx == 0.0, hy == 0.0
     else:
@@ -298,6 +344,15 @@ def _nmi_of(hx: float, hy: float, hxy: float, x_const: bool, y_const: bool, meth
     return np.float64(mi / max(norm, np.finfo(np.float64).eps))
 
 
+def _dask_ngrams(seq, order, estimator, base, conditional: bool):
+    """block_entropy / conditional_block_entropy of a Dask array (lazy)."""
+    est = check.estimator(estimator)
+    k = check.positive_int(order, "order", high=8)
+    check.log_base(base)
+    run = _dask().conditional_block_entropy if conditional else _dask().block_entropy
+    return run(seq, k, est, base)
+
+
 def _ngram_pair(seq, order, estimator):
     est = check.estimator(estimator)
     k = check.positive_int(order, "order", high=8)
@@ -315,6 +370,8 @@ def block_entropy(seq, order: int, *, estimator: str = "plugin", base: float | N
     over the :math:`n - k + 1` windows of ``seq``. Orders 1..8, vocabularies up to
     :math:`2^{64}`: n-grams are packed or hashed, never a dense :math:`V^k` table.
     """
+    if is_dask(seq):
+        return _dask_ngrams(seq, order, estimator, base, conditional=False)
     ((h, se), _), n, est = _ngram_pair(seq, order, estimator)
     return _result((h, se), check.log_base(base), n, est)
 
@@ -330,6 +387,8 @@ def conditional_block_entropy(seq, order: int, *, estimator: str = "plugin",
     :math:`H(x_t)` being the entropy of the windows' last symbols. ``order = 1`` is the
     entropy of the symbols.
     """
+    if is_dask(seq):
+        return _dask_ngrams(seq, order, estimator, base, conditional=True)
     ((h, _), (hp, _)), _, _ = _ngram_pair(seq, order, estimator)
     return np.float64((h - hp) / check.log_base(base))
 

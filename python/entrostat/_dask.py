@@ -1,0 +1,287 @@
+"""Dask arrays in, Dask (lazy) out, for the discrete family.
+
+Given a Dask array, a function of :mod:`entrostat.discrete` builds a graph instead of
+computing: each block is counted by the core (a :class:`~entrostat.Counts`, or an
+:class:`~entrostat.NgramCounts` for n-grams), the counts are merged pairwise in a tree
+(depth log2 of the number of blocks; n-gram counts in stream order, so that the n-grams
+across block seams are counted), and the estimator runs once on the merged counts. The
+result is a ``dask.delayed.Delayed``: its ``compute()`` gives what the NumPy path gives
+for the computed arrays (merged counts are the counts of the concatenation; only the
+order of floating-point sums may differ). A worker holds one block and the counts, never
+the whole array.
+
+Joint symbols (2-D arrays, or several arrays) are coded block by block into one uint64
+label: two columns by the ranks of their values among each column's distinct values
+(from a counting pass) in mixed radix, ``rank_a * |V_b| + rank_b``; a third column is
+combined with the ranks of that code among its own distinct values, and so on, so no
+code exceeds the product of two supports.
+"""
+
+from __future__ import annotations
+
+import dask
+import dask.array as da
+import numpy as np
+
+from . import _validate as check
+from ._dispatch import is_dask
+from .discrete import Counts, NgramCounts, _nmi_of, _result
+
+_MAX_CODES = 2**64
+
+
+def _delayed(f):
+    """Pure: equal arguments give equal graph keys, so a column counted for two terms
+    (or two calls computed together) is counted once."""
+    return dask.delayed(f, pure=True)
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def _dask_labels(x, name: str, max_ndim: int) -> da.Array:
+    """The checks of ``_validate.labels`` that need no data: dtype, dimensions, and
+    emptiness where the shape is known. Values are checked by the core per block."""
+    if x.dtype.kind not in "iub":
+        hint = ""
+        if x.dtype.kind == "f":
+            hint = " (labels must be integers; NaN and fractional values are not labels)"
+        raise TypeError(f"{name}: expected an array of integer labels, got dtype {x.dtype}{hint}")
+    if x.ndim == 0 or x.ndim > max_ndim:
+        shape = "1-D" if max_ndim == 1 else f"1-D or up to {max_ndim}-D"
+        raise ValueError(f"{name}: expected a {shape} array, got {x.ndim} dimension(s)")
+    if 0 in x.shape:
+        raise ValueError(f"{name}: must not be empty")
+    if x.dtype == np.bool_:
+        x = x.astype(np.uint8)
+    return x
+
+
+def _aligned(xs, names: list[str]) -> list[da.Array]:
+    """Dask versions of ``xs`` (NumPy inputs wrapped) in the row chunks of the first Dask
+    one, each 2-D array with all its columns in one block."""
+    lead = next(x for x in xs if is_dask(x))
+    arrays = []
+    for x, name in zip(xs, names, strict=True):
+        if is_dask(x):
+            arrays.append(_dask_labels(x, name, 2))
+        else:
+            arr = check.labels(x, name)
+            arrays.append(da.from_array(arr, chunks=(lead.chunks[0],) + arr.shape[1:]))
+    lengths = [a.shape[0] for a in arrays]
+    if not any(np.isnan(n) for n in lengths):
+        for a, name in zip(arrays[1:], names[1:], strict=True):
+            if a.shape[0] != lengths[0]:
+                raise ValueError(
+                    f"{name}: expected {lengths[0]} observations (the length of "
+                    f"{names[0]}), got {a.shape[0]}"
+                )
+    rows = arrays[0].chunks[0]
+    out = []
+    for a, name in zip(arrays, names, strict=True):
+        if a.chunks[0] != rows:
+            if any(np.isnan(c) for c in a.chunks[0] + rows):
+                raise ValueError(
+                    f"{name}: Dask arrays of unknown chunk sizes must come in the same "
+                    f"chunks as {names[0]}; call .compute_chunk_sizes() on both"
+                )
+            a = a.rechunk({0: rows})
+        if a.ndim == 2 and a.numblocks[1] > 1:
+            a = a.rechunk({1: -1})
+        out.append(a)
+    return out
+
+
+def _columns(a: da.Array) -> list[list]:
+    """The columns of a 1-D or 2-D array, each as its list of delayed row blocks."""
+    blocks = a.to_delayed().ravel().tolist()
+    if a.ndim == 1:
+        return [blocks]
+    return [[_delayed(_column)(b, j) for b in blocks] for j in range(a.shape[1])]
+
+
+def _column(block: np.ndarray, j: int) -> np.ndarray:
+    return np.ascontiguousarray(block[:, j])
+
+
+# ----------------------------------------------------------------------------- counting
+
+
+def _tree(parts: list, merge):
+    """Merge delayed states pairwise, neighbours first (stream order is kept)."""
+    while len(parts) > 1:
+        merged = [_delayed(merge)(a, b) for a, b in zip(parts[::2], parts[1::2], strict=False)]
+        parts = merged + ([parts[-1]] if len(parts) % 2 else [])
+    return parts[0]
+
+
+def _count_block(block: np.ndarray) -> Counts:
+    return Counts(block)
+
+
+def _merge(a, b):
+    return a.merge(b)
+
+
+def _counts(blocks: list):
+    return _tree([_delayed(_count_block)(b) for b in blocks], _merge)
+
+
+def _values(counts: Counts) -> np.ndarray:
+    return counts.counts()[0]
+
+
+def _code_pair(a: np.ndarray, b: np.ndarray, va: np.ndarray, vb: np.ndarray,
+               names: str) -> np.ndarray:
+    """Joint codes of the pairs (a_i, b_i): rank_a * |V_b| + rank_b (exact in uint64)."""
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"{names}: blocks of {a.shape[0]} and {b.shape[0]} rows meet (the arrays differ "
+            "in length)"
+        )
+    if va.size * vb.size > _MAX_CODES:
+        raise ValueError(
+            f"{names}: {va.size} x {vb.size} distinct value pairs are too many to code in "
+            "64 bits"
+        )
+    ra = np.searchsorted(va, a.astype(va.dtype, copy=False)).astype(np.uint64)
+    rb = np.searchsorted(vb, b.astype(vb.dtype, copy=False)).astype(np.uint64)
+    return ra * np.uint64(vb.size) + rb
+
+
+class _Joint:
+    """Counts of the joint symbols of sets of columns, each set's built once."""
+
+    def __init__(self, columns: list[list], names: list[str]):
+        self.names = names  # per column, the argument it belongs to
+        self.blocks: dict[tuple[int, ...], list] = {(i,): c for i, c in enumerate(columns)}
+        self.counted: dict[tuple[int, ...], object] = {}
+
+    def counts(self, subset: tuple[int, ...]):
+        if subset not in self.counted:
+            self.counted[subset] = _counts(self.codes(subset))
+        return self.counted[subset]
+
+    def codes(self, subset: tuple[int, ...]) -> list:
+        if subset not in self.blocks:
+            head, last = subset[:-1], subset[-1:]
+            va = _delayed(_values)(self.counts(head))
+            vb = _delayed(_values)(self.counts(last))
+            names = " and ".join(dict.fromkeys(self.names[i] for i in subset))
+            self.blocks[subset] = [
+                _delayed(_code_pair)(a, b, va, vb, names)
+                for a, b in zip(self.codes(head), self.codes(last), strict=True)
+            ]
+        return self.blocks[subset]
+
+
+def _joint(xs, names: list[str]) -> tuple[_Joint, list[tuple[int, ...]]]:
+    """The joint counter of ``xs`` and, per argument, the indices of its columns."""
+    arrays = _aligned(xs, names)
+    columns, owned, column_names = [], [], []
+    for a, name in zip(arrays, names, strict=True):
+        cols = _columns(a)
+        owned.append(tuple(range(len(columns), len(columns) + len(cols))))
+        columns.extend(cols)
+        column_names.extend([name] * len(cols))
+    return _Joint(columns, column_names), owned
+
+
+def _term(joint: _Joint, owned, args: list[int], est: str):
+    """Delayed entropy (nats) of the joint symbol of the arguments ``args``."""
+    subset = tuple(sorted(i for a in args for i in owned[a]))
+    return _delayed(_entropy_nats)(joint.counts(subset), est)
+
+
+def _entropy_nats(counts: Counts, est: str) -> float:
+    return counts._inner.entropy(est, None)[0]
+
+
+# ----------------------------------------------------------------------------- the family
+
+
+def entropy(x, est: str, unit: float, n_bins):
+    joint, owned = _joint([x], ["x"])
+    subset = owned[0]
+    return _delayed(_counts_entropy)(joint.counts(subset), est, unit, n_bins)
+
+
+def _counts_entropy(counts: Counts, est: str, unit: float, n_bins) -> object:
+    return _result(counts._inner.entropy(est, n_bins), unit, counts.n, est)
+
+
+def generalized(x, kind: str, order: float, unit: float):
+    """Rényi (``kind="renyi"``) or Tsallis entropy of labels."""
+    joint, owned = _joint([x], ["x"])
+    return _delayed(_counts_generalized)(joint.counts(owned[0]), kind, order, unit)
+
+
+def _counts_generalized(counts: Counts, kind: str, order: float, unit: float) -> np.float64:
+    if kind == "renyi":
+        return counts.renyi_entropy(order) / unit
+    return counts.tsallis_entropy(order)
+
+
+def joint_terms(xs, names: list[str], subsets: list[list[int]], est: str) -> list:
+    """Delayed entropies (nats) of the joint symbols of each subset of arguments."""
+    joint, owned = _joint(xs, names)
+    return [_term(joint, owned, s, est) for s in subsets]
+
+
+def combine(f, *args):
+    """``f(*args)`` once the delayed arguments are computed."""
+    return _delayed(f)(*args)
+
+
+def _is_constant(counts: Counts) -> bool:
+    return counts.support == 1
+
+
+def nmi(xs, names, method: str, est: str):
+    joint, owned = _joint(xs, names)
+    hx, hy, hxy = (_term(joint, owned, s, est) for s in ([0], [1], [0, 1]))
+    consts = [_delayed(_is_constant)(joint.counts(owned[i])) for i in range(2)]
+    return _delayed(_nmi_of)(hx, hy, hxy, consts[0], consts[1], method, est)
+
+
+def ngram_counts(seq, order: int):
+    """Delayed n-gram counts of a 1-D Dask array, blocks merged in stream order."""
+    (arr,) = _aligned([seq], ["seq"])
+    if arr.ndim != 1:
+        raise ValueError(f"seq: expected a 1-D array, got {arr.ndim} dimension(s)")
+    n = arr.shape[0]
+    if not np.isnan(n) and n < order:
+        raise ValueError(f"seq: a sequence of {n} symbols has no n-gram of order {order}")
+    blocks = arr.to_delayed().ravel().tolist()
+    parts = [_delayed(_count_ngrams)(b, order) for b in blocks]
+    return _tree(parts, _merge)
+
+
+def _count_ngrams(block: np.ndarray, order: int) -> NgramCounts:
+    return NgramCounts(order, block)
+
+
+def _ngrams_checked(counts: NgramCounts) -> NgramCounts:
+    if counts.n == 0:
+        raise ValueError(
+            f"seq: a sequence of {counts.length} symbols has no n-gram of order {counts.order}"
+        )
+    return counts
+
+
+def block_entropy(seq, order: int, est: str, base):
+    counts = _delayed(_ngrams_checked)(ngram_counts(seq, order))
+    return _delayed(_block)(counts, est, base)
+
+
+def _block(counts: NgramCounts, est: str, base):
+    return counts.entropy(estimator=est, base=base)
+
+
+def conditional_block_entropy(seq, order: int, est: str, base):
+    counts = _delayed(_ngrams_checked)(ngram_counts(seq, order))
+    return _delayed(_conditional)(counts, est, base)
+
+
+def _conditional(counts: NgramCounts, est: str, base):
+    return counts.conditional_entropy(estimator=est, base=base)
