@@ -92,6 +92,18 @@ def test_information_measures_equal_the_numpy_path(data, chunks):
               es.normalized_mutual_info(x, z, estimator=est))
 
 
+def test_pairs_of_values_over_the_whole_64_bit_range():
+    # Value ranges whose product passes 2^64: pairs are coded by ranks.
+    rng = np.random.default_rng(3)
+    a = rng.choice(np.array([0, 7, 2**64 - 1], dtype=np.uint64), 3_000)
+    b = rng.choice(np.array([-(2**63), 0, 2**63 - 1], dtype=np.int64), 3_000)
+    c = (a % np.uint64(5)).astype(np.int16)
+    da_, db, dc = (da.from_array(v, chunks=701) for v in (a, b, c))
+    close(es.mutual_info(da_, db), es.mutual_info(a, b))
+    close(es.joint_entropy(da_, db, dc), es.joint_entropy(a, b, c))
+    close(es.conditional_mutual_info(da_, dc, db), es.conditional_mutual_info(a, c, b))
+
+
 def test_dask_and_numpy_arguments_mix(data):
     x, y, _ = data
     close(es.mutual_info(x, da.from_array(y, chunks=3_000)), es.mutual_info(x, y))
@@ -129,6 +141,47 @@ def test_ngrams_across_block_seams(data, order, chunks):
           es.block_entropy(seq, order, estimator="nsb"))
 
 
+@pytest.mark.parametrize("estimator", ["plugin", "grassberger", "nsb"])
+def test_entropy_from_counts_of_histograms_in_blocks(estimator):
+    rng = np.random.default_rng(2)
+    counts = rng.integers(0, 9, size=(50, 30, 40))
+    for axis, chunks in [(-1, (7, 30, 13)), (0, (25, 4, 40)), (1, (50, 30, 40))]:
+        lazy = es.entropy_from_counts(da.from_array(counts, chunks=chunks), axis=axis,
+                                      estimator=estimator, base=2)
+        eager = es.entropy_from_counts(counts, axis=axis, estimator=estimator, base=2)
+        if estimator == "nsb":
+            assert all(isinstance(part, da.Array) for part in lazy)
+            lazy, eager = np.stack(dask.compute(*lazy)), np.stack(eager)
+        else:
+            assert isinstance(lazy, da.Array) and lazy.shape == eager.shape
+            lazy = lazy.compute()
+        np.testing.assert_allclose(lazy, eager, rtol=1e-12)
+    close(es.entropy_from_counts(da.from_array(counts[0, 0], chunks=7), estimator=estimator),
+          es.entropy_from_counts(counts[0, 0], estimator=estimator))
+    with pytest.raises(TypeError, match=r"^counts: expected a numeric array of counts"):
+        es.entropy_from_counts(da.zeros(4, dtype=bool, chunks=2))
+    with pytest.raises(ValueError, match=r"^axis: 3 is out of range"):
+        es.entropy_from_counts(da.from_array(counts), axis=3)
+    bad = es.entropy_from_counts(da.from_array(-counts - 1, chunks=(10, 30, 40)))
+    with pytest.raises(ValueError, match=r"^counts: .*negative"):
+        bad.compute()
+
+
+def test_streaming_counts_take_dask_chunks(data):
+    x = data[0]
+    c = es.Counts(x[:100]).update(da.from_array(x[100:], chunks=999))
+    assert c == es.Counts(x)
+    assert es.Counts(x).update(da.zeros(0, dtype=np.int64, chunks=5)) == es.Counts(x)
+    ng = es.NgramCounts(3, x[:10]).update(da.from_array(x[10:], chunks=7)).update(x[:2])
+    assert ng == es.NgramCounts(3, np.concatenate([x, x[:2]]))
+    short = es.NgramCounts(3).update(da.from_array(x[:2], chunks=1)).update(x[2:5])
+    assert short == es.NgramCounts(3, x[:5])
+    with pytest.raises(TypeError, match=r"^x: expected an array of integer labels"):
+        es.Counts().update(da.ones(4, chunks=2))
+    with pytest.raises(ValueError, match=r"^seq: expected a 1-D array, got 2"):
+        es.NgramCounts(2).update(da.zeros((3, 3), dtype=np.int8))
+
+
 def test_nothing_is_computed_until_asked():
     calls = []
 
@@ -153,6 +206,20 @@ def test_shared_columns_are_counted_once(data):
     assert any("count_block" in str(k) for k in shared)
     h_value, mi_value = dask.compute(h, mi)
     np.testing.assert_allclose([h_value, mi_value], [es.entropy(x), es.mutual_info(x, y)],
+                               rtol=1e-12)
+
+
+def test_arrays_sharing_blocks_computed_together(data):
+    # `longer` reads the blocks of `dx` (their data keys are shared in one graph); results
+    # computed together are each the NumPy value (no state is changed in place).
+    x = data[0]
+    dx = da.from_array(x, chunks=1_000)
+    longer = da.concatenate([dx, dx[:3_000] + 1])
+    h, h_longer, c_longer = dask.compute(es.entropy(dx), es.entropy(longer),
+                                         es.block_entropy(longer, 2))
+    whole = np.concatenate([x, x[:3_000] + 1])
+    np.testing.assert_allclose([h, h_longer, c_longer],
+                               [es.entropy(x), es.entropy(whole), es.block_entropy(whole, 2)],
                                rtol=1e-12)
 
 

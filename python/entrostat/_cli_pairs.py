@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from . import _validate
+from . import _pair_codes, _validate
 from ._cli_io import (
     NPY_MAGIC,
     InputError,
@@ -383,33 +383,18 @@ def _paired_chunks(sx: Source, sy: Source, chunk: int, dtypes: tuple[np.dtype, n
         bufs = [b[m:] for b in bufs]
 
 
-def _codes(values: np.ndarray, sorted_values: np.ndarray, lo: int | None) -> np.ndarray:
-    """Each value's offset from ``lo`` (``lo`` given) or rank among ``sorted_values``, as
-    uint64. Every value is one of ``sorted_values``, so the cast to their dtype is exact."""
-    v = values.astype(sorted_values.dtype, copy=False)
-    if lo is None:
-        return np.searchsorted(sorted_values, v).astype(np.uint64)
-    # Wrapping uint64 arithmetic: (v - lo) mod 2^64 is the exact offset, below 2^64.
-    return v.view(np.uint64) - np.array(lo, dtype=sorted_values.dtype).view(np.uint64)
-
-
 def _joint_counts(sx: Source, sy: Source, cx: Counts, cy: Counts, args,
                   progress: Progress) -> Counts:
     """Counts of the pairs, each coded in one uint64 (pass 2)."""
     vx, vy = cx.counts()[0], cy.counts()[0]
-    range_x, range_y = int(vx[-1]) - int(vx[0]) + 1, int(vy[-1]) - int(vy[0]) + 1
-    if range_x * range_y <= 1 << 64 and range_y < 1 << 64:
-        lo_x, lo_y, radix = int(vx[0]), int(vy[0]), range_y  # mixed radix over the ranges
-    else:
-        lo_x = lo_y = None  # ranks: at most n distinct values each
-        radix = int(vy.size)
-        if vx.size * vy.size > 1 << 64:
-            raise InputError(f"{sx.path}, {sy.path}: {vx.size} x {vy.size} distinct values "
-                             "give more pairs than 64-bit codes hold")
+    how = _pair_codes.plan(vx, vy)
+    if how is None:
+        raise InputError(f"{sx.path}, {sy.path}: {vx.size} x {vy.size} distinct values "
+                         "give more pairs than 64-bit codes hold")
     joint = Counts()
     offset = sx.nbytes + sy.nbytes  # the first pass
     for x, y, done in _paired_chunks(sx, sy, args.chunk_size, (vx.dtype, vy.dtype)):
-        joint.update(_codes(x, vx, lo_x) * np.uint64(radix) + _codes(y, vy, lo_y))
+        joint.update(_pair_codes.pair_codes(x, y, vx, vy, how))
         progress.update(offset + done)
     return joint
 

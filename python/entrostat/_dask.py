@@ -2,19 +2,20 @@
 
 Given a Dask array, a function of :mod:`entrostat.discrete` builds a graph instead of
 computing: each block is counted by the core (a :class:`~entrostat.Counts`, or an
-:class:`~entrostat.NgramCounts` for n-grams), the counts are merged pairwise in a tree
-(depth log2 of the number of blocks; n-gram counts in stream order, so that the n-grams
-across block seams are counted), and the estimator runs once on the merged counts. The
+:class:`~entrostat.NgramCounts` for n-grams), the counts are merged in a tree of fan-in
+``SPLIT_EVERY`` (neighbouring blocks together; n-gram counts in stream order, so that the
+n-grams across block seams are counted), and the estimator runs once on the merged
+counts. The
 result is a ``dask.delayed.Delayed``: its ``compute()`` gives what the NumPy path gives
 for the computed arrays (merged counts are the counts of the concatenation; only the
 order of floating-point sums may differ). A worker holds one block and the counts, never
 the whole array.
 
 Joint symbols (2-D arrays, or several arrays) are coded block by block into one uint64
-label: two columns by the ranks of their values among each column's distinct values
-(from a counting pass) in mixed radix, ``rank_a * |V_b| + rank_b``; a third column is
-combined with the ranks of that code among its own distinct values, and so on, so no
-code exceeds the product of two supports.
+label by ``_pair_codes``, from each column's distinct values (a counting pass): mixed
+radix over the two value ranges where their product fits 64 bits, else over the ranks of
+the values; a third column is paired with that code (its own distinct values counted),
+and so on.
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ import dask
 import dask.array as da
 import numpy as np
 
+from . import _pair_codes
 from . import _validate as check
 from ._dispatch import is_dask
 from .discrete import Counts, NgramCounts, _nmi_of, _result
-
-_MAX_CODES = 2**64
 
 
 def _delayed(f):
@@ -107,11 +107,17 @@ def _column(block: np.ndarray, j: int) -> np.ndarray:
 # ----------------------------------------------------------------------------- counting
 
 
+# States merged per task: a tree of this fan-in (Dask's reductions use 4-8): few levels
+# of copies, and the merges of one level run in parallel.
+SPLIT_EVERY = 8
+
+
 def _tree(parts: list, merge):
-    """Merge delayed states pairwise, neighbours first (stream order is kept)."""
+    """Merge delayed states ``SPLIT_EVERY`` at a time, neighbours together (stream order
+    is kept)."""
     while len(parts) > 1:
-        merged = [_delayed(merge)(a, b) for a, b in zip(parts[::2], parts[1::2], strict=False)]
-        parts = merged + ([parts[-1]] if len(parts) % 2 else [])
+        parts = [_delayed(merge)(*parts[i:i + SPLIT_EVERY])
+                 for i in range(0, len(parts), SPLIT_EVERY)]
     return parts[0]
 
 
@@ -119,12 +125,24 @@ def _count_block(block: np.ndarray) -> Counts:
     return Counts(block)
 
 
-def _merge(a, b):
-    return a.merge(b)
+def _merge(first, *rest):
+    """A new state holding all, in order (``first`` itself is never changed: a task must
+    not change its inputs, which the scheduler may hand to other tasks too)."""
+    if not rest:
+        return first
+    merged = first.merge(rest[0])
+    for state in rest[1:]:
+        merged += state
+    return merged
 
 
 def _counts(blocks: list):
     return _tree([_delayed(_count_block)(b) for b in blocks], _merge)
+
+
+def counts_of(x, name: str):
+    """Delayed counts of a 1-D Dask array of labels."""
+    return _counts(_dask_labels(x, name, 1).to_delayed().ravel().tolist())
 
 
 def _values(counts: Counts) -> np.ndarray:
@@ -133,20 +151,19 @@ def _values(counts: Counts) -> np.ndarray:
 
 def _code_pair(a: np.ndarray, b: np.ndarray, va: np.ndarray, vb: np.ndarray,
                names: str) -> np.ndarray:
-    """Joint codes of the pairs (a_i, b_i): rank_a * |V_b| + rank_b (exact in uint64)."""
+    """The joint codes of the pairs (a_i, b_i) (``_pair_codes``: the same in every block)."""
     if a.shape[0] != b.shape[0]:
         raise ValueError(
             f"{names}: blocks of {a.shape[0]} and {b.shape[0]} rows meet (the arrays differ "
             "in length)"
         )
-    if va.size * vb.size > _MAX_CODES:
+    how = _pair_codes.plan(va, vb)
+    if how is None:
         raise ValueError(
-            f"{names}: {va.size} x {vb.size} distinct value pairs are too many to code in "
-            "64 bits"
+            f"{names}: {va.size} x {vb.size} distinct values give more pairs than 64-bit "
+            "codes hold"
         )
-    ra = np.searchsorted(va, a.astype(va.dtype, copy=False)).astype(np.uint64)
-    rb = np.searchsorted(vb, b.astype(vb.dtype, copy=False)).astype(np.uint64)
-    return ra * np.uint64(vb.size) + rb
+    return _pair_codes.pair_codes(a, b, va, vb, how)
 
 
 class _Joint:
@@ -244,13 +261,14 @@ def nmi(xs, names, method: str, est: str):
     return _delayed(_nmi_of)(hx, hy, hxy, consts[0], consts[1], method, est)
 
 
-def ngram_counts(seq, order: int):
-    """Delayed n-gram counts of a 1-D Dask array, blocks merged in stream order."""
+def ngram_counts(seq, order: int, *, min_length: int):
+    """Delayed n-gram counts of a 1-D Dask array, blocks merged in stream order; a
+    sequence known to be shorter than ``min_length`` is refused."""
     (arr,) = _aligned([seq], ["seq"])
     if arr.ndim != 1:
         raise ValueError(f"seq: expected a 1-D array, got {arr.ndim} dimension(s)")
     n = arr.shape[0]
-    if not np.isnan(n) and n < order:
+    if not np.isnan(n) and n < min_length:
         raise ValueError(f"seq: a sequence of {n} symbols has no n-gram of order {order}")
     blocks = arr.to_delayed().ravel().tolist()
     parts = [_delayed(_count_ngrams)(b, order) for b in blocks]
@@ -270,7 +288,7 @@ def _ngrams_checked(counts: NgramCounts) -> NgramCounts:
 
 
 def block_entropy(seq, order: int, est: str, base):
-    counts = _delayed(_ngrams_checked)(ngram_counts(seq, order))
+    counts = _delayed(_ngrams_checked)(ngram_counts(seq, order, min_length=order))
     return _delayed(_block)(counts, est, base)
 
 
@@ -279,9 +297,44 @@ def _block(counts: NgramCounts, est: str, base):
 
 
 def conditional_block_entropy(seq, order: int, est: str, base):
-    counts = _delayed(_ngrams_checked)(ngram_counts(seq, order))
+    counts = _delayed(_ngrams_checked)(ngram_counts(seq, order, min_length=order))
     return _delayed(_conditional)(counts, est, base)
 
 
 def _conditional(counts: NgramCounts, est: str, base):
     return counts.conditional_entropy(estimator=est, base=base)
+
+
+def entropy_from_counts(counts, est: str, axis: int, base, n_bins):
+    """Entropies of the histograms along ``axis`` of a Dask array: a lazy array of the
+    batch shape (for NSB a pair of them), or, for one histogram, a delayed result. Each
+    block holds whole histograms (the bins axis is put in one chunk)."""
+    check.counts_dtype(counts.dtype)
+    if counts.ndim == 0:
+        raise ValueError("counts: expected at least 1 dimension, got a scalar")
+    if 0 in counts.shape:
+        raise ValueError("counts: must not be empty")
+    along = check.axis(axis, counts.ndim) % counts.ndim
+    moved = da.moveaxis(counts, along, -1).rechunk({counts.ndim - 1: -1})
+    if counts.ndim == 1:
+        (block,) = moved.to_delayed().ravel().tolist()
+        return _delayed(_histogram_entropies)(block, est, base, n_bins)
+    batch_axis = moved.ndim - 1
+    if est != "nsb":
+        return moved.map_blocks(_histogram_entropies, est, base, n_bins,
+                                drop_axis=batch_axis, dtype=np.float64)
+    # Values and standard errors side by side in a new last axis, then taken apart.
+    both = moved.map_blocks(_nsb_pairs, base, n_bins, dtype=np.float64,
+                            chunks=moved.chunks[:-1] + ((2,),))
+    return both[..., 0], both[..., 1]
+
+
+def _histogram_entropies(block: np.ndarray, est: str, base, n_bins):
+    from .discrete import entropy_from_counts as eager
+
+    return eager(block, estimator=est, axis=-1, base=base, n_bins=n_bins)
+
+
+def _nsb_pairs(block: np.ndarray, base, n_bins) -> np.ndarray:
+    values, stderrs = _histogram_entropies(block, "nsb", base, n_bins)
+    return np.stack([values, stderrs], axis=-1)

@@ -2,7 +2,11 @@
 
 Every function counts in the Rust core (dense tables for small label ranges, hash tables
 otherwise, in parallel, with the GIL released) and returns NumPy floats in nats unless
-``base`` is given. Estimators and their references are listed in ``docs/estimators.md``.
+``base`` is given. Given Dask arrays, the functions of labels return a ``dask.delayed``
+result instead, counted block by block (``entrostat._dask``), and ``entropy_from_counts``
+a lazy Dask array of the entropies of the histograms in each block; ``Counts.update`` and
+``NgramCounts.update`` count a Dask array block by block at once. Estimators and their
+references are listed in ``docs/estimators.md``.
 """
 
 from __future__ import annotations
@@ -135,6 +139,8 @@ def entropy_from_counts(
     """
     est = check.estimator(estimator)
     unit = check.log_base(base)
+    if is_dask(counts):
+        return _dask().entropy_from_counts(counts, est, axis, base, check.n_bins(n_bins))
     if check.is_scipy_sparse(counts):
         values, stderr, stored = _entropy_of_sparse(counts, est, axis, n_bins)
         batch = values.shape if counts.ndim == 2 else ()
@@ -423,7 +429,12 @@ class Counts:
 
     def update(self, x) -> Counts:
         """Count a chunk of 1-D labels in place; returns ``self``. An empty chunk (``[]``
-        or an empty array of any numeric dtype) changes nothing."""
+        or an empty array of any numeric dtype) changes nothing. A Dask array is counted
+        block by block on its scheduler (never gathered whole), then added."""
+        if is_dask(x):
+            if x.size != 0:  # (nan, not 0, while chunk sizes are unknown)
+                self += _dask().counts_of(x, "x").compute()
+            return self
         arr = check.chunk(x, "x")
         if arr is not None:
             self._inner.update(arr)
@@ -531,7 +542,12 @@ class NgramCounts:
 
     def update(self, seq) -> NgramCounts:
         """Append a chunk of 1-D labels to the stream; returns ``self``. An empty chunk
-        (``[]`` or an empty array of any numeric dtype) changes nothing."""
+        (``[]`` or an empty array of any numeric dtype) changes nothing. A Dask array is
+        counted block by block on its scheduler (seams included), then appended."""
+        if is_dask(seq):
+            if seq.size != 0:
+                self += _dask().ngram_counts(seq, self.order, min_length=0).compute()
+            return self
         arr = check.chunk(seq, "seq")
         if arr is not None:
             self._inner.update(arr)
