@@ -272,3 +272,23 @@ def test_lengths_unknown_until_computed_are_checked_then():
     with pytest.raises(ValueError, match=r"^seq: a sequence of 2 symbols has no n-gram of "
                                          r"order 3"):
         es.block_entropy(seq, 3).compute()
+
+
+def test_tasks_and_states_travel_between_processes(data):
+    # What a cluster does: tasks and counts pickled to other processes and back.
+    x, y, _ = data
+    dx, dy = da.from_array(x, chunks=2_000), da.from_array(y, chunks=2_000)
+    with dask.config.set(scheduler="processes", num_workers=2):
+        mi, h3 = dask.compute(es.mutual_info(dx, dy), es.conditional_block_entropy(dx, 3))
+    np.testing.assert_allclose([mi, h3], [es.mutual_info(x, y),
+                                          es.conditional_block_entropy(x, 3)], rtol=1e-12)
+
+
+def test_importing_entrostat_imports_no_dask():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, entrostat as es; es.entropy(np.arange(5)); "
+            "es.mutual_info(np.arange(5), np.arange(5)); "
+            "assert 'dask' not in sys.modules, 'dask imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
