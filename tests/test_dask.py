@@ -104,6 +104,54 @@ def test_pairs_of_values_over_the_whole_64_bit_range():
     close(es.conditional_mutual_info(da_, dc, db), es.conditional_mutual_info(a, c, b))
 
 
+@pytest.mark.parametrize("dtypes", [(np.int32, np.uint32), (np.int16, np.int8, np.int16),
+                                    (np.bool_, np.int8), (np.uint32, np.int64)])
+def test_narrow_dtypes_are_packed_in_one_pass(dtypes):
+    # Widths adding up to 64 bits or less are packed side by side; the last case pairs a
+    # packed prefix with a 64-bit column through the distinct values.
+    rng = np.random.default_rng(4)
+    cols = [rng.integers(-(2**7) if np.dtype(t).kind == "i" else 0, 2**7, 4_000).astype(t)
+            for t in dtypes]
+    for c in cols:
+        if c.dtype != np.bool_:  # the extremes of each dtype
+            c[:2] = np.iinfo(c.dtype).min, np.iinfo(c.dtype).max
+    lazy = [da.from_array(c, chunks=333) for c in cols]
+    close(es.joint_entropy(*lazy), es.joint_entropy(*cols))
+    close(es.mutual_info(lazy[0], lazy[-1]), es.mutual_info(cols[0], cols[-1]))
+    close(es.conditional_entropy(lazy[-1], lazy[0]), es.conditional_entropy(cols[-1], cols[0]))
+
+
+def _counting_source(n_blocks: int, size: int):
+    """A Dask array whose blocks are made on demand, and the peak number alive at once."""
+    import threading
+    import weakref
+
+    lock, live, peak = threading.Lock(), [0], [0]
+
+    def released():
+        with lock:
+            live[0] -= 1
+
+    def make(block_info=None):
+        lo, hi = block_info[None]["array-location"][0]
+        block = (np.arange(lo, hi) * 7919 % 1000).astype(np.int32)
+        with lock:
+            live[0] += 1
+            peak[0] = max(peak[0], live[0])
+        weakref.finalize(block, released)
+        return block
+
+    return da.map_blocks(make, chunks=((size,) * n_blocks,), dtype=np.int32), peak
+
+
+def test_packed_pairs_never_hold_the_inputs():
+    x, peak = _counting_source(24, 10_000)
+    mi = es.mutual_info(x, x % 13).compute(scheduler="sync")
+    whole = np.arange(240_000) * 7919 % 1000
+    np.testing.assert_allclose(mi, es.mutual_info(whole, whole % 13), rtol=1e-12)
+    assert peak[0] <= 2  # one block at a time (x, and x % 13 made from it)
+
+
 def test_dask_and_numpy_arguments_mix(data):
     x, y, _ = data
     close(es.mutual_info(x, da.from_array(y, chunks=3_000)), es.mutual_info(x, y))
@@ -144,8 +192,8 @@ def test_ngrams_across_block_seams(data, order, chunks):
 @pytest.mark.parametrize("estimator", ["plugin", "grassberger", "nsb"])
 def test_entropy_from_counts_of_histograms_in_blocks(estimator):
     rng = np.random.default_rng(2)
-    counts = rng.integers(0, 9, size=(50, 30, 40))
-    for axis, chunks in [(-1, (7, 30, 13)), (0, (25, 4, 40)), (1, (50, 30, 40))]:
+    counts = rng.integers(0, 9, size=(20, 12, 40))
+    for axis, chunks in [(-1, (7, 12, 13)), (0, (10, 4, 40)), (1, (20, 12, 40))]:
         lazy = es.entropy_from_counts(da.from_array(counts, chunks=chunks), axis=axis,
                                       estimator=estimator, base=2)
         eager = es.entropy_from_counts(counts, axis=axis, estimator=estimator, base=2)
@@ -292,3 +340,39 @@ def test_importing_entrostat_imports_no_dask():
             "es.mutual_info(np.arange(5), np.arange(5)); "
             "assert 'dask' not in sys.modules, 'dask imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_edge_cases_of_blocks_and_arguments():
+    counts = np.arange(60).reshape(10, 6) % 5 + 1
+    with_empty_block = da.from_array(counts, chunks=((5, 0, 5), 6))
+    np.testing.assert_allclose(es.entropy_from_counts(with_empty_block).compute(),
+                               es.entropy_from_counts(counts), rtol=1e-12)
+    ones = np.ones((4, 5))
+    np.testing.assert_allclose(
+        es.entropy_from_counts(da.from_array(ones), estimator="shrink", n_bins=50).compute(),
+        es.entropy_from_counts(ones, estimator="shrink", n_bins=50), rtol=1e-12)
+    # Hundreds of joint columns (the prefixes are built in a loop, not by recursion).
+    wide = np.random.default_rng(0).integers(0, 2, (60, 520)).astype(np.int8)
+    close(es.entropy(da.from_array(wide, chunks=(60, 260))), es.entropy(wide))
+
+    x = da.from_array(np.arange(10) % 3, chunks=3)
+    nothing = x[x > 100]  # empty, which is known only once computed
+    with pytest.raises(ValueError, match=r"^x: must not be empty"):
+        es.entropy(nothing).compute()
+    with pytest.raises(ValueError, match=r"^x: must not be empty"):
+        es.mutual_info(nothing, nothing + 1).compute()
+    with pytest.raises(ValueError, match=r"^y: a NumPy array cannot be aligned with the blocks "
+                                         r"of x, whose sizes are unknown"):
+        es.mutual_info(x[x >= 0], np.arange(10) % 4)
+    with pytest.raises(ValueError, match=r"^y: expected 10 observations \(the length of x\), "
+                                         r"got 9"):
+        es.mutual_info(x, np.arange(9))
+    with pytest.raises(ValueError, match=r"^counts: the length of the bins axis is unknown"):
+        es.entropy_from_counts(x[x > 0])
+    with pytest.raises(TypeError, match=r"^y: masked arrays are not supported"):
+        es.mutual_info(x, da.ma.masked_where(x == 1, x)).compute()
+    big = np.array([2**63], np.uint64)
+    with pytest.raises(ValueError, match=r"^x: a label does not fit"):
+        es.Counts(big).update(da.from_array(np.array([-1, 2])))
+    with pytest.raises(ValueError, match=r"^seq: a label does not fit"):
+        es.NgramCounts(2, big).update(da.from_array(np.array([-1, 2])))

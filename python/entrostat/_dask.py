@@ -5,17 +5,22 @@ computing: each block is counted by the core (a :class:`~entrostat.Counts`, or a
 :class:`~entrostat.NgramCounts` for n-grams), the counts are merged in a tree of fan-in
 ``SPLIT_EVERY`` (neighbouring blocks together; n-gram counts in stream order, so that the
 n-grams across block seams are counted), and the estimator runs once on the merged
-counts. The
-result is a ``dask.delayed.Delayed``: its ``compute()`` gives what the NumPy path gives
-for the computed arrays (merged counts are the counts of the concatenation; only the
-order of floating-point sums may differ). A worker holds one block and the counts, never
-the whole array.
+counts. The result is a ``dask.delayed.Delayed`` (``entropy_from_counts`` of a batch of
+histograms: a lazy Dask array): its ``compute()`` gives what the NumPy path gives for the
+computed arrays (merged counts are the counts of the concatenation; only the order of
+floating-point sums may differ).
 
 Joint symbols (2-D arrays, or several arrays) are coded block by block into one uint64
-label by ``_pair_codes``, from each column's distinct values (a counting pass): mixed
-radix over the two value ranges where their product fits 64 bits, else over the ranks of
-the values; a third column is paired with that code (its own distinct values counted),
-and so on.
+label, column after column (``_Joint``): where the key widths of the code so far and of
+the next column add up to 64 bits at most (two int32 arrays, three int16 ones), packed
+side by side, in the pass that counts them; else by ``_pair_codes`` from each side's
+distinct values (mixed radix over the two value ranges where their product fits 64
+bits, else over the ranks of the values), which a first counting pass gives.
+
+Memory: a worker holds a block and the counts, never the whole array, except in the
+two-pass case, where Dask keeps the input blocks between the passes (across the
+cluster's workers; on one machine, an array larger than its memory should come as
+32-bit labels, or be persisted on a cluster).
 """
 
 from __future__ import annotations
@@ -60,14 +65,23 @@ def _dask_labels(x, name: str, max_ndim: int) -> da.Array:
 def _aligned(xs, names: list[str]) -> list[da.Array]:
     """Dask versions of ``xs`` (NumPy inputs wrapped) in the row chunks of the first Dask
     one, each 2-D array with all its columns in one block."""
-    lead = next(x for x in xs if is_dask(x))
+    lead, lead_name = next((x, nm) for x, nm in zip(xs, names, strict=True) if is_dask(x))
     arrays = []
     for x, name in zip(xs, names, strict=True):
         if is_dask(x):
             arrays.append(_dask_labels(x, name, 2))
-        else:
-            arr = check.labels(x, name)
-            arrays.append(da.from_array(arr, chunks=(lead.chunks[0],) + arr.shape[1:]))
+            continue
+        arr = check.labels(x, name)
+        if np.isnan(lead.shape[0]):
+            raise ValueError(
+                f"{name}: a NumPy array cannot be aligned with the blocks of {lead_name}, "
+                f"whose sizes are unknown; call {lead_name}.compute_chunk_sizes()"
+            )
+        if arr.shape[0] != lead.shape[0]:
+            # Reported below as every length mismatch is (from_array would refuse first).
+            arrays.append(da.zeros(arr.shape, dtype=arr.dtype))
+            continue
+        arrays.append(da.from_array(arr, chunks=(lead.chunks[0],) + arr.shape[1:]))
     lengths = [a.shape[0] for a in arrays]
     if not any(np.isnan(n) for n in lengths):
         for a, name in zip(arrays[1:], names[1:], strict=True):
@@ -112,6 +126,19 @@ def _column(block: np.ndarray, j: int) -> np.ndarray:
 SPLIT_EVERY = 8
 
 
+def _unequal_blocks(m: int, n: int) -> str:
+    return (f"blocks of {m} and {n} rows meet: the arrays differ in length or in chunk "
+            "sizes (call .compute_chunk_sizes() on each, and rechunk one to the other's "
+            "chunks)")
+
+
+def _not_empty(counts: Counts, name: str) -> Counts:
+    """``counts``, checked to hold a label (an array of unknown size can turn out empty)."""
+    if counts.n == 0:
+        raise ValueError(f"{name}: must not be empty")
+    return counts
+
+
 def _tree(parts: list, merge):
     """Merge delayed states ``SPLIT_EVERY`` at a time, neighbours together (stream order
     is kept)."""
@@ -121,8 +148,12 @@ def _tree(parts: list, merge):
     return parts[0]
 
 
-def _count_block(block: np.ndarray) -> Counts:
-    return Counts(block)
+def _count_block(block: np.ndarray, name: str) -> Counts:
+    counts = Counts()
+    arr = check.chunk(block, name)  # (errors name the argument, not Counts' "x")
+    if arr is not None:
+        counts._inner.update(arr)
+    return counts
 
 
 def _merge(first, *rest):
@@ -136,13 +167,13 @@ def _merge(first, *rest):
     return merged
 
 
-def _counts(blocks: list):
-    return _tree([_delayed(_count_block)(b) for b in blocks], _merge)
+def _counts(blocks: list, name: str):
+    return _tree([_delayed(_count_block)(b, name) for b in blocks], _merge)
 
 
 def counts_of(x, name: str):
     """Delayed counts of a 1-D Dask array of labels."""
-    return _counts(_dask_labels(x, name, 1).to_delayed().ravel().tolist())
+    return _counts(_dask_labels(x, name, 1).to_delayed().ravel().tolist(), name)
 
 
 def _values(counts: Counts) -> np.ndarray:
@@ -153,10 +184,7 @@ def _code_pair(a: np.ndarray, b: np.ndarray, va: np.ndarray, vb: np.ndarray,
                names: str) -> np.ndarray:
     """The joint codes of the pairs (a_i, b_i) (``_pair_codes``: the same in every block)."""
     if a.shape[0] != b.shape[0]:
-        raise ValueError(
-            f"{names}: blocks of {a.shape[0]} and {b.shape[0]} rows meet (the arrays differ "
-            "in length)"
-        )
+        raise ValueError(f"{names}: {_unequal_blocks(a.shape[0], b.shape[0])}")
     how = _pair_codes.plan(va, vb)
     if how is None:
         raise ValueError(
@@ -167,41 +195,83 @@ def _code_pair(a: np.ndarray, b: np.ndarray, va: np.ndarray, vb: np.ndarray,
 
 
 class _Joint:
-    """Counts of the joint symbols of sets of columns, each set's built once."""
+    """Counts of the joint symbols of sets of columns, each set's built once.
 
-    def __init__(self, columns: list[list], names: list[str]):
+    A set's code pairs the code of all but its last column with the last column: packed
+    side by side (``_pack``) where the two key widths (the dtypes' bits, or the packed
+    widths) add up to 64 bits at most, in the same pass as the counting; else coded from
+    each side's distinct values (``_code_pair``), which needs a counting pass of both
+    first, and Dask then holds the input blocks between the two passes."""
+
+    def __init__(self, columns: list[list], names: list[str], widths: list[int]):
         self.names = names  # per column, the argument it belongs to
         self.blocks: dict[tuple[int, ...], list] = {(i,): c for i, c in enumerate(columns)}
+        # Bits of each set's codes as unsigned keys (64: any uint64).
+        self.widths: dict[tuple[int, ...], int] = {(i,): w for i, w in enumerate(widths)}
         self.counted: dict[tuple[int, ...], object] = {}
 
     def counts(self, subset: tuple[int, ...]):
         if subset not in self.counted:
-            self.counted[subset] = _counts(self.codes(subset))
+            name = self.names[subset[0]]  # (equal lengths: one is empty when all are)
+            tree = _counts(self.codes(subset), self._label(subset))
+            self.counted[subset] = _delayed(_not_empty)(tree, name)
         return self.counted[subset]
 
+    def _label(self, subset: tuple[int, ...]) -> str:
+        return " and ".join(dict.fromkeys(self.names[i] for i in subset))
+
     def codes(self, subset: tuple[int, ...]) -> list:
-        if subset not in self.blocks:
-            head, last = subset[:-1], subset[-1:]
-            va = _delayed(_values)(self.counts(head))
-            vb = _delayed(_values)(self.counts(last))
-            names = " and ".join(dict.fromkeys(self.names[i] for i in subset))
-            self.blocks[subset] = [
-                _delayed(_code_pair)(a, b, va, vb, names)
-                for a, b in zip(self.codes(head), self.codes(last), strict=True)
-            ]
+        # Prefixes one column longer each time (a loop: hundreds of columns are fine).
+        for end in range(2, len(subset) + 1):
+            done, head, last = subset[:end], subset[:end - 1], subset[end - 1:end]
+            if done in self.blocks:
+                continue
+            wa, wb = self.widths[head], self.widths[last]
+            pairs = zip(self.blocks[head], self.blocks[last], strict=True)
+            names = self._label(done)
+            if wa + wb <= 64:
+                self.blocks[done] = [_delayed(_pack)(a, b, wa, wb, names) for a, b in pairs]
+                self.widths[done] = wa + wb
+            else:
+                va = _delayed(_values)(self.counts(head))
+                vb = _delayed(_values)(self.counts(last))
+                self.blocks[done] = [_delayed(_code_pair)(a, b, va, vb, names) for a, b in pairs]
+                self.widths[done] = 64
         return self.blocks[subset]
+
+
+def _unsigned_key(v: np.ndarray, width: int) -> np.ndarray:
+    """Values of a ``width``-bit dtype as order-preserving keys below ``2^width``: signed
+    values offset by ``2^(width - 1)`` (uint64 arithmetic, wrapping)."""
+    out = v.astype(np.uint64)
+    if v.dtype.kind == "i":
+        out += np.uint64(1 << (width - 1))
+    return out
+
+
+def _pack(a: np.ndarray, b: np.ndarray, wa: int, wb: int, names: str) -> np.ndarray:
+    """Exact joint codes ``key_a * 2^wb + key_b`` of pairs whose widths add up to at most
+    64 bits."""
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"{names}: {_unequal_blocks(a.shape[0], b.shape[0])}")
+    out = _unsigned_key(a, wa)
+    if wb < 64:
+        out <<= np.uint64(wb)
+    out |= _unsigned_key(b, wb)
+    return out
 
 
 def _joint(xs, names: list[str]) -> tuple[_Joint, list[tuple[int, ...]]]:
     """The joint counter of ``xs`` and, per argument, the indices of its columns."""
     arrays = _aligned(xs, names)
-    columns, owned, column_names = [], [], []
+    columns, owned, column_names, widths = [], [], [], []
     for a, name in zip(arrays, names, strict=True):
         cols = _columns(a)
         owned.append(tuple(range(len(columns), len(columns) + len(cols))))
         columns.extend(cols)
         column_names.extend([name] * len(cols))
-    return _Joint(columns, column_names), owned
+        widths.extend([a.dtype.itemsize * 8] * len(cols))
+    return _Joint(columns, column_names, widths), owned
 
 
 def _term(joint: _Joint, owned, args: list[int], est: str):
@@ -315,6 +385,10 @@ def entropy_from_counts(counts, est: str, axis: int, base, n_bins):
     if 0 in counts.shape:
         raise ValueError("counts: must not be empty")
     along = check.axis(axis, counts.ndim) % counts.ndim
+    if np.isnan(counts.shape[along]):
+        raise ValueError(
+            "counts: the length of the bins axis is unknown; call counts.compute_chunk_sizes()"
+        )
     moved = da.moveaxis(counts, along, -1).rechunk({counts.ndim - 1: -1})
     if counts.ndim == 1:
         (block,) = moved.to_delayed().ravel().tolist()
@@ -332,6 +406,9 @@ def entropy_from_counts(counts, est: str, axis: int, base, n_bins):
 def _histogram_entropies(block: np.ndarray, est: str, base, n_bins):
     from .discrete import entropy_from_counts as eager
 
+    if block.ndim > 1 and 0 in block.shape[:-1]:  # a block of no histogram
+        empty = np.zeros(block.shape[:-1])
+        return (empty, empty.copy()) if est == "nsb" else empty
     return eager(block, estimator=est, axis=-1, base=base, n_bins=n_bins)
 
 

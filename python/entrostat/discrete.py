@@ -4,9 +4,9 @@ Every function counts in the Rust core (dense tables for small label ranges, has
 otherwise, in parallel, with the GIL released) and returns NumPy floats in nats unless
 ``base`` is given. Given Dask arrays, the functions of labels return a ``dask.delayed``
 result instead, counted block by block (``entrostat._dask``), and ``entropy_from_counts``
-a lazy Dask array of the entropies of the histograms in each block; ``Counts.update`` and
-``NgramCounts.update`` count a Dask array block by block at once. Estimators and their
-references are listed in ``docs/estimators.md``.
+a lazy Dask array of the entropies of a batch of histograms (a ``dask.delayed`` for one
+histogram); ``Counts.update`` and ``NgramCounts.update`` count a Dask array block by
+block at once. Estimators and their references are listed in ``docs/estimators.md``.
 """
 
 from __future__ import annotations
@@ -140,7 +140,8 @@ def entropy_from_counts(
     est = check.estimator(estimator)
     unit = check.log_base(base)
     if is_dask(counts):
-        return _dask().entropy_from_counts(counts, est, axis, base, check.n_bins(n_bins))
+        check.n_bins(n_bins)
+        return _dask().entropy_from_counts(counts, est, axis, base, n_bins)
     if check.is_scipy_sparse(counts):
         values, stderr, stored = _entropy_of_sparse(counts, est, axis, n_bins)
         batch = values.shape if counts.ndim == 2 else ()
@@ -399,6 +400,18 @@ def conditional_block_entropy(seq, order: int, *, estimator: str = "plugin",
     return np.float64((h - hp) / check.log_base(base))
 
 
+def _merge_chunk(mine, counted, name: str) -> None:
+    """Merge the counts of a chunk counted elsewhere (a Dask array's), in place; an error
+    names the chunk's argument, as ``update`` does, not the merge's ``other``."""
+    try:
+        mine.merge(counted)
+    except ValueError as err:
+        message = str(err)
+        if message.startswith("other: "):
+            message = f"{name}: " + message[len("other: "):]
+        raise ValueError(message) from None
+
+
 class Counts:
     """A streaming, mergeable, picklable histogram of integer labels.
 
@@ -433,7 +446,7 @@ class Counts:
         block by block on its scheduler (never gathered whole), then added."""
         if is_dask(x):
             if x.size != 0:  # (nan, not 0, while chunk sizes are unknown)
-                self += _dask().counts_of(x, "x").compute()
+                _merge_chunk(self._inner, _dask().counts_of(x, "x").compute()._inner, "x")
             return self
         arr = check.chunk(x, "x")
         if arr is not None:
@@ -546,7 +559,8 @@ class NgramCounts:
         counted block by block on its scheduler (seams included), then appended."""
         if is_dask(seq):
             if seq.size != 0:
-                self += _dask().ngram_counts(seq, self.order, min_length=0).compute()
+                counted = _dask().ngram_counts(seq, self.order, min_length=0).compute()
+                _merge_chunk(self._inner, counted._inner, "seq")
             return self
         arr = check.chunk(seq, "seq")
         if arr is not None:
