@@ -78,7 +78,8 @@ def _aligned(xs, names: list[str]) -> list[da.Array]:
                 f"whose sizes are unknown; call {lead_name}.compute_chunk_sizes()"
             )
         if arr.shape[0] != lead.shape[0]:
-            # Reported below as every length mismatch is (from_array would refuse first).
+            # A stand-in of its shape (from_array would fail first, with Dask's message):
+            # the check below reports the mismatch as it does between Dask arrays.
             arrays.append(da.zeros(arr.shape, dtype=arr.dtype))
             continue
         arrays.append(da.from_array(arr, chunks=(lead.chunks[0],) + arr.shape[1:]))
