@@ -33,6 +33,7 @@ from . import _pair_codes
 from . import _validate as check
 from ._dispatch import is_dask
 from .discrete import Counts, NgramCounts, _nmi_of, _result
+from .discrete import entropy_from_counts as eager_entropy_from_counts
 
 
 def _delayed(f):
@@ -48,13 +49,9 @@ def _dask_labels(x, name: str, max_ndim: int) -> da.Array:
     """The checks of ``_validate.labels`` that need no data: dtype, dimensions, and
     emptiness where the shape is known. Values are checked by the core per block."""
     if x.dtype.kind not in "iub":
-        hint = ""
-        if x.dtype.kind == "f":
-            hint = " (labels must be integers; NaN and fractional values are not labels)"
-        raise TypeError(f"{name}: expected an array of integer labels, got dtype {x.dtype}{hint}")
+        check.not_labels(x.dtype, name)
     if x.ndim == 0 or x.ndim > max_ndim:
-        shape = "1-D" if max_ndim == 1 else f"1-D or up to {max_ndim}-D"
-        raise ValueError(f"{name}: expected a {shape} array, got {x.ndim} dimension(s)")
+        check.bad_ndim(x, name, max_ndim)
     if 0 in x.shape:
         raise ValueError(f"{name}: must not be empty")
     if x.dtype == np.bool_:
@@ -335,9 +332,7 @@ def nmi(xs, names, method: str, est: str):
 def ngram_counts(seq, order: int, *, min_length: int):
     """Delayed n-gram counts of a 1-D Dask array, blocks merged in stream order; a
     sequence known to be shorter than ``min_length`` is refused."""
-    (arr,) = _aligned([seq], ["seq"])
-    if arr.ndim != 1:
-        raise ValueError(f"seq: expected a 1-D array, got {arr.ndim} dimension(s)")
+    arr = _dask_labels(seq, "seq", 1)
     n = arr.shape[0]
     if not np.isnan(n) and n < min_length:
         raise ValueError(f"seq: a sequence of {n} symbols has no n-gram of order {order}")
@@ -380,11 +375,7 @@ def entropy_from_counts(counts, est: str, axis: int, base, n_bins):
     """Entropies of the histograms along ``axis`` of a Dask array: a lazy array of the
     batch shape (for NSB a pair of them), or, for one histogram, a delayed result. Each
     block holds whole histograms (the bins axis is put in one chunk)."""
-    check.counts_dtype(counts.dtype)
-    if counts.ndim == 0:
-        raise ValueError("counts: expected at least 1 dimension, got a scalar")
-    if 0 in counts.shape:
-        raise ValueError("counts: must not be empty")
+    check.counts_array(counts)
     along = check.axis(axis, counts.ndim) % counts.ndim
     if np.isnan(counts.shape[along]):
         raise ValueError(
@@ -405,12 +396,10 @@ def entropy_from_counts(counts, est: str, axis: int, base, n_bins):
 
 
 def _histogram_entropies(block: np.ndarray, est: str, base, n_bins):
-    from .discrete import entropy_from_counts as eager
-
     if block.ndim > 1 and 0 in block.shape[:-1]:  # a block of no histogram
         empty = np.zeros(block.shape[:-1])
         return (empty, empty.copy()) if est == "nsb" else empty
-    return eager(block, estimator=est, axis=-1, base=base, n_bins=n_bins)
+    return eager_entropy_from_counts(block, estimator=est, axis=-1, base=base, n_bins=n_bins)
 
 
 def _nsb_pairs(block: np.ndarray, base, n_bins) -> np.ndarray:

@@ -79,7 +79,7 @@ def _labels(arr: np.ndarray, x, name: str, max_ndim: int) -> np.ndarray:
     if arr.size == 0:
         # [] is float64 and an empty bool array is bool: report the emptiness, not the dtype
         if arr.ndim == 0 or arr.ndim > max_ndim:
-            _bad_ndim(arr, name, max_ndim)
+            bad_ndim(arr, name, max_ndim)
         raise ValueError(f"{name}: must not be empty")
     if arr.dtype == np.bool_:
         arr = arr.view(np.uint8)
@@ -87,13 +87,18 @@ def _labels(arr: np.ndarray, x, name: str, max_ndim: int) -> np.ndarray:
         if arr.dtype.kind == "O" or (arr.dtype.kind == "f" and not isinstance(x, np.ndarray)
                                      and bool(np.all(np.isfinite(arr) & (arr == np.round(arr))))):
             _integers_without_a_dtype(x, arr.dtype, name)
-        hint = ""
-        if arr.dtype.kind == "f":
-            hint = " (labels must be integers; NaN and fractional values are not labels)"
-        raise TypeError(f"{name}: expected an array of integer labels, got dtype {arr.dtype}{hint}")
+        not_labels(arr.dtype, name)
     if arr.ndim == 0 or arr.ndim > max_ndim:
-        _bad_ndim(arr, name, max_ndim)
+        bad_ndim(arr, name, max_ndim)
     return native_aligned(arr)
+
+
+def not_labels(dtype: np.dtype, name: str) -> NoReturn:
+    """Refuse a dtype that holds no integer labels."""
+    hint = ""
+    if dtype.kind == "f":
+        hint = " (labels must be integers; NaN and fractional values are not labels)"
+    raise TypeError(f"{name}: expected an array of integer labels, got dtype {dtype}{hint}")
 
 
 def chunk(x, name: str) -> np.ndarray | None:
@@ -110,7 +115,8 @@ def chunk(x, name: str) -> np.ndarray | None:
     return _labels(arr, x, name, 1)
 
 
-def _bad_ndim(arr: np.ndarray, name: str, max_ndim: int) -> NoReturn:
+def bad_ndim(arr, name: str, max_ndim: int) -> NoReturn:
+    """Refuse an array (NumPy or Dask) of 0 or more than ``max_ndim`` dimensions."""
     shape = "1-D" if max_ndim == 1 else f"1-D or up to {max_ndim}-D"
     raise ValueError(f"{name}: expected a {shape} array, got {arr.ndim} dimension(s)")
 
@@ -280,9 +286,15 @@ def n_bins(value) -> float | None:
 
 def counts(c, name: str = "counts") -> np.ndarray:
     arr = as_array(c, name, "counts")
+    counts_array(arr, name)
+    return arr
+
+
+def counts_array(arr, name: str = "counts") -> None:
+    """The checks of :func:`counts` that need no values (so a Dask array passes them
+    without being computed; a size unknown until then is not refused)."""
     counts_dtype(arr.dtype, name)
     if arr.ndim == 0:
         raise ValueError(f"{name}: expected at least 1 dimension, got a scalar")
-    if arr.size == 0:
+    if 0 in arr.shape:
         raise ValueError(f"{name}: must not be empty")
-    return arr

@@ -351,18 +351,22 @@ def _nmi_of(hx: float, hy: float, hxy: float, x_const: bool, y_const: bool, meth
     return np.float64(mi / max(norm, np.finfo(np.float64).eps))
 
 
+def _ngram_args(order, estimator) -> tuple[int, str]:
+    """The checked order and estimator (the estimator checked first)."""
+    est = check.estimator(estimator)
+    return check.positive_int(order, "order", high=8), est
+
+
 def _dask_ngrams(seq, order, estimator, base, conditional: bool):
     """block_entropy / conditional_block_entropy of a Dask array (lazy)."""
-    est = check.estimator(estimator)
-    k = check.positive_int(order, "order", high=8)
+    k, est = _ngram_args(order, estimator)
     check.log_base(base)
     run = _dask().conditional_block_entropy if conditional else _dask().block_entropy
     return run(seq, k, est, base)
 
 
 def _ngram_pair(seq, order, estimator):
-    est = check.estimator(estimator)
-    k = check.positive_int(order, "order", high=8)
+    k, est = _ngram_args(order, estimator)
     arr = check.labels(seq, "seq", max_ndim=1)
     if arr.shape[0] < k:
         raise ValueError(f"seq: a sequence of {arr.shape[0]} symbols has no n-gram of order {k}")
